@@ -1,0 +1,148 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import { pingStore, type Store } from './db/connect.js';
+import { authRoutes, topRoutes } from './features/auth/routes.js';
+import { type Clock, systemClock } from './lib/clock.js';
+import { projectRoot } from './lib/paths.js';
+import './web/context.js';
+import { Layout } from './web/layout.js';
+import { databaseRateLimitStore } from './web/rate-limit-store.js';
+import { pageContext, sendPage } from './web/render.js';
+import { securityPlugin } from './web/security.js';
+
+export interface AppOptions {
+  config: Config;
+  store: Store;
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+}
+
+const assetsDir = path.join(projectRoot(), 'public');
+
+/** Builds the whole web application; tests build it too and talk to it with `inject`. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, store } = options;
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    trustProxy: config.trustProxy,
+    genReqId: () => crypto.randomUUID(),
+  });
+  app.decorate('store', store);
+  app.decorate('clock', options.clock ?? systemClock);
+  app.decorate('appConfig', config);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    },
+    strictTransportSecurity: config.secureCookies,
+    referrerPolicy: { policy: 'same-origin' },
+    xFrameOptions: { action: 'deny' },
+  });
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 256 * 1024 });
+  await app.register(multipart, { limits: { fileSize: 1024 * 1024, files: 1, fields: 10 } });
+  await app.register(rateLimit, {
+    global: false,
+    store: databaseRateLimitStore(store, app.clock),
+    errorResponseBuilder: (_request, context) => ({ statusCode: context.statusCode, rateLimited: true }),
+  });
+  await app.register(fastifyStatic, {
+    root: assetsDir,
+    prefix: '/assets/',
+    maxAge: '1h',
+  });
+  await app.register(securityPlugin);
+
+  // Pages show personal data: never let a shared cache or the back-forward cache keep them.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.url.startsWith('/assets/')) {
+      reply.header('Cache-Control', 'no-store');
+    }
+    return payload;
+  });
+
+  app.get('/healthz', { config: { public: true } }, async (_request, reply) => {
+    const ok = await pingStore(store);
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable' });
+  });
+
+  await app.register(authRoutes);
+  await app.register(topRoutes);
+
+  app.setNotFoundHandler(async (request, reply) => {
+    return sendPage(
+      reply,
+      <Layout {...pageContext(request)} title="エラー" errors={[{ id: 'error.notFound' }]}>
+        <p>
+          <a href="/">TOPへ戻る</a>
+        </p>
+      </Layout>,
+      404,
+    );
+  });
+
+  app.setErrorHandler(
+    async (error: Error & { statusCode?: number; rateLimited?: boolean }, request, reply) => {
+      const status = error.statusCode ?? 500;
+      if (error.rateLimited || status === 429) {
+        return sendPage(
+          reply,
+          <Layout {...pageContext(request)} title="ログイン" errors={[{ id: 'error.login.rateLimited' }]}>
+            <p>
+              <a href="/login">ログイン画面へ戻る</a>
+            </p>
+          </Layout>,
+          429,
+        );
+      }
+      if (status >= 500) {
+        // The page shows only the request ID; the detail goes to the log under the same ID.
+        request.log.error({ err: error, requestId: request.id }, 'request failed');
+        return sendPage(
+          reply,
+          <Layout
+            {...pageContext(request)}
+            title="エラー"
+            errors={[{ id: 'error.internal', params: { requestId: request.id } }]}
+          >
+            <p>
+              <a href="/">TOPへ戻る</a>
+            </p>
+          </Layout>,
+          500,
+        );
+      }
+      request.log.info({ statusCode: status, code: (error as { code?: string }).code }, 'request refused');
+      return sendPage(
+        reply,
+        <Layout {...pageContext(request)} title="エラー" errors={[{ id: 'error.form.invalid' }]}>
+          <p>
+            <a href="/">TOPへ戻る</a>
+          </p>
+        </Layout>,
+        status,
+      );
+    },
+  );
+
+  return app;
+}

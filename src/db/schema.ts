@@ -1,0 +1,118 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Row types of every table. Booleans are stored as 0/1 integers and timestamps as
+ * ISO-8601 UTC text (`Date#toISOString`) on both SQLite and PostgreSQL, so that one
+ * query layer reads the same values from either store (docs/decisions/002).
+ */
+export interface Database {
+  operators: OperatorTable;
+  users: UserTable;
+  password_history: PasswordHistoryTable;
+  sessions: SessionTable;
+  audit_records: AuditRecordTable;
+  mail_outbox: MailOutboxTable;
+  action_tokens: ActionTokenTable;
+  rate_limits: RateLimitTable;
+}
+
+export type Flag = 0 | 1;
+
+export interface OperatorTable {
+  operator_code: string;
+  operator_name: string;
+  created_at: string;
+}
+
+export interface UserTable {
+  user_id: string;
+  operator_code: string;
+  role: 'admin' | 'general';
+  department: string;
+  user_name: string;
+  /** NFKC + lower case: width-insensitive search key (SPEC D-8). */
+  user_name_key: string;
+  phone: string | null;
+  email: string;
+  enabled: Flag;
+  valid_from: string;
+  valid_to: string;
+  locked: Flag;
+  failed_login_count: number;
+  deleted: Flag;
+  deleted_at: string | null;
+  password_hash: string;
+  password_is_temporary: Flag;
+  temporary_password_expires_at: string | null;
+  password_changed_at: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PasswordHistoryTable {
+  id: Generated<number>;
+  user_id: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface SessionTable {
+  /** SHA-256 of the session token, hex; the token itself is never stored. */
+  id: string;
+  user_id: string;
+  created_at: string;
+  last_seen_at: string;
+  ip: string;
+  user_agent: string;
+}
+
+export interface AuditRecordTable {
+  id: Generated<number>;
+  occurred_at: string;
+  actor_user_id: string | null;
+  operator_code: string | null;
+  ip: string | null;
+  action: string;
+  target_user_id: string | null;
+  outcome: 'success' | 'failure';
+  detail: string;
+}
+
+export interface MailOutboxTable {
+  id: Generated<number>;
+  created_at: string;
+  event: string;
+  recipient: string;
+  subject: string;
+  body: string;
+  status: 'pending' | 'sending' | 'sent' | 'failed';
+  attempts: number;
+  next_attempt_at: string;
+  locked_until: string | null;
+  last_error: string | null;
+  sent_at: string | null;
+  message_id: string;
+}
+
+export interface ActionTokenTable {
+  /** SHA-256 of the one-time token, hex. */
+  token_hash: string;
+  session_id: string;
+  purpose: string;
+  payload: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+export interface RateLimitTable {
+  key: string;
+  count: number;
+  window_ends_at: string;
+}
+
+export type UserRow = Selectable<UserTable>;
+export type NewUserRow = Insertable<UserTable>;
+export type UserRowUpdate = Updateable<UserTable>;
+export type OperatorRow = Selectable<OperatorTable>;
+export type SessionRow = Selectable<SessionTable>;

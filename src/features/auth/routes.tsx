@@ -1,0 +1,192 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { Layout } from '../../web/layout.js';
+import { pageContext, sendPage } from '../../web/render.js';
+import { clearSessionCookie, setSessionCookie } from '../../web/security.js';
+import { recordAudit } from '../audit/service.js';
+import { changeOwnPassword, login } from './service.js';
+import { deleteSession } from './sessions.js';
+import { LoginPage, PasswordChangePage } from './views.js';
+
+const ZLoginForm = z.object({
+  userId: z.string().max(100).default(''),
+  password: z.string().max(1024).default(''),
+  next: z.string().max(2000).optional(),
+});
+
+const ZPasswordChangeForm = z.object({
+  currentPassword: z.string().max(1024).default(''),
+  newPassword: z.string().max(4096).default(''),
+  confirmPassword: z.string().max(4096).default(''),
+});
+
+/** Only same-site paths are followed after login (no open redirect). */
+function safeNext(next: string | undefined): string {
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  return next;
+}
+
+function requestContext(app: FastifyInstance, request: FastifyRequest) {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] ?? '', now: app.clock.now() };
+}
+
+export async function authRoutes(app: FastifyInstance): Promise<void> {
+  app.get<{ Querystring: { next?: string; expired?: string; loggedOut?: string } }>(
+    '/login',
+    { config: { public: true } },
+    async (request, reply) => {
+      if (request.auth) return reply.redirect('/', 303);
+      const q = request.query;
+      return sendPage(
+        reply,
+        <LoginPage
+          csrfToken={request.csrfToken}
+          next={q.next}
+          errors={q.expired ? [{ id: 'error.session.expired' }] : []}
+          infos={q.loggedOut ? [{ id: 'info.logout' }] : []}
+        />,
+      );
+    },
+  );
+
+  app.post(
+    '/login',
+    {
+      config: {
+        public: true,
+        rateLimit: {
+          max: app.appConfig.loginRateLimitPerMinute,
+          timeWindow: 60_000,
+          keyGenerator: (request: FastifyRequest) => `login:${request.ip}`,
+        },
+      },
+    },
+    async (request, reply) => {
+      const form = ZLoginForm.parse(request.body ?? {});
+      if (!form.userId.trim() || !form.password) {
+        return sendPage(
+          reply,
+          <LoginPage
+            csrfToken={request.csrfToken}
+            userId={form.userId}
+            next={form.next}
+            errors={[{ id: 'error.login.required' }]}
+          />,
+          400,
+        );
+      }
+      const result = await login(app.store.db, { ...form, ...requestContext(app, request) });
+      if (!result.ok) {
+        return sendPage(
+          reply,
+          <LoginPage
+            csrfToken={request.csrfToken}
+            userId={form.userId}
+            next={form.next}
+            errors={[{ id: result.reason }]}
+          />,
+          401,
+        );
+      }
+      setSessionCookie(app, reply, result.token);
+      return reply.redirect(result.user.passwordIsTemporary ? '/password' : safeNext(form.next), 303);
+    },
+  );
+
+  app.post('/logout', { config: { public: true, allowTemporaryPassword: true } }, async (request, reply) => {
+    if (request.auth) {
+      const { user, session } = request.auth;
+      await app.store.db.transaction().execute(async (tx) => {
+        await deleteSession(tx, session.id);
+        await recordAudit(tx, {
+          at: app.clock.now(),
+          action: 'logout',
+          outcome: 'success',
+          actorUserId: user.userId,
+          operatorCode: user.operatorCode,
+          ip: request.ip,
+          targetUserId: user.userId,
+        });
+      });
+    }
+    clearSessionCookie(app, reply);
+    return reply.redirect('/login?loggedOut=1', 303);
+  });
+
+  app.get('/password', { config: { allowTemporaryPassword: true } }, async (request, reply) => {
+    const auth = request.auth!;
+    const ctx = pageContext(request);
+    return sendPage(
+      reply,
+      <PasswordChangePage
+        csrfToken={ctx.csrfToken}
+        auth={ctx.auth!}
+        forced={auth.user.passwordIsTemporary}
+      />,
+    );
+  });
+
+  app.post('/password', { config: { allowTemporaryPassword: true } }, async (request, reply) => {
+    const auth = request.auth!;
+    const form = ZPasswordChangeForm.parse(request.body ?? {});
+    const result = await changeOwnPassword(app.store.db, {
+      user: auth.user,
+      sessionId: auth.session.id,
+      ...form,
+      ...requestContext(app, request),
+    });
+    if (!result.ok) {
+      const ctx = pageContext(request);
+      return sendPage(
+        reply,
+        <PasswordChangePage
+          csrfToken={ctx.csrfToken}
+          auth={ctx.auth!}
+          forced={auth.user.passwordIsTemporary}
+          errors={result.errors}
+        />,
+        400,
+      );
+    }
+    setSessionCookie(app, reply, result.token);
+    return reply.redirect('/?passwordChanged=1', 303);
+  });
+}
+
+/** The TOP page and the 参加登録 link page (SPEC §4, manual ch. 3 ①). */
+export async function topRoutes(app: FastifyInstance): Promise<void> {
+  app.get<{ Querystring: { passwordChanged?: string } }>('/', async (request, reply) => {
+    return sendPage(
+      reply,
+      <Layout
+        {...pageContext(request)}
+        title="TOP"
+        infos={request.query.passwordChanged ? [{ id: 'info.password.changed' }] : []}
+      >
+        <section class="link-panel">
+          <h2>参加登録</h2>
+          <ul>
+            <li>
+              <a href="/users">ユーザ情報管理</a>
+            </li>
+          </ul>
+        </section>
+      </Layout>,
+    );
+  });
+
+  app.get('/participation', async (request, reply) => {
+    return sendPage(
+      reply,
+      <Layout {...pageContext(request)} title="参加登録" breadcrumbs={[{ label: '参加登録' }]}>
+        <section class="link-panel">
+          <ul>
+            <li>
+              <a href="/users">ユーザ情報管理</a>
+            </li>
+          </ul>
+        </section>
+      </Layout>,
+    );
+  });
+}

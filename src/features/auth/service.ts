@@ -1,0 +1,267 @@
+import type { Kysely } from 'kysely';
+import type { Database, Flag } from '../../db/schema.js';
+import { japanDate } from '../../lib/japan-time.js';
+import type { MessageId } from '../../web/messages.js';
+import { recordAudit } from '../audit/service.js';
+import { queueNotice } from '../mail/notices.js';
+import { isWithinValidity, type User } from '../users/model.js';
+import { findUser, recentPasswordHashes } from '../users/repository.js';
+import { checkPasswordPolicy } from './password-policy.js';
+import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+import { createSession, revokeUserSessions, type Session } from './sessions.js';
+
+/** SPEC §4.11: five consecutive failures lock the user. */
+export const MAX_FAILED_LOGINS = 5;
+/** SPEC D-13: a new password may not equal the current one or one of the three previous. */
+const PASSWORD_HISTORY_DEPTH = 3;
+
+export interface RequestContext {
+  ip: string;
+  userAgent: string;
+  now: Date;
+}
+
+export type LoginFailure = Extract<
+  MessageId,
+  'error.login.failed' | 'error.login.locked' | 'error.login.temporaryExpired' | 'error.login.unavailable'
+>;
+
+export type LoginResult =
+  | { ok: true; user: User; token: string; session: Session }
+  | { ok: false; reason: LoginFailure };
+
+/** IDs are `U` + digits; people type them in any case and with stray spaces. */
+export function normaliseUserIdInput(text: string): string {
+  return text.normalize('NFKC').trim().toUpperCase();
+}
+
+/**
+ * SPEC §4.11 login. Counting and locking are single UPDATE statements, so parallel
+ * attempts can neither lose a failure nor slip past the lock (no read-modify-write).
+ */
+export async function login(
+  db: Kysely<Database>,
+  input: { userId: string; password: string } & RequestContext,
+): Promise<LoginResult> {
+  const userId = normaliseUserIdInput(input.userId);
+  const audit = (outcome: 'success' | 'failure', reason: string, user?: User) =>
+    recordAudit(db, {
+      at: input.now,
+      action: 'login',
+      outcome,
+      actorUserId: user?.userId ?? null,
+      operatorCode: user?.operatorCode ?? null,
+      ip: input.ip,
+      targetUserId: user?.userId ?? null,
+      detail: user ? { reason } : { reason, attemptedUserId: userId.slice(0, 20) },
+    });
+
+  const user = userId ? await findUser(db, userId) : undefined;
+  if (!user || user.deleted) {
+    // Same work as a wrong password, so that timing does not tell which IDs exist (D-14).
+    await verifyPassword(await decoyPasswordHash(), input.password);
+    await audit('failure', user ? 'deleted' : 'unknownUser', user);
+    return { ok: false, reason: 'error.login.failed' };
+  }
+
+  const passwordMatches = await verifyPassword(await currentHash(db, user.userId), input.password);
+  if (!passwordMatches) {
+    await countFailure(db, user, input);
+    return { ok: false, reason: 'error.login.failed' };
+  }
+  if (user.locked) {
+    await audit('failure', 'locked', user);
+    return { ok: false, reason: 'error.login.locked' };
+  }
+  if (!user.enabled || !isWithinValidity(user, japanDate(input.now))) {
+    await audit('failure', user.enabled ? 'outsideValidity' : 'disabled', user);
+    return { ok: false, reason: 'error.login.unavailable' };
+  }
+  if (
+    user.passwordIsTemporary &&
+    user.temporaryPasswordExpiresAt &&
+    input.now.getTime() > new Date(user.temporaryPasswordExpiresAt).getTime()
+  ) {
+    await audit('failure', 'temporaryPasswordExpired', user);
+    return { ok: false, reason: 'error.login.temporaryExpired' };
+  }
+
+  return db.transaction().execute(async (tx) => {
+    // Reset the count only while the user is still unlocked: a lock that a parallel
+    // failure set between our read and now wins.
+    const reset = await tx
+      .updateTable('users')
+      .set({ failed_login_count: 0 })
+      .where('user_id', '=', user.userId)
+      .where('locked', '=', 0)
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
+    if (Number(reset.numUpdatedRows) === 0) {
+      await audit('failure', 'locked', user);
+      return { ok: false, reason: 'error.login.locked' } as const;
+    }
+    const { token, session } = await createSession(tx, {
+      userId: user.userId,
+      ip: input.ip,
+      userAgent: input.userAgent,
+      now: input.now,
+    });
+    await recordAudit(tx, {
+      at: input.now,
+      action: 'login',
+      outcome: 'success',
+      actorUserId: user.userId,
+      operatorCode: user.operatorCode,
+      ip: input.ip,
+      targetUserId: user.userId,
+      detail: { temporaryPassword: user.passwordIsTemporary },
+    });
+    return { ok: true, user: { ...user, failedLoginCount: 0 }, token, session } as const;
+  });
+}
+
+async function currentHash(db: Kysely<Database>, userId: string): Promise<string> {
+  const row = await db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return row.password_hash;
+}
+
+/** One failure: +1, and the fifth locks; a locked user's count stays where it locked. */
+async function countFailure(db: Kysely<Database>, user: User, ctx: RequestContext): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const row = await tx
+      .updateTable('users')
+      .set((eb) => ({
+        failed_login_count: eb('failed_login_count', '+', 1),
+        locked: eb
+          .case()
+          .when('failed_login_count', '>=', MAX_FAILED_LOGINS - 1)
+          .then(1 as Flag)
+          .else(0 as Flag)
+          .end(),
+      }))
+      .where('user_id', '=', user.userId)
+      .where('locked', '=', 0)
+      .returning(['failed_login_count', 'locked'])
+      .executeTakeFirst();
+    const justLocked = row !== undefined && Number(row.locked) === 1;
+    await recordAudit(tx, {
+      at: ctx.now,
+      action: 'login',
+      outcome: 'failure',
+      actorUserId: user.userId,
+      operatorCode: user.operatorCode,
+      ip: ctx.ip,
+      targetUserId: user.userId,
+      detail: { reason: 'wrongPassword', failedLoginCount: row ? Number(row.failed_login_count) : undefined },
+    });
+    if (justLocked) {
+      await recordAudit(tx, {
+        at: ctx.now,
+        action: 'lock',
+        outcome: 'success',
+        actorUserId: null,
+        operatorCode: user.operatorCode,
+        ip: ctx.ip,
+        targetUserId: user.userId,
+        detail: { failedLoginCount: Number(row.failed_login_count) },
+      });
+      // SPEC D-17: a user becoming locked is notified like the other events.
+      await queueNotice(tx, { event: 'locked', at: ctx.now, user });
+    }
+  });
+}
+
+export type PasswordChangeErrors = Partial<
+  Record<'currentPassword' | 'newPassword' | 'confirmPassword', MessageId>
+>;
+
+/**
+ * SPEC §4.10 own password change. On success the user's other sessions end and the
+ * current one is replaced by a new session (returned token).
+ */
+export async function changeOwnPassword(
+  db: Kysely<Database>,
+  input: {
+    user: User;
+    sessionId: string;
+    currentPassword: string;
+    newPassword: string;
+    confirmPassword: string;
+  } & RequestContext,
+): Promise<{ ok: true; token: string } | { ok: false; errors: PasswordChangeErrors }> {
+  const { user } = input;
+  const errors: PasswordChangeErrors = {};
+  if (!input.currentPassword) errors.currentPassword = 'error.password.required';
+  if (!input.newPassword) errors.newPassword = 'error.password.required';
+  if (!input.confirmPassword) errors.confirmPassword = 'error.password.required';
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+
+  const hash = await currentHash(db, user.userId);
+  if (!(await verifyPassword(hash, input.currentPassword))) {
+    await recordAudit(db, {
+      at: input.now,
+      action: 'changePassword',
+      outcome: 'failure',
+      actorUserId: user.userId,
+      operatorCode: user.operatorCode,
+      ip: input.ip,
+      targetUserId: user.userId,
+      detail: { reason: 'currentPasswordWrong' },
+    });
+    return { ok: false, errors: { currentPassword: 'error.password.currentWrong' } };
+  }
+  if (input.newPassword !== input.confirmPassword) {
+    return { ok: false, errors: { confirmPassword: 'error.password.mismatch' } };
+  }
+  const policy = checkPasswordPolicy(input.newPassword, user);
+  if (policy) return { ok: false, errors: { newPassword: policy } };
+  const previous = [hash, ...(await recentPasswordHashes(db, user.userId, PASSWORD_HISTORY_DEPTH))];
+  for (const old of previous) {
+    if (await verifyPassword(old, input.newPassword)) {
+      return { ok: false, errors: { newPassword: 'error.password.reused' } };
+    }
+  }
+
+  const newHash = await hashPassword(input.newPassword);
+  return db.transaction().execute(async (tx) => {
+    const at = input.now.toISOString();
+    await tx
+      .insertInto('password_history')
+      .values({ user_id: user.userId, password_hash: hash, created_at: at })
+      .execute();
+    await tx
+      .updateTable('users')
+      .set({
+        password_hash: newHash,
+        password_is_temporary: 0,
+        temporary_password_expires_at: null,
+        password_changed_at: at,
+        updated_at: at,
+      })
+      .where('user_id', '=', user.userId)
+      .execute();
+    // A new password ends every session of the user; this browser gets a fresh one.
+    await revokeUserSessions(tx, user.userId);
+    const { token } = await createSession(tx, {
+      userId: user.userId,
+      ip: input.ip,
+      userAgent: input.userAgent,
+      now: input.now,
+    });
+    await recordAudit(tx, {
+      at: input.now,
+      action: 'changePassword',
+      outcome: 'success',
+      actorUserId: user.userId,
+      operatorCode: user.operatorCode,
+      ip: input.ip,
+      targetUserId: user.userId,
+      detail: { wasTemporary: user.passwordIsTemporary },
+    });
+    return { ok: true, token } as const;
+  });
+}

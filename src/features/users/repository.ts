@@ -1,0 +1,57 @@
+import crypto from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, NewUserRow } from '../../db/schema.js';
+import { toUser, type User } from './model.js';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export async function findUser(db: Db, userId: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('user_id', '=', userId).executeTakeFirst();
+  return row ? toUser(row) : undefined;
+}
+
+/** A user of the given operator, or nothing: another operator's user does not exist here. */
+export async function findOperatorUser(
+  db: Db,
+  operatorCode: string,
+  userId: string,
+): Promise<User | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('operator_code', '=', operatorCode)
+    .executeTakeFirst();
+  return row ? toUser(row) : undefined;
+}
+
+export async function insertUser(db: Db, row: NewUserRow): Promise<void> {
+  await db.insertInto('users').values(row).execute();
+}
+
+/**
+ * SPEC §3: `U` + 9 digits, unique and never reused. Deletion is logical, so an ID that
+ * was ever given stays in the table and is never drawn again.
+ */
+export async function generateUserId(db: Db): Promise<string> {
+  for (;;) {
+    const candidate = `U${String(crypto.randomInt(0, 1_000_000_000)).padStart(9, '0')}`;
+    const taken = await db
+      .selectFrom('users')
+      .select('user_id')
+      .where('user_id', '=', candidate)
+      .executeTakeFirst();
+    if (!taken) return candidate;
+  }
+}
+
+export async function recentPasswordHashes(db: Db, userId: string, count: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('password_history')
+    .select('password_hash')
+    .where('user_id', '=', userId)
+    .orderBy('id', 'desc')
+    .limit(count)
+    .execute();
+  return rows.map((r) => r.password_hash);
+}

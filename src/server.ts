@@ -1,0 +1,47 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openConfiguredStore } from './db/open.js';
+import { isEmpty, seedDemo } from './features/operators/demo.js';
+
+/** Starts the system: migrate, seed the demo into an empty database, listen. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const store = await openConfiguredStore(config);
+  const app = await buildApp({ config, store });
+  app.log.info({ store: store.describe }, 'database migrated');
+
+  const demo = (await isEmpty(store.db)) ? await seedDemo(store.db, new Date()) : [];
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  const url = config.publicUrl ?? address.replace('://127.0.0.1', '://localhost');
+  // The banner goes to the terminal, not to the log: it is for the person who started the system.
+  const lines = ['', `容量市場システム ユーザ情報管理: ${url}/login`, `database: ${store.describe}`];
+  if (demo.length > 0) {
+    lines.push(
+      '',
+      'Demo operator 0001 株式会社0001 was created. Log in with (temporary passwords, valid 2 days):',
+    );
+    for (const c of demo) {
+      lines.push(
+        `  ${c.user.userId}  ${c.user.role === 'admin' ? '管理者' : '一般  '}  ${c.user.userName}  ${c.temporaryPassword}`,
+      );
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+
+  const shutdown = async (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+import 'fastify';
+import type { Config } from '../config.js';
+import type { Store } from '../db/connect.js';
+import type { Session } from '../features/auth/sessions.js';
+import type { User } from '../features/users/model.js';
+import type { Clock } from '../lib/clock.js';
+
+export interface Auth {
+  user: User;
+  operatorName: string;
+  session: Session;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: Store;
+    clock: Clock;
+    appConfig: Config;
+  }
+  interface FastifyRequest {
+    auth: Auth | null;
+    /** The token every form of this page carries (SPEC §4, CSRF). */
+    csrfToken: string;
+    /** True when the request carried a session cookie that is no longer valid. */
+    sessionExpired: boolean;
+  }
+  interface FastifyContextConfig {
+    /** Reachable without a session (login, health, assets). */
+    public?: boolean;
+    /** Reachable with a temporary password (before the forced change). */
+    allowTemporaryPassword?: boolean;
+    /** Takes a multipart upload and checks its CSRF field itself. */
+    multipart?: boolean;
+  }
+}

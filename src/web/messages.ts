@@ -1,0 +1,101 @@
+/**
+ * The message catalog (SPEC D-7): every text a screen shows as a message, by ID.
+ * docs/messages.md is generated from this file (`npm run cli -- messages`) and a test
+ * keeps the two in step. `{name}` placeholders are filled by `message()`.
+ */
+export const messages = {
+  // Confirmations (the manual shows the first two).
+  'info.regist.confirm': '下記の情報で登録します。よろしいですか。',
+  'info.update.confirm': '下記の情報で変更します。よろしいですか。',
+  'info.delete.confirm': '下記のユーザ情報を削除します。よろしいですか。',
+  'info.bulkDelete.confirm': '選択したユーザ情報（{count}件）を一括削除します。よろしいですか。',
+  'info.unlock.confirm': 'ユーザロックを解除します。よろしいですか。',
+  'info.reissue.confirm': 'パスワードを再発行します。よろしいですか。',
+  'info.csv.confirm': 'ユーザ情報をCSV出力します。よろしいですか。',
+
+  // Completions.
+  'info.regist.complete': 'ユーザ情報の登録が完了しました。',
+  'info.update.complete': 'ユーザ情報の変更が完了しました。',
+  'info.delete.complete': 'ユーザ情報の削除が完了しました。',
+  'info.bulkDelete.complete': 'ユーザ情報の一括削除が完了しました（{count}件）。',
+  'info.unlock.complete': 'ユーザロックの解除が完了しました。',
+  'info.reissue.complete': 'パスワードの再発行が完了しました。',
+  'info.password.changed': 'パスワードを変更しました。',
+  'info.mail.notice': '対象のユーザと作業を行ったユーザにメールで通知します。',
+  'info.logout': 'ログアウトしました。',
+
+  // Login and sessions (SPEC §4.11).
+  'error.login.failed': 'ユーザIDまたはパスワードが正しくありません。',
+  'error.login.locked':
+    'ユーザがロックされているため、ログインできません。管理者にユーザロック解除を依頼してください。',
+  'error.login.temporaryExpired':
+    '仮パスワードの有効期間が過ぎています。管理者にパスワードの再発行を依頼してください。',
+  'error.login.unavailable': 'このユーザは現在利用できません。管理者に確認してください。',
+  'error.login.required': 'ユーザIDとパスワードを入力してください。',
+  'error.login.rateLimited': 'ログインの試行回数が多すぎます。しばらく待ってから再度お試しください。',
+  'error.session.expired': 'セッションの有効期限が切れました。再度ログインしてください。',
+  'info.password.mustChange': '仮パスワードでログインしています。新しいパスワードを設定してください。',
+
+  // Password change (SPEC §4.10, D-13).
+  'error.password.currentWrong': '現在のパスワードが正しくありません。',
+  'error.password.mismatch': '新しいパスワードと確認用のパスワードが一致しません。',
+  'error.password.required': 'パスワードを入力してください。',
+  'error.password.tooShort': 'パスワードは12文字以上で入力してください。',
+  'error.password.tooLong': 'パスワードは128文字以内で入力してください。',
+  'error.password.unprintable': 'パスワードに使用できない文字が含まれています。',
+  'error.password.common': 'よく使われているパスワードのため使用できません。',
+  'error.password.containsUserId': 'パスワードにユーザIDを含めることはできません。',
+  'error.password.containsUserName': 'パスワードにユーザ名を含めることはできません。',
+  'error.password.containsEmail': 'パスワードにメールアドレスの一部を含めることはできません。',
+  'error.password.reused': '現在または直近3回以内に使用したパスワードは使用できません。',
+
+  // Field validation (SPEC §3, D-3..D-6).
+  'error.field.required': '{field}を入力してください。',
+  'error.field.text': '{field}は全角または半角文字50文字以内で入力してください（制御文字は使用できません）。',
+  'error.field.operatorCode': '事業者コードは半角英数字（大文字）4文字で入力してください。',
+  'error.field.userId': 'ユーザIDは半角英数字10文字以内で入力してください。',
+  'error.field.userName': 'ユーザ名は50文字以内で入力してください。',
+  'error.field.phone': '電話番号は半角数字で、3つの欄すべてに1〜5桁、合計10〜11桁で入力してください。',
+  'error.field.email': '正しいメールアドレスを入力してください。',
+  'error.field.role': '権限区分を指定してください。',
+  'error.field.enabled': '有効/無効を指定してください。',
+  'error.field.date': '{field}はyyyy/mm/dd形式の正しい日付で入力してください。',
+  'error.field.dateOrder': '適用終了日は適用開始日以降の日付を入力してください。',
+  'error.form.invalid': '入力内容に誤りがあります。各項目のメッセージを確認してください。',
+
+  // User management (SPEC §4.1–§4.9, §4.12).
+  'error.search.noHits': '検索条件に該当するユーザ情報はありません。',
+  'error.user.notFound': '対象のユーザ情報が存在しません。',
+  'error.user.limitReached': '登録作業者(一般)は1事業者につき最大8ユーザまでしか登録できません。',
+  'error.user.staleUpdate':
+    'ほかの操作によりユーザ情報が更新されています。最新の情報を表示してから、もう一度操作してください。',
+  'error.user.deleted': '削除済みのユーザ情報は操作できません。',
+  'error.user.adminCannotBeDeleted': '登録作業者(管理者)のユーザ情報は削除できません。',
+  'error.user.ownEnabled': '自分のユーザの有効/無効は変更できません。',
+  'error.user.notLocked': '対象のユーザはロックされていません。',
+  'error.bulkDelete.noneSelected': '一括削除するユーザ情報を選択してください。',
+  'error.bulkDelete.blocked': '次のユーザ情報は削除できないため、一括削除を中止しました: {users}',
+  'error.csv.noHits': 'CSV出力の対象となるユーザ情報はありません。',
+  'error.csv.tooMany':
+    'CSV出力できる件数の上限（12,000件）を超えています（{count}件）。検索条件を絞り込んでください。',
+  'error.csv.unencodable':
+    'Shift_JIS（CP932）で表せない文字が含まれているため出力できません（{where}）。UTF-8で出力してください。',
+
+  // Common.
+  'error.forbidden': 'この操作を行う権限がありません。',
+  'error.notFound': 'ページが見つかりません。',
+  'error.csrf': '画面の有効期限が切れたか、不正な操作です。画面を開き直してから、もう一度操作してください。',
+  'error.alreadyExecuted': 'この操作はすでに実行されています。一覧画面から最新の状態を確認してください。',
+  'error.internal':
+    'システムエラーが発生しました。時間をおいて再度お試しください。（問い合わせ番号: {requestId}）',
+  'error.unavailable': '現在システムを利用できません。時間をおいて再度お試しください。',
+} as const;
+
+export type MessageId = keyof typeof messages;
+
+/** The text of a message, with `{name}` placeholders filled. */
+export function message(id: MessageId, params: Record<string, string | number> = {}): string {
+  return messages[id].replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}

@@ -1,0 +1,32 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import { render } from 'preact-render-to-string';
+import { Layout, type LayoutProps } from './layout.js';
+
+/** Sends a server-rendered page; text is escaped by Preact, so no value is ever raw HTML. */
+export function sendPage(reply: FastifyReply, page: VNode, status = 200): FastifyReply {
+  return reply
+    .status(status)
+    .type('text/html; charset=utf-8')
+    .send(`<!DOCTYPE html>${render(page)}`);
+}
+
+/** The layout props a request already knows: the signed-in user and the CSRF token. */
+export function pageContext(request: FastifyRequest): Pick<LayoutProps, 'auth' | 'csrfToken'> {
+  return {
+    auth: request.auth
+      ? { userName: request.auth.user.userName, loginAt: request.auth.session.createdAt }
+      : null,
+    csrfToken: request.csrfToken,
+  };
+}
+
+/** Renders a whole page in the common layout. */
+export function sendLayoutPage(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  props: Omit<LayoutProps, 'auth' | 'csrfToken'>,
+  status = 200,
+): FastifyReply {
+  return sendPage(reply, <Layout {...pageContext(request)} {...props} />, status);
+}

@@ -1,0 +1,160 @@
+import crypto from 'node:crypto';
+import type {} from '@fastify/cookie';
+import type {} from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { newToken, validateSession } from '../features/auth/sessions.js';
+import { findOperator } from '../features/operators/repository.js';
+import { isWithinValidity } from '../features/users/model.js';
+import { findUser } from '../features/users/repository.js';
+import { japanDate } from '../lib/japan-time.js';
+import { Layout } from './layout.js';
+import { sendPage } from './render.js';
+
+export const SESSION_COOKIE = 'cmus_session';
+const PRE_SESSION_COOKIE = 'cmus_pre';
+
+function cookieNames(secure: boolean) {
+  // The __Host- prefix pins a cookie to this host and path / when served over TLS.
+  return secure
+    ? { session: `__Host-${SESSION_COOKIE}`, pre: `__Host-${PRE_SESSION_COOKIE}` }
+    : { session: SESSION_COOKIE, pre: PRE_SESSION_COOKIE };
+}
+
+/**
+ * The CSRF token is an HMAC keyed by the (HttpOnly) session token, or by a pre-session
+ * cookie before login: a page can only post back a token derived from a cookie that a
+ * cross-site attacker can neither read nor set.
+ */
+export function deriveCsrfToken(cookieToken: string): string {
+  return crypto.createHmac('sha256', cookieToken).update('csrf').digest('base64url');
+}
+
+function tokensEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+export function setSessionCookie(app: FastifyInstance, reply: FastifyReply, token: string): void {
+  const names = cookieNames(app.appConfig.secureCookies);
+  reply.setCookie(names.session, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: app.appConfig.secureCookies,
+  });
+}
+
+export function clearSessionCookie(app: FastifyInstance, reply: FastifyReply): void {
+  const names = cookieNames(app.appConfig.secureCookies);
+  reply.clearCookie(names.session, {
+    path: '/',
+    secure: app.appConfig.secureCookies,
+    httpOnly: true,
+    sameSite: 'lax',
+  });
+}
+
+/** CSRF token of a form submitted as a url-encoded or multipart body. */
+function submittedCsrf(request: FastifyRequest): string | undefined {
+  const body = request.body as Record<string, unknown> | undefined;
+  const fromBody = body && typeof body === 'object' ? body._csrf : undefined;
+  if (typeof fromBody === 'string') return fromBody;
+  const header = request.headers['x-csrf-token'];
+  if (typeof header === 'string') return header;
+  const query = (request.query as Record<string, unknown> | undefined)?._csrf;
+  return typeof query === 'string' ? query : undefined;
+}
+
+/**
+ * Sessions, CSRF and access on every route: a route is private unless its config says
+ * `public: true`; a user with a temporary password reaches only the password change.
+ */
+export const securityPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.decorateRequest('auth', null);
+    app.decorateRequest('csrfToken', '');
+    app.decorateRequest('sessionExpired', false);
+
+    app.addHook('onRequest', async (request, reply) => {
+      const names = cookieNames(app.appConfig.secureCookies);
+      const token = request.cookies[names.session];
+      if (token) {
+        const now = app.clock.now();
+        const session = await validateSession(app.store.db, token, now, {
+          idleMs: app.appConfig.sessionIdleMs,
+          absoluteMs: app.appConfig.sessionAbsoluteMs,
+        });
+        const user = session ? await findUser(app.store.db, session.userId) : undefined;
+        // Defence in depth: disabling or deleting a user also deletes their sessions.
+        const usable = user && !user.deleted && user.enabled && isWithinValidity(user, japanDate(now));
+        if (session && user && usable) {
+          const operator = await findOperator(app.store.db, user.operatorCode);
+          request.auth = { user, session, operatorName: operator?.operatorName ?? '' };
+          request.csrfToken = deriveCsrfToken(token);
+        } else {
+          request.sessionExpired = true;
+          clearSessionCookie(app, reply);
+        }
+      }
+      if (!request.auth) {
+        let pre = request.cookies[names.pre];
+        if (!pre || pre.length < 40) {
+          pre = newToken();
+          reply.setCookie(names.pre, pre, {
+            path: '/',
+            httpOnly: true,
+            sameSite: 'lax',
+            secure: app.appConfig.secureCookies,
+          });
+        }
+        request.csrfToken = deriveCsrfToken(pre);
+      }
+    });
+
+    app.addHook('preHandler', async (request, reply) => {
+      const config = request.routeOptions.config;
+      if (request.method === 'POST' || request.method === 'PUT' || request.method === 'DELETE') {
+        if (request.isMultipart()) {
+          // Only routes that take uploads read multipart bodies, and they check the token.
+          if (!config.multipart) return reply.status(415).send();
+        } else {
+          const sent = submittedCsrf(request);
+          if (!sent || !tokensEqual(sent, request.csrfToken)) {
+            request.log.warn({ route: request.routeOptions.url }, 'CSRF token refused');
+            return sendPage(
+              reply,
+              <Layout
+                title="エラー"
+                auth={null}
+                csrfToken={request.csrfToken}
+                errors={[{ id: 'error.csrf' }]}
+              >
+                <p>
+                  <a href="/">TOPへ戻る</a>
+                </p>
+              </Layout>,
+              403,
+            );
+          }
+        }
+      }
+      if (config.public) return;
+      if (!request.auth) {
+        const target = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
+        const expired = request.sessionExpired ? `${target ? '&' : '?'}expired=1` : '';
+        return reply.redirect(`/login${target}${expired}`, 303);
+      }
+      if (request.auth.user.passwordIsTemporary && !config.allowTemporaryPassword) {
+        return reply.redirect('/password', 303);
+      }
+    });
+  },
+  { name: 'security', dependencies: ['@fastify/cookie'] },
+);
+
+/** Checks a multipart form's CSRF field (multipart bodies skip the preHandler check). */
+export function checkMultipartCsrf(request: FastifyRequest, sent: string | undefined): boolean {
+  return !!sent && tokensEqual(sent, request.csrfToken);
+}
