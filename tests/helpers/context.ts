@@ -1,0 +1,236 @@
+import crypto from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { Store } from '../../src/db/connect.js';
+import { hashPassword } from '../../src/features/auth/passwords.js';
+import { normaliseText, type Role, toSearchKey, type User } from '../../src/features/users/model.js';
+import { findUser } from '../../src/features/users/repository.js';
+import { FakeClock } from '../../src/lib/clock.js';
+import { japanDate } from '../../src/lib/japan-time.js';
+import { deriveCsrfToken, SESSION_COOKIE } from '../../src/web/security.js';
+import { openTestStore, type StoreKind } from './stores.js';
+
+/** 2026-04-01 10:00 in Japan. */
+export const TEST_START = '2026-04-01T01:00:00.000Z';
+export const DEFAULT_PASSWORD = 'Kakuninyou-Pass 2026!';
+
+export interface TestContext {
+  kind: StoreKind;
+  app: FastifyInstance;
+  store: Store;
+  clock: FakeClock;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  // Tests share 127.0.0.1: the login rate limit has its own test with a low limit.
+  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), loginRateLimitPerMinute: 100_000, ...overrides };
+}
+
+/** A fresh database and app for one test file. */
+export async function createTestContext(kind: StoreKind, overrides: Partial<Config> = {}): Promise<TestContext> {
+  const store = await openTestStore(kind);
+  const clock = new FakeClock(TEST_START);
+  const config = testConfig(overrides);
+  const app = await buildApp({ config, store, clock, logger: false });
+  await app.ready();
+  return {
+    kind,
+    app,
+    store,
+    clock,
+    config,
+    async close() {
+      await app.close();
+      await store.drop();
+    },
+  };
+}
+
+const hashes = new Map<string, Promise<string>>();
+function cachedHash(password: string): Promise<string> {
+  let h = hashes.get(password);
+  if (!h) {
+    h = hashPassword(password);
+    hashes.set(password, h);
+  }
+  return h;
+}
+
+const ALPHANUMERIC = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+function randomCode(): string {
+  let s = '';
+  for (let i = 0; i < 4; i++) s += ALPHANUMERIC[crypto.randomInt(ALPHANUMERIC.length)];
+  return s;
+}
+
+/** An operator with a unique code (factories never share fixed data between tests). */
+export async function createOperator(
+  ctx: Pick<TestContext, 'store' | 'clock'>,
+  values: { operatorCode?: string; operatorName?: string } = {},
+): Promise<{ operatorCode: string; operatorName: string }> {
+  for (;;) {
+    const operatorCode = values.operatorCode ?? randomCode();
+    const operatorName = values.operatorName ?? `株式会社${operatorCode}`;
+    const exists = await ctx.store.db
+      .selectFrom('operators')
+      .select('operator_code')
+      .where('operator_code', '=', operatorCode)
+      .executeTakeFirst();
+    if (exists) {
+      if (values.operatorCode) throw new Error(`operator ${operatorCode} exists`);
+      continue;
+    }
+    await ctx.store.db
+      .insertInto('operators')
+      .values({ operator_code: operatorCode, operator_name: operatorName, created_at: ctx.clock.now().toISOString() })
+      .execute();
+    return { operatorCode, operatorName };
+  }
+}
+
+let userSequence = 0;
+
+export interface UserValues {
+  operatorCode: string;
+  role?: Role;
+  userId?: string;
+  userName?: string;
+  department?: string;
+  email?: string;
+  phone?: string | null;
+  password?: string;
+  temporary?: boolean;
+  temporaryPasswordExpiresAt?: string | null;
+  enabled?: boolean;
+  locked?: boolean;
+  deleted?: boolean;
+  validFrom?: string;
+  validTo?: string;
+}
+
+/** A user row with a known password (a normal one unless `temporary`). */
+export async function createUser(ctx: Pick<TestContext, 'store' | 'clock'>, values: UserValues): Promise<User> {
+  userSequence += 1;
+  const userId = values.userId ?? `U${String(crypto.randomInt(0, 1_000_000_000)).padStart(9, '0')}`;
+  const userName = normaliseText(values.userName ?? `試験 利用者${userSequence}`);
+  const now = ctx.clock.now();
+  await ctx.store.db
+    .insertInto('users')
+    .values({
+      user_id: userId,
+      operator_code: values.operatorCode,
+      role: values.role ?? 'general',
+      department: values.department ?? '試験部',
+      user_name: userName,
+      user_name_key: toSearchKey(userName),
+      phone: values.phone ?? null,
+      email: values.email ?? `user${userSequence}.${userId.toLowerCase()}@example.jp`,
+      enabled: values.enabled === false ? 0 : 1,
+      valid_from: values.validFrom ?? '2020-01-01',
+      valid_to: values.validTo ?? '9999-12-31',
+      locked: values.locked ? 1 : 0,
+      failed_login_count: values.locked ? 5 : 0,
+      deleted: values.deleted ? 1 : 0,
+      deleted_at: values.deleted ? now.toISOString() : null,
+      password_hash: await cachedHash(values.password ?? DEFAULT_PASSWORD),
+      password_is_temporary: values.temporary ? 1 : 0,
+      temporary_password_expires_at: values.temporaryPasswordExpiresAt ?? null,
+      password_changed_at: now.toISOString(),
+      version: 1,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    })
+    .execute();
+  return (await findUser(ctx.store.db, userId))!;
+}
+
+/** An operator with its two admins, ready for most tests. */
+export async function createOperatorWithAdmins(ctx: Pick<TestContext, 'store' | 'clock'>) {
+  const operator = await createOperator(ctx);
+  const admin = await createUser(ctx, { operatorCode: operator.operatorCode, role: 'admin' });
+  const otherAdmin = await createUser(ctx, { operatorCode: operator.operatorCode, role: 'admin' });
+  return { operator, admin, otherAdmin };
+}
+
+export function todayInJapan(ctx: Pick<TestContext, 'clock'>): string {
+  return japanDate(ctx.clock.now());
+}
+
+export interface Response {
+  statusCode: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+  location: string | undefined;
+}
+
+/**
+ * A browser stand-in over `app.inject`: keeps cookies, and sends the CSRF token that
+ * the pages of its session carry (unless a test says otherwise).
+ */
+export class Agent {
+  readonly cookies = new Map<string, string>();
+  constructor(readonly app: FastifyInstance) {}
+
+  get csrfToken(): string {
+    const key = this.cookies.get(SESSION_COOKIE) ?? this.cookies.get('cmus_pre');
+    return key ? deriveCsrfToken(key) : '';
+  }
+
+  get sessionToken(): string | undefined {
+    return this.cookies.get(SESSION_COOKIE);
+  }
+
+  private cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  private remember(setCookie: string | string[] | number | undefined): void {
+    if (setCookie === undefined || typeof setCookie === 'number') return;
+    for (const line of Array.isArray(setCookie) ? setCookie : [setCookie]) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      const expired = attrs.some((a) => /^\s*expires=thu, 01 jan 1970/i.test(a) || /^\s*max-age=0/i.test(a));
+      if (expired || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  async get(url: string, headers: Record<string, string> = {}): Promise<Response> {
+    const res = await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader(), ...headers } });
+    this.remember(res.headers['set-cookie']);
+    return { statusCode: res.statusCode, headers: res.headers, body: res.body, location: res.headers.location as string | undefined };
+  }
+
+  /** Posts a url-encoded form; arrays become repeated fields; `_csrf` is added unless given. */
+  async post(url: string, form: Record<string, string | string[] | undefined> = {}): Promise<Response> {
+    if (!this.cookies.has(SESSION_COOKIE) && !this.cookies.has('cmus_pre')) await this.get('/login');
+    const params = new URLSearchParams();
+    const withToken = '_csrf' in form ? form : { ...form, _csrf: this.csrfToken };
+    for (const [k, v] of Object.entries(withToken)) {
+      if (v === undefined) continue;
+      for (const one of Array.isArray(v) ? v : [v]) params.append(k, one);
+    }
+    const res = await this.app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: params.toString(),
+    });
+    this.remember(res.headers['set-cookie']);
+    return { statusCode: res.statusCode, headers: res.headers, body: res.body, location: res.headers.location as string | undefined };
+  }
+}
+
+/** Logs a user in through the login form and returns its agent. */
+export async function loginAs(ctx: Pick<TestContext, 'app'>, user: Pick<User, 'userId'>, password = DEFAULT_PASSWORD): Promise<Agent> {
+  const agent = new Agent(ctx.app);
+  await agent.get('/login');
+  const res = await agent.post('/login', { userId: user.userId, password });
+  if (res.statusCode !== 303) throw new Error(`login of ${user.userId} failed with ${res.statusCode}`);
+  return agent;
+}
