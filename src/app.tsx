@@ -10,6 +10,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.js';
 import { pingStore, type Store } from './db/connect.js';
 import { authRoutes, topRoutes } from './features/auth/routes.js';
+import { userListRoutes } from './features/users/list-routes.js';
+import { userManageRoutes } from './features/users/manage-routes.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { projectRoot } from './lib/paths.js';
 import './web/context.js';
@@ -87,6 +89,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(authRoutes);
   await app.register(topRoutes);
+  await app.register(userListRoutes);
+  await app.register(userManageRoutes);
 
   app.setNotFoundHandler(async (request, reply) => {
     return sendPage(

@@ -81,6 +81,12 @@ export const messages = {
   'error.csv.unencodable':
     'Shift_JIS（CP932）で表せない文字が含まれているため出力できません（{where}）。UTF-8で出力してください。',
 
+  // List, search, detail and CSV export: additional messages.
+
+  // Register, change, delete, bulk delete, unlock, reissue: additional messages.
+
+  // Mail and outbox: additional messages.
+
   // Common.
   'error.forbidden': 'この操作を行う権限がありません。',
   'error.notFound': 'ページが見つかりません。',

@@ -26,11 +26,18 @@ export interface TestContext {
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   // Tests share 127.0.0.1: the login rate limit has its own test with a low limit.
-  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), loginRateLimitPerMinute: 100_000, ...overrides };
+  return {
+    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
+    loginRateLimitPerMinute: 100_000,
+    ...overrides,
+  };
 }
 
 /** A fresh database and app for one test file. */
-export async function createTestContext(kind: StoreKind, overrides: Partial<Config> = {}): Promise<TestContext> {
+export async function createTestContext(
+  kind: StoreKind,
+  overrides: Partial<Config> = {},
+): Promise<TestContext> {
   const store = await openTestStore(kind);
   const clock = new FakeClock(TEST_START);
   const config = testConfig(overrides);
@@ -85,7 +92,11 @@ export async function createOperator(
     }
     await ctx.store.db
       .insertInto('operators')
-      .values({ operator_code: operatorCode, operator_name: operatorName, created_at: ctx.clock.now().toISOString() })
+      .values({
+        operator_code: operatorCode,
+        operator_name: operatorName,
+        created_at: ctx.clock.now().toISOString(),
+      })
       .execute();
     return { operatorCode, operatorName };
   }
@@ -112,7 +123,10 @@ export interface UserValues {
 }
 
 /** A user row with a known password (a normal one unless `temporary`). */
-export async function createUser(ctx: Pick<TestContext, 'store' | 'clock'>, values: UserValues): Promise<User> {
+export async function createUser(
+  ctx: Pick<TestContext, 'store' | 'clock'>,
+  values: UserValues,
+): Promise<User> {
   userSequence += 1;
   const userId = values.userId ?? `U${String(crypto.randomInt(0, 1_000_000_000)).padStart(9, '0')}`;
   const userName = normaliseText(values.userName ?? `試験 利用者${userSequence}`);
@@ -201,9 +215,18 @@ export class Agent {
   }
 
   async get(url: string, headers: Record<string, string> = {}): Promise<Response> {
-    const res = await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader(), ...headers } });
+    const res = await this.app.inject({
+      method: 'GET',
+      url,
+      headers: { cookie: this.cookieHeader(), ...headers },
+    });
     this.remember(res.headers['set-cookie']);
-    return { statusCode: res.statusCode, headers: res.headers, body: res.body, location: res.headers.location as string | undefined };
+    return {
+      statusCode: res.statusCode,
+      headers: res.headers,
+      body: res.body,
+      location: res.headers.location as string | undefined,
+    };
   }
 
   /** Posts a url-encoded form; arrays become repeated fields; `_csrf` is added unless given. */
@@ -222,12 +245,21 @@ export class Agent {
       payload: params.toString(),
     });
     this.remember(res.headers['set-cookie']);
-    return { statusCode: res.statusCode, headers: res.headers, body: res.body, location: res.headers.location as string | undefined };
+    return {
+      statusCode: res.statusCode,
+      headers: res.headers,
+      body: res.body,
+      location: res.headers.location as string | undefined,
+    };
   }
 }
 
 /** Logs a user in through the login form and returns its agent. */
-export async function loginAs(ctx: Pick<TestContext, 'app'>, user: Pick<User, 'userId'>, password = DEFAULT_PASSWORD): Promise<Agent> {
+export async function loginAs(
+  ctx: Pick<TestContext, 'app'>,
+  user: Pick<User, 'userId'>,
+  password = DEFAULT_PASSWORD,
+): Promise<Agent> {
   const agent = new Agent(ctx.app);
   await agent.get('/login');
   const res = await agent.post('/login', { userId: user.userId, password });

@@ -59,93 +59,132 @@ describe.each(storeKinds)('login, sessions and password change on $kind', ({ kin
     expect(text(unknown.body)).toBe(text(wrong.body));
   });
 
-  it.skipIf(skip)('locks at the fifth consecutive failure; a success before that resets the count', async () => {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: operator.operatorCode });
-    const agent = new Agent(ctx.app);
-    for (let i = 0; i < 4; i++) await agent.post('/login', { userId: user.userId, password: 'wrong password 123' });
-    expect((await agent.post('/login', { userId: user.userId, password: DEFAULT_PASSWORD })).statusCode).toBe(303);
-    const row = await ctx.store.db.selectFrom('users').selectAll().where('user_id', '=', user.userId).executeTakeFirstOrThrow();
-    expect(Number(row.failed_login_count)).toBe(0);
+  it.skipIf(skip)(
+    'locks at the fifth consecutive failure; a success before that resets the count',
+    async () => {
+      const { operator } = await createOperatorWithAdmins(ctx);
+      const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+      const agent = new Agent(ctx.app);
+      for (let i = 0; i < 4; i++)
+        await agent.post('/login', { userId: user.userId, password: 'wrong password 123' });
+      expect(
+        (await agent.post('/login', { userId: user.userId, password: DEFAULT_PASSWORD })).statusCode,
+      ).toBe(303);
+      const row = await ctx.store.db
+        .selectFrom('users')
+        .selectAll()
+        .where('user_id', '=', user.userId)
+        .executeTakeFirstOrThrow();
+      expect(Number(row.failed_login_count)).toBe(0);
 
-    const other = new Agent(ctx.app);
-    for (let i = 0; i < 5; i++) {
-      const res = await other.post('/login', { userId: user.userId, password: 'wrong password 123' });
+      const other = new Agent(ctx.app);
+      for (let i = 0; i < 5; i++) {
+        const res = await other.post('/login', { userId: user.userId, password: 'wrong password 123' });
+        expect(res.statusCode).toBe(401);
+      }
+      const locked = await other.post('/login', { userId: user.userId, password: DEFAULT_PASSWORD });
+      expect(locked.statusCode).toBe(401);
+      expect(locked.body).toContain('error.login.locked');
+      const after = await ctx.store.db
+        .selectFrom('users')
+        .selectAll()
+        .where('user_id', '=', user.userId)
+        .executeTakeFirstOrThrow();
+      expect(Number(after.locked)).toBe(1);
+      expect(Number(after.failed_login_count)).toBe(5);
+    },
+  );
+
+  it.skipIf(skip)(
+    'ten parallel wrong attempts lock exactly at five and never let a wrong password in',
+    async () => {
+      const { operator } = await createOperatorWithAdmins(ctx);
+      const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+      const results = await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const agent = new Agent(ctx.app);
+          return agent.post('/login', { userId: user.userId, password: 'not the password 1' });
+        }),
+      );
+      expect(results.every((r) => r.statusCode === 401)).toBe(true);
+      const row = await ctx.store.db
+        .selectFrom('users')
+        .selectAll()
+        .where('user_id', '=', user.userId)
+        .executeTakeFirstOrThrow();
+      expect(Number(row.locked)).toBe(1);
+      expect(Number(row.failed_login_count)).toBe(5);
+      const locks = await ctx.store.db
+        .selectFrom('audit_records')
+        .select('id')
+        .where('target_user_id', '=', user.userId)
+        .where('action', '=', 'lock')
+        .execute();
+      expect(locks).toHaveLength(1);
+      const sessions = await ctx.store.db
+        .selectFrom('sessions')
+        .select('id')
+        .where('user_id', '=', user.userId)
+        .execute();
+      expect(sessions).toHaveLength(0);
+    },
+  );
+
+  it.skipIf(skip)(
+    'refuses disabled, deleted and out-of-validity users even with the right password',
+    async () => {
+      const { operator } = await createOperatorWithAdmins(ctx);
+      const code = operator.operatorCode;
+      const disabled = await createUser(ctx, { operatorCode: code, enabled: false });
+      const deleted = await createUser(ctx, { operatorCode: code, deleted: true });
+      const future = await createUser(ctx, { operatorCode: code, validFrom: '2026-04-02' });
+      const past = await createUser(ctx, { operatorCode: code, validTo: '2026-03-31' });
+      const agent = new Agent(ctx.app);
+      for (const u of [disabled, future, past]) {
+        const res = await agent.post('/login', { userId: u.userId, password: DEFAULT_PASSWORD });
+        expect(res.statusCode).toBe(401);
+        expect(res.body).toContain('error.login.unavailable');
+      }
+      const res = await agent.post('/login', { userId: deleted.userId, password: DEFAULT_PASSWORD });
       expect(res.statusCode).toBe(401);
-    }
-    const locked = await other.post('/login', { userId: user.userId, password: DEFAULT_PASSWORD });
-    expect(locked.statusCode).toBe(401);
-    expect(locked.body).toContain('error.login.locked');
-    const after = await ctx.store.db.selectFrom('users').selectAll().where('user_id', '=', user.userId).executeTakeFirstOrThrow();
-    expect(Number(after.locked)).toBe(1);
-    expect(Number(after.failed_login_count)).toBe(5);
-  });
+      expect(res.body).toContain('error.login.failed');
+      const lastDay = await createUser(ctx, { operatorCode: code, validTo: '2026-04-01' });
+      expect(
+        (await agent.post('/login', { userId: lastDay.userId, password: DEFAULT_PASSWORD })).statusCode,
+      ).toBe(303);
+    },
+  );
 
-  it.skipIf(skip)('ten parallel wrong attempts lock exactly at five and never let a wrong password in', async () => {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: operator.operatorCode });
-    const results = await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        const agent = new Agent(ctx.app);
-        return agent.post('/login', { userId: user.userId, password: 'not the password 1' });
-      }),
-    );
-    expect(results.every((r) => r.statusCode === 401)).toBe(true);
-    const row = await ctx.store.db.selectFrom('users').selectAll().where('user_id', '=', user.userId).executeTakeFirstOrThrow();
-    expect(Number(row.locked)).toBe(1);
-    expect(Number(row.failed_login_count)).toBe(5);
-    const locks = await ctx.store.db
-      .selectFrom('audit_records')
-      .select('id')
-      .where('target_user_id', '=', user.userId)
-      .where('action', '=', 'lock')
-      .execute();
-    expect(locks).toHaveLength(1);
-    const sessions = await ctx.store.db.selectFrom('sessions').select('id').where('user_id', '=', user.userId).execute();
-    expect(sessions).toHaveLength(0);
-  });
-
-  it.skipIf(skip)('refuses disabled, deleted and out-of-validity users even with the right password', async () => {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    const code = operator.operatorCode;
-    const disabled = await createUser(ctx, { operatorCode: code, enabled: false });
-    const deleted = await createUser(ctx, { operatorCode: code, deleted: true });
-    const future = await createUser(ctx, { operatorCode: code, validFrom: '2026-04-02' });
-    const past = await createUser(ctx, { operatorCode: code, validTo: '2026-03-31' });
-    const agent = new Agent(ctx.app);
-    for (const u of [disabled, future, past]) {
-      const res = await agent.post('/login', { userId: u.userId, password: DEFAULT_PASSWORD });
-      expect(res.statusCode).toBe(401);
-      expect(res.body).toContain('error.login.unavailable');
-    }
-    const res = await agent.post('/login', { userId: deleted.userId, password: DEFAULT_PASSWORD });
-    expect(res.statusCode).toBe(401);
-    expect(res.body).toContain('error.login.failed');
-    const lastDay = await createUser(ctx, { operatorCode: code, validTo: '2026-04-01' });
-    expect((await agent.post('/login', { userId: lastDay.userId, password: DEFAULT_PASSWORD })).statusCode).toBe(303);
-  });
-
-  it.skipIf(skip)('accepts a temporary password until 23:59:59 Japan time of the second day, not after', async () => {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    // Issued 2026-04-01 23:30 in Japan (14:30 UTC): valid through 2026-04-03 23:59:59 JST.
-    const issued = new Date('2026-04-01T14:30:00.000Z');
-    const expiresAt = temporaryPasswordExpiry(issued);
-    expect(expiresAt.toISOString()).toBe('2026-04-03T14:59:59.999Z');
-    const user = await createUser(ctx, {
-      operatorCode: operator.operatorCode,
-      temporary: true,
-      temporaryPasswordExpiresAt: expiresAt.toISOString(),
-    });
-    ctx.clock.set('2026-04-03T14:59:59.000Z');
-    const inTime = await new Agent(ctx.app).post('/login', { userId: user.userId, password: DEFAULT_PASSWORD });
-    expect(inTime.statusCode).toBe(303);
-    expect(inTime.location).toBe('/password');
-    ctx.clock.set('2026-04-03T15:00:00.000Z');
-    const late = await new Agent(ctx.app).post('/login', { userId: user.userId, password: DEFAULT_PASSWORD });
-    expect(late.statusCode).toBe(401);
-    expect(late.body).toContain('error.login.temporaryExpired');
-    ctx.clock.set('2026-04-01T01:00:00.000Z');
-  });
+  it.skipIf(skip)(
+    'accepts a temporary password until 23:59:59 Japan time of the second day, not after',
+    async () => {
+      const { operator } = await createOperatorWithAdmins(ctx);
+      // Issued 2026-04-01 23:30 in Japan (14:30 UTC): valid through 2026-04-03 23:59:59 JST.
+      const issued = new Date('2026-04-01T14:30:00.000Z');
+      const expiresAt = temporaryPasswordExpiry(issued);
+      expect(expiresAt.toISOString()).toBe('2026-04-03T14:59:59.999Z');
+      const user = await createUser(ctx, {
+        operatorCode: operator.operatorCode,
+        temporary: true,
+        temporaryPasswordExpiresAt: expiresAt.toISOString(),
+      });
+      ctx.clock.set('2026-04-03T14:59:59.000Z');
+      const inTime = await new Agent(ctx.app).post('/login', {
+        userId: user.userId,
+        password: DEFAULT_PASSWORD,
+      });
+      expect(inTime.statusCode).toBe(303);
+      expect(inTime.location).toBe('/password');
+      ctx.clock.set('2026-04-03T15:00:00.000Z');
+      const late = await new Agent(ctx.app).post('/login', {
+        userId: user.userId,
+        password: DEFAULT_PASSWORD,
+      });
+      expect(late.statusCode).toBe(401);
+      expect(late.body).toContain('error.login.temporaryExpired');
+      ctx.clock.set('2026-04-01T01:00:00.000Z');
+    },
+  );
 
   it.skipIf(skip)('forces a temporary password to be changed before any other screen', async () => {
     const { operator } = await createOperatorWithAdmins(ctx);
@@ -177,10 +216,17 @@ describe.each(storeKinds)('login, sessions and password change on $kind', ({ kin
 
   it.skipIf(skip)('applies the password policy (D-13) with a message next to the field', async () => {
     const { operator } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: operator.operatorCode, userName: '山田 太郎', email: 'yamada.t@example.jp' });
+    const user = await createUser(ctx, {
+      operatorCode: operator.operatorCode,
+      userName: '山田 太郎',
+      email: 'yamada.t@example.jp',
+    });
     const agent = await loginAs(ctx, user);
-    const attempt = (newPassword: string, confirmPassword = newPassword, currentPassword = DEFAULT_PASSWORD) =>
-      agent.post('/password', { currentPassword, newPassword, confirmPassword });
+    const attempt = (
+      newPassword: string,
+      confirmPassword = newPassword,
+      currentPassword = DEFAULT_PASSWORD,
+    ) => agent.post('/password', { currentPassword, newPassword, confirmPassword });
     const cases: [string, string][] = [
       ['short pass1', 'error.password.tooShort'],
       ['x'.repeat(129), 'error.password.tooLong'],
@@ -217,34 +263,69 @@ describe.each(storeKinds)('login, sessions and password change on $kind', ({ kin
       [p2, p3],
       [p3, p4],
     ] as const) {
-      expect((await agent.post('/password', { currentPassword: current, newPassword: next, confirmPassword: next })).statusCode).toBe(303);
+      expect(
+        (
+          await agent.post('/password', {
+            currentPassword: current,
+            newPassword: next,
+            confirmPassword: next,
+          })
+        ).statusCode,
+      ).toBe(303);
     }
     for (const old of [p3, p2, long]) {
-      const res = await agent.post('/password', { currentPassword: p4, newPassword: old, confirmPassword: old });
+      const res = await agent.post('/password', {
+        currentPassword: p4,
+        newPassword: old,
+        confirmPassword: old,
+      });
       expect(res.body, old).toContain('直近3回以内');
     }
-    expect((await agent.post('/password', { currentPassword: p4, newPassword: DEFAULT_PASSWORD, confirmPassword: DEFAULT_PASSWORD })).statusCode).toBe(303);
+    expect(
+      (
+        await agent.post('/password', {
+          currentPassword: p4,
+          newPassword: DEFAULT_PASSWORD,
+          confirmPassword: DEFAULT_PASSWORD,
+        })
+      ).statusCode,
+    ).toBe(303);
   });
 
-  it.skipIf(skip)('rotates the session at login and ends other sessions when the password changes', async () => {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: operator.operatorCode });
-    const first = await loginAs(ctx, user);
-    const second = await loginAs(ctx, user);
-    expect(first.sessionToken).not.toBe(second.sessionToken);
-    expect((await first.get('/')).statusCode).toBe(200);
-    const np = 'brand new passphrase 42';
-    expect((await second.post('/password', { currentPassword: DEFAULT_PASSWORD, newPassword: np, confirmPassword: np })).statusCode).toBe(303);
-    const revoked = await first.get('/');
-    expect(revoked.statusCode).toBe(303);
-    expect(revoked.location).toContain('expired=1');
-    expect((await second.get('/')).statusCode).toBe(200);
-    const stored = await ctx.store.db.selectFrom('sessions').select('id').where('user_id', '=', user.userId).execute();
-    expect(stored).toHaveLength(1);
-    // Only a hash of the token is stored.
-    expect(stored[0]!.id).not.toBe(second.sessionToken);
-    expect(stored[0]!.id).toMatch(/^[0-9a-f]{64}$/);
-  });
+  it.skipIf(skip)(
+    'rotates the session at login and ends other sessions when the password changes',
+    async () => {
+      const { operator } = await createOperatorWithAdmins(ctx);
+      const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+      const first = await loginAs(ctx, user);
+      const second = await loginAs(ctx, user);
+      expect(first.sessionToken).not.toBe(second.sessionToken);
+      expect((await first.get('/')).statusCode).toBe(200);
+      const np = 'brand new passphrase 42';
+      expect(
+        (
+          await second.post('/password', {
+            currentPassword: DEFAULT_PASSWORD,
+            newPassword: np,
+            confirmPassword: np,
+          })
+        ).statusCode,
+      ).toBe(303);
+      const revoked = await first.get('/');
+      expect(revoked.statusCode).toBe(303);
+      expect(revoked.location).toContain('expired=1');
+      expect((await second.get('/')).statusCode).toBe(200);
+      const stored = await ctx.store.db
+        .selectFrom('sessions')
+        .select('id')
+        .where('user_id', '=', user.userId)
+        .execute();
+      expect(stored).toHaveLength(1);
+      // Only a hash of the token is stored.
+      expect(stored[0]!.id).not.toBe(second.sessionToken);
+      expect(stored[0]!.id).toMatch(/^[0-9a-f]{64}$/);
+    },
+  );
 
   it.skipIf(skip)('ends a session after 30 idle minutes and 12 hours after login', async () => {
     const { operator } = await createOperatorWithAdmins(ctx);
@@ -282,7 +363,11 @@ describe.each(storeKinds)('login, sessions and password change on $kind', ({ kin
     expect((await agent.get('/')).statusCode).toBe(200);
     const anonymous = new Agent(ctx.app);
     await anonymous.get('/login');
-    const login = await anonymous.post('/login', { userId: admin.userId, password: DEFAULT_PASSWORD, _csrf: 'x' });
+    const login = await anonymous.post('/login', {
+      userId: admin.userId,
+      password: DEFAULT_PASSWORD,
+      _csrf: 'x',
+    });
     expect(login.statusCode).toBe(403);
   });
 
