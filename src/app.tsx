@@ -65,7 +65,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(rateLimit, {
     global: false,
     store: databaseRateLimitStore(store, app.clock),
-    errorResponseBuilder: (_request, context) => ({ statusCode: context.statusCode, rateLimited: true }),
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error('rate limited'), { statusCode: context.statusCode, rateLimited: true }),
   });
   await app.register(fastifyStatic, {
     root: assetsDir,
@@ -82,16 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return payload;
   });
 
-  app.get('/healthz', { config: { public: true } }, async (_request, reply) => {
-    const ok = await pingStore(store);
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable' });
-  });
-
-  await app.register(authRoutes);
-  await app.register(topRoutes);
-  await app.register(userListRoutes);
-  await app.register(userManageRoutes);
-
+  // Handlers first: Fastify binds the error handler to the routes registered after it.
   app.setNotFoundHandler(async (request, reply) => {
     return sendPage(
       reply,
@@ -147,6 +139,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       );
     },
   );
+
+  app.get('/healthz', { config: { public: true } }, async (_request, reply) => {
+    const ok = await pingStore(store);
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable' });
+  });
+
+  await app.register(authRoutes);
+  await app.register(topRoutes);
+  await app.register(userListRoutes);
+  await app.register(userManageRoutes);
 
   return app;
 }
