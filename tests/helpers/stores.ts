@@ -16,7 +16,9 @@ export const storeKinds: { kind: StoreKind; skip: boolean }[] = [
  * A fresh, migrated database for one test file: SQLite in memory, or a PostgreSQL
  * database of its own that is dropped afterwards.
  */
-export async function openTestStore(kind: StoreKind): Promise<Store & { drop(): Promise<void> }> {
+export async function openTestStore(
+  kind: StoreKind,
+): Promise<Store & { url?: string; drop(): Promise<void> }> {
   if (kind === 'sqlite') {
     const store = openStore({ sqliteFile: ':memory:' });
     await migrateToLatest(store.db, store.dialect);
@@ -34,6 +36,7 @@ export async function openTestStore(kind: StoreKind): Promise<Store & { drop(): 
   await migrateToLatest(store.db, store.dialect);
   return {
     ...store,
+    url: url.toString(),
     async drop() {
       await store.close();
       const c = new pg.Client({ connectionString: adminUrl });
