@@ -88,6 +88,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
           401,
         );
       }
+      // A login from a browser that still had a session replaces it (no orphaned session).
+      if (request.auth) await deleteSession(app.store.db, request.auth.session.id);
       setSessionCookie(app, reply, result.token);
       return reply.redirect(result.user.passwordIsTemporary ? '/password' : safeNext(form.next), 303);
     },
