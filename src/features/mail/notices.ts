@@ -17,7 +17,17 @@ export type Notice =
       temporaryPassword: string;
       expiresAt: Date;
     }
-  | { event: 'changed'; at: Date; user: User; actor: User; changes: string[] }
+  | {
+      event: 'changed';
+      at: Date;
+      /** The user after the change. */
+      user: User;
+      actor: User;
+      /** The labels of the changed fields (e.g. メールアドレス). */
+      changes: string[];
+      /** The mail address before the change, when it changed: it is told too. */
+      previousEmail?: string;
+    }
   | { event: 'unlocked'; at: Date; user: User; actor: User }
   | {
       event: 'passwordReissued';
@@ -52,44 +62,95 @@ const FOOTER = [
   '容量市場システム',
 ].join('\n');
 
+/** Message-IDs are ours to mint; the right-hand side names this system. */
+const MESSAGE_ID_DOMAIN = 'user-management.capacity-market';
+
+/** Who gets one copy of a notice, and what that copy may say (SPEC §5, D-16). */
+export interface NoticeRecipient {
+  userId: string;
+  userName: string;
+  email: string;
+  /** The user the notice is about (as opposed to one of the operator's admins). */
+  concerned: boolean;
+  /** D-16: the temporary password goes only to the user concerned and the admin who acted. */
+  seesSecret: boolean;
+}
+
 /**
- * SPEC §5, D-16: each notice goes to the user concerned and to the operator's two
- * admins; the temporary password only to the user and to the admin who acted.
+ * SPEC §5, D-16, D-17: each notice goes to the user concerned and to the operator's
+ * two admins, one mail each (an admin who is the user concerned gets one mail, as the
+ * user). The temporary password goes only to the user concerned and the admin who
+ * acted; a registration from the command line (no actor) sends it to the user alone.
+ */
+export function noticeRecipients(
+  notice: Notice,
+  admins: readonly { userId: string; userName: string; email: string }[],
+): NoticeRecipient[] {
+  const u = notice.user;
+  const actorId = 'actor' in notice && notice.actor ? notice.actor.userId : undefined;
+  const recipients: NoticeRecipient[] = [
+    { userId: u.userId, userName: u.userName, email: u.email, concerned: true, seesSecret: true },
+  ];
+  // A changed mail address: the old address learns of the change too, so that a
+  // hijacked account cannot silently redirect its mail.
+  if (notice.event === 'changed' && notice.previousEmail && notice.previousEmail !== u.email) {
+    recipients.push({
+      userId: u.userId,
+      userName: u.userName,
+      email: notice.previousEmail,
+      concerned: true,
+      seesSecret: false,
+    });
+  }
+  for (const admin of admins) {
+    if (admin.userId === u.userId) continue;
+    recipients.push({
+      userId: admin.userId,
+      userName: admin.userName,
+      email: admin.email,
+      concerned: false,
+      seesSecret: admin.userId === actorId,
+    });
+  }
+  return recipients;
+}
+
+/**
+ * Writes one outbox row per recipient, in the caller's transaction (`db` is the open
+ * transaction): if the change rolls back, no mail was ever queued.
  */
 export async function queueNotice(db: Db, notice: Notice): Promise<void> {
   const admins = await db
     .selectFrom('users')
-    .select(['user_id', 'email'])
+    .select(['user_id', 'user_name', 'email'])
     .where('operator_code', '=', notice.user.operatorCode)
     .where('role', '=', 'admin')
     .where('deleted', '=', 0)
     .orderBy('user_id')
     .execute();
-  const actorId = 'actor' in notice && notice.actor ? notice.actor.userId : undefined;
-  const recipients: { userId: string; email: string; seesSecret: boolean }[] = [
-    { userId: notice.user.userId, email: notice.user.email, seesSecret: true },
-  ];
-  for (const admin of admins) {
-    if (admin.user_id === notice.user.userId) continue;
-    recipients.push({ userId: admin.user_id, email: admin.email, seesSecret: admin.user_id === actorId });
-  }
-  for (const r of recipients) {
-    const mail = composeNotice(notice, r.seesSecret, r.userId === notice.user.userId);
+  const recipients = noticeRecipients(
+    notice,
+    admins.map((a) => ({ userId: a.user_id, userName: a.user_name, email: a.email })),
+  );
+  const at = notice.at.toISOString();
+  for (const recipient of recipients) {
+    const mail = composeNotice(notice, recipient);
     await db
       .insertInto('mail_outbox')
       .values({
-        created_at: notice.at.toISOString(),
+        created_at: at,
         event: notice.event,
-        recipient: r.email,
+        recipient: recipient.email,
         subject: mail.subject,
         body: mail.body,
         status: 'pending',
         attempts: 0,
-        next_attempt_at: notice.at.toISOString(),
+        next_attempt_at: at,
         locked_until: null,
         last_error: null,
         sent_at: null,
-        message_id: `<${crypto.randomUUID()}@capacity-market.user-management>`,
+        // Minted once, here: every retry sends the same Message-ID (receivers de-duplicate).
+        message_id: `<${crypto.randomUUID()}@${MESSAGE_ID_DOMAIN}>`,
       })
       .execute();
   }
@@ -98,65 +159,88 @@ export async function queueNotice(db: Db, notice: Notice): Promise<void> {
 /** The subject and body of one notice for one recipient (pure: unit-tested). */
 export function composeNotice(
   notice: Notice,
-  includeSecret: boolean,
-  toUserConcerned: boolean,
+  recipient: Pick<NoticeRecipient, 'userName' | 'concerned' | 'seesSecret'>,
 ): ComposedMail {
   const u = notice.user;
-  const lines: string[] = [];
-  lines.push(toUserConcerned ? `${u.userName} 様` : `${u.operatorCode} 登録作業者(管理者) 各位`);
-  lines.push('');
+  const toUser = recipient.concerned;
+  const lines: string[] = [`${recipient.userName} 様`, ''];
   const who = `ユーザID: ${u.userId}\nユーザ名: ${u.userName}\n事業者コード: ${u.operatorCode}`;
   const when = `日時: ${formatJapanDateTime(notice.at)}`;
   const actor =
     'actor' in notice && notice.actor ? `作業者: ${notice.actor.userName}（${notice.actor.userId}）` : '';
+  const withActor = (...rest: string[]) => (actor ? [...rest, actor] : rest);
   switch (notice.event) {
     case 'registered':
     case 'passwordReissued': {
+      const what =
+        notice.event === 'registered' ? 'ユーザ情報が登録されました' : 'パスワードが再発行されました';
       lines.push(
-        notice.event === 'registered'
-          ? '容量市場システムにユーザ情報が登録されました。'
-          : '容量市場システムのパスワードが再発行されました。',
+        toUser ? `容量市場システムのあなたの${what}。` : `容量市場システムで次のユーザの${what}。`,
+        '',
+        ...withActor(who, when),
       );
-      lines.push('', who, when);
-      if (actor) lines.push(actor);
-      if (includeSecret) {
+      if (recipient.seesSecret) {
         lines.push(
           '',
           `仮パスワード: ${notice.temporaryPassword}`,
           `仮パスワードの有効期限: ${formatJapanDateTime(notice.expiresAt)}（通知日の翌々日まで）`,
           '',
-          '有効期限内にログインし、パスワードを変更してください。',
-          '有効期限を過ぎた場合は、登録作業者(管理者)にパスワードの再発行を依頼してください。',
         );
+        if (toUser) {
+          lines.push(
+            '有効期限内にログインし、パスワードを変更してください。',
+            '有効期限を過ぎた場合は、登録作業者(管理者)にパスワードの再発行を依頼してください。',
+          );
+        } else {
+          lines.push(
+            '仮パスワードは対象のユーザにも通知しています。第三者に知られないよう取り扱ってください。',
+          );
+        }
       } else {
         lines.push('', '仮パスワードは対象のユーザと作業を行ったユーザにのみ通知しています。');
       }
       break;
     }
     case 'changed':
-      lines.push('容量市場システムのユーザ情報が変更されました。', '', who, when, actor);
+      lines.push(
+        toUser
+          ? '容量市場システムのあなたのユーザ情報が変更されました。'
+          : '容量市場システムで次のユーザのユーザ情報が変更されました。',
+        '',
+        ...withActor(who, when),
+      );
       if (notice.changes.length > 0) lines.push('', `変更項目: ${notice.changes.join('、')}`);
       break;
     case 'unlocked':
-      lines.push('容量市場システムのユーザロックが解除されました。', '', who, when, actor);
+      lines.push(
+        toUser
+          ? '容量市場システムのあなたのユーザロックが解除されました。'
+          : '容量市場システムで次のユーザのユーザロックが解除されました。',
+        '',
+        ...withActor(who, when),
+      );
       break;
     case 'deleted':
       lines.push(
-        '容量市場システムのユーザ情報が削除されました。このユーザはログインできなくなりました。',
+        toUser
+          ? '容量市場システムのあなたのユーザ情報が削除されました。'
+          : '容量市場システムで次のユーザのユーザ情報が削除されました。',
+        'このユーザはログインできなくなりました。',
         '',
-        who,
-        when,
-        actor,
+        ...withActor(who, when),
       );
       break;
     case 'locked':
+      // SPEC §4.11: the fifth consecutive wrong password locks the user.
       lines.push(
         'パスワードを5回連続で誤って入力したため、ユーザがロックされました。',
         '',
         who,
         when,
         '',
-        'ログインするには、登録作業者(管理者)にユーザロック解除を依頼してください。',
+        toUser
+          ? 'ログインするには、登録作業者(管理者)にユーザロック解除を依頼してください。'
+          : '対象のユーザに確認のうえ、必要に応じてユーザロック解除を行ってください。心当たりのない場合は、不正なログインの試みのおそれがあります。',
       );
       break;
   }

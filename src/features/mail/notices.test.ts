@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import type { User } from '../users/model.js';
+import { composeNotice, type Notice, noticeRecipients } from './notices.js';
+
+const AT = new Date('2026-04-01T01:00:00.000Z'); // 2026/04/01 10:00 in Japan
+const EXPIRES = new Date('2026-04-03T14:59:59.999Z'); // 2026/04/03 23:59 in Japan
+const SECRET = 'Tmp-Secret-9x7Q';
+
+function user(values: Partial<User> & Pick<User, 'userId' | 'userName'>): User {
+  return {
+    operatorCode: '0001',
+    role: 'general',
+    department: '試験部',
+    phone: null,
+    email: `${values.userId.toLowerCase()}@example.jp`,
+    enabled: true,
+    validFrom: '2026-04-01',
+    validTo: '9999-12-31',
+    locked: false,
+    failedLoginCount: 0,
+    deleted: false,
+    deletedAt: null,
+    passwordIsTemporary: false,
+    temporaryPasswordExpiresAt: null,
+    version: 1,
+    createdAt: AT.toISOString(),
+    updatedAt: AT.toISOString(),
+    ...values,
+  };
+}
+
+const admin1 = user({ userId: 'U000000001', userName: '管理 一郎', role: 'admin' });
+const admin2 = user({ userId: 'U000000002', userName: '管理 二郎', role: 'admin' });
+const general = user({ userId: 'U000000003', userName: '一般 花子' });
+const admins = [admin1, admin2];
+
+const toUser = { userName: general.userName, concerned: true, seesSecret: true };
+const toActor = { userName: admin1.userName, concerned: false, seesSecret: true };
+const toOther = { userName: admin2.userName, concerned: false, seesSecret: false };
+
+const registered: Notice = {
+  event: 'registered',
+  at: AT,
+  user: general,
+  actor: admin1,
+  temporaryPassword: SECRET,
+  expiresAt: EXPIRES,
+};
+const reissued: Notice = { ...registered, event: 'passwordReissued', actor: admin1 };
+
+describe('noticeRecipients (SPEC §5, D-16, D-17)', () => {
+  it('sends to the user concerned and both admins; the secret to the user and the acting admin only', () => {
+    const r = noticeRecipients(registered, admins);
+    expect(r.map((x) => [x.email, x.concerned, x.seesSecret])).toEqual([
+      [general.email, true, true],
+      [admin1.email, false, true],
+      [admin2.email, false, false],
+    ]);
+  });
+
+  it('sends one mail to an admin who is the user concerned, as the user', () => {
+    const r = noticeRecipients({ event: 'locked', at: AT, user: admin2 }, admins);
+    expect(r.map((x) => [x.userId, x.concerned])).toEqual([
+      [admin2.userId, true],
+      [admin1.userId, false],
+    ]);
+  });
+
+  it('gives no admin the temporary password when nobody acted (operator add from the CLI)', () => {
+    const r = noticeRecipients({ ...registered, user: admin2, actor: null }, admins);
+    expect(r.filter((x) => x.seesSecret).map((x) => x.userId)).toEqual([admin2.userId]);
+  });
+
+  it('also tells the old address when the mail address changed', () => {
+    const changed = user({ ...general, email: 'new@example.jp' });
+    const r = noticeRecipients(
+      {
+        event: 'changed',
+        at: AT,
+        user: changed,
+        actor: admin1,
+        changes: ['メールアドレス'],
+        previousEmail: general.email,
+      },
+      admins,
+    );
+    expect(r.map((x) => x.email)).toEqual(['new@example.jp', general.email, admin1.email, admin2.email]);
+    expect(r.every((x) => !x.seesSecret || x.email === 'new@example.jp' || x.userId === admin1.userId)).toBe(
+      true,
+    );
+  });
+});
+
+describe('composeNotice', () => {
+  it('registration: ID, temporary password and its expiry for the user', () => {
+    const mail = composeNotice(registered, toUser);
+    expect(mail.subject).toBe('【容量市場システム】ユーザ情報登録のお知らせ');
+    expect(mail.body).toMatch(/^一般 花子 様\n\n容量市場システムのあなたのユーザ情報が登録されました。/);
+    expect(mail.body).toContain('ユーザID: U000000003');
+    expect(mail.body).toContain('日時: 2026/04/01 10:00');
+    expect(mail.body).toContain('作業者: 管理 一郎（U000000001）');
+    expect(mail.body).toContain(`仮パスワード: ${SECRET}`);
+    expect(mail.body).toContain('仮パスワードの有効期限: 2026/04/03 23:59');
+    expect(mail.body).toContain('パスワードを変更してください');
+    expect(mail.body.endsWith('容量市場システム\n')).toBe(true);
+    expect(mail.body).not.toMatch(/\n\n\n/);
+  });
+
+  it('registration: the acting admin gets the secret, the other admin does not (D-16)', () => {
+    const actor = composeNotice(registered, toActor);
+    expect(actor.body).toMatch(/^管理 一郎 様\n/);
+    expect(actor.body).toContain(`仮パスワード: ${SECRET}`);
+    expect(actor.body).toContain('仮パスワードは対象のユーザにも通知しています。');
+    const other = composeNotice(registered, toOther);
+    expect(other.body).toMatch(/^管理 二郎 様\n/);
+    expect(other.body).toContain('ユーザID: U000000003');
+    expect(other.body).not.toContain(SECRET);
+    expect(other.body).not.toContain('仮パスワードの有効期限');
+    expect(other.body).toContain('仮パスワードは対象のユーザと作業を行ったユーザにのみ通知しています。');
+  });
+
+  it('registration from the CLI has no actor line', () => {
+    const mail = composeNotice(
+      { ...registered, user: admin1, actor: null },
+      { ...toUser, userName: admin1.userName },
+    );
+    expect(mail.body).not.toContain('作業者:');
+    expect(mail.body).toContain(`仮パスワード: ${SECRET}`);
+  });
+
+  it('reissue: temporary password and expiry, subject of its own', () => {
+    const mail = composeNotice(reissued, toUser);
+    expect(mail.subject).toBe('【容量市場システム】パスワード再発行のお知らせ');
+    expect(mail.body).toContain('パスワードが再発行されました。');
+    expect(mail.body).toContain(`仮パスワード: ${SECRET}`);
+    expect(mail.body).toContain('仮パスワードの有効期限: 2026/04/03 23:59');
+    expect(composeNotice(reissued, toOther).body).not.toContain(SECRET);
+  });
+
+  it('change lists the changed fields', () => {
+    const mail = composeNotice(
+      { event: 'changed', at: AT, user: general, actor: admin1, changes: ['所属部署', '電話番号'] },
+      toOther,
+    );
+    expect(mail.subject).toBe('【容量市場システム】ユーザ情報変更のお知らせ');
+    expect(mail.body).toContain('次のユーザのユーザ情報が変更されました。');
+    expect(mail.body).toContain('変更項目: 所属部署、電話番号');
+    expect(mail.body).toContain('作業者: 管理 一郎（U000000001）');
+  });
+
+  it('unlock, deletion and lock have their subjects and say what happened', () => {
+    const unlocked = composeNotice({ event: 'unlocked', at: AT, user: general, actor: admin2 }, toUser);
+    expect(unlocked.subject).toBe('【容量市場システム】ユーザロック解除のお知らせ');
+    expect(unlocked.body).toContain('ユーザロックが解除されました。');
+    expect(unlocked.body).toContain('作業者: 管理 二郎（U000000002）');
+
+    const deleted = composeNotice({ event: 'deleted', at: AT, user: general, actor: admin1 }, toOther);
+    expect(deleted.subject).toBe('【容量市場システム】ユーザ情報削除のお知らせ');
+    expect(deleted.body).toContain('ユーザ情報が削除されました。');
+    expect(deleted.body).toContain('ログインできなくなりました。');
+
+    const lockedUser = composeNotice({ event: 'locked', at: AT, user: general }, toUser);
+    expect(lockedUser.subject).toBe('【容量市場システム】ユーザロックのお知らせ');
+    expect(lockedUser.body).toContain('5回連続で誤って入力したため');
+    expect(lockedUser.body).toContain('ユーザロック解除を依頼してください。');
+    expect(lockedUser.body).not.toContain('作業者:');
+    const lockedAdmin = composeNotice({ event: 'locked', at: AT, user: general }, toOther);
+    expect(lockedAdmin.body).toContain('必要に応じてユーザロック解除を行ってください。');
+  });
+
+  it('never puts a temporary password into any event without one', () => {
+    const events: Notice[] = [
+      { event: 'changed', at: AT, user: general, actor: admin1, changes: [] },
+      { event: 'unlocked', at: AT, user: general, actor: admin1 },
+      { event: 'deleted', at: AT, user: general, actor: admin1 },
+      { event: 'locked', at: AT, user: general },
+    ];
+    for (const n of events) {
+      expect(composeNotice(n, toUser).body).not.toContain('仮パスワード');
+    }
+  });
+});
