@@ -9,6 +9,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { pingStore, type Store } from './db/connect.js';
+import { auditRoutes } from './features/audit/routes.js';
 import { authRoutes, topRoutes } from './features/auth/routes.js';
 import { userListRoutes } from './features/users/list-routes.js';
 import { userManageRoutes } from './features/users/manage-routes.js';
@@ -149,6 +150,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(topRoutes);
   await app.register(userListRoutes);
   await app.register(userManageRoutes);
+  await app.register(auditRoutes);
 
   return app;
 }

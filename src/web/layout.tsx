@@ -15,6 +15,7 @@ export interface ShownMessage {
 export interface PageAuth {
   userName: string;
   loginAt: Date;
+  isAdmin: boolean;
 }
 
 export interface LayoutProps {
@@ -79,6 +80,11 @@ export function Layout(props: LayoutProps): VNode {
                     <li>
                       <a href="/users">ユーザ情報管理</a>
                     </li>
+                    {props.auth.isAdmin ? (
+                      <li>
+                        <a href="/audit">監査ログ</a>
+                      </li>
+                    ) : null}
                   </ul>
                 </li>
               </ul>

@@ -15,7 +15,11 @@ export function sendPage(reply: FastifyReply, page: VNode, status = 200): Fastif
 export function pageContext(request: FastifyRequest): Pick<LayoutProps, 'auth' | 'csrfToken'> {
   return {
     auth: request.auth
-      ? { userName: request.auth.user.userName, loginAt: request.auth.session.createdAt }
+      ? {
+          userName: request.auth.user.userName,
+          loginAt: request.auth.session.createdAt,
+          isAdmin: request.auth.user.role === 'admin',
+        }
       : null,
     csrfToken: request.csrfToken,
   };

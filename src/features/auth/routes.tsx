@@ -171,6 +171,11 @@ export async function topRoutes(app: FastifyInstance): Promise<void> {
             <li>
               <a href="/users">ユーザ情報管理</a>
             </li>
+            {request.auth?.user.role === 'admin' ? (
+              <li>
+                <a href="/audit">監査ログ</a>
+              </li>
+            ) : null}
           </ul>
         </section>
       </Layout>,
