@@ -1,4 +1,244 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Auth } from '../../web/context.js';
+import { sendUserNotFound } from '../../web/guards.js';
+import type { ShownMessage } from '../../web/layout.js';
+import type { MessageId } from '../../web/messages.js';
+import { pageContext, sendPage } from '../../web/render.js';
+import { recordAudit } from '../audit/service.js';
+import { issueActionToken } from './action-tokens.js';
+import {
+  CSV_MAX_ROWS,
+  type CsvEncoding,
+  contentDisposition,
+  csvStream,
+  findUnencodableCell,
+  parseCsvEncoding,
+} from './csv.js';
+import { CsvConfirmPage, UserDetailPage, UserListPage } from './list-views.js';
+import { findOperatorUser } from './repository.js';
+import {
+  countUsers,
+  parseSearchQuery,
+  type SearchConditions,
+  type SearchParse,
+  searchUserBatches,
+  searchUsers,
+} from './search.js';
+
+/** A user ID as a URL can name it; anything else is simply not found. */
+const USER_ID_IN_PATH = /^[0-9A-Za-z]{1,10}$/;
+
+/**
+ * The detail's 戻る returns to the list page it came from (SPEC D-9). Only a path of
+ * the list itself is followed, so the parameter cannot send the user elsewhere.
+ */
+export function safeListBack(back: unknown): string {
+  if (typeof back !== 'string') return '/users';
+  if (back === '/users' || (back.startsWith('/users?') && !/[\s\\]/.test(back))) return back;
+  return '/users';
+}
+
+function viewer(request: FastifyRequest): Auth {
+  // The security plugin lets no request without a session reach these private routes.
+  return request.auth!;
+}
+
+/**
+ * Renders ユーザ情報一覧画面 for a parsed query, with extra errors at the top (the CSV
+ * export's refusals show here, as the manual's ch. 3 ⑥ says).
+ */
+async function sendUserList(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  parsed: SearchParse,
+  extraErrors: ShownMessage[] = [],
+): Promise<FastifyReply> {
+  const auth = viewer(request);
+  const isAdmin = auth.user.role === 'admin';
+  if (!parsed.ok) {
+    // Errors at the top and next to each field (SPEC §4); never a 500.
+    const ids = [...new Set(Object.values(parsed.errors))] as MessageId[];
+    return sendPage(
+      reply,
+      <UserListPage
+        {...pageContext(request)}
+        form={parsed.form}
+        fieldErrors={parsed.errors}
+        errors={[...extraErrors, ...ids.map((id) => ({ id }))]}
+        result={undefined}
+        operatorName={auth.operatorName}
+        isAdmin={isAdmin}
+        bulkDeleteToken={undefined}
+      />,
+      400,
+    );
+  }
+  const result = await searchUsers(app.store.db, auth.user.operatorCode, parsed.conditions, parsed.page);
+  const errors: ShownMessage[] = [...extraErrors];
+  if (result.total === 0 && extraErrors.length === 0) errors.push({ id: 'error.search.noHits' });
+  const bulkDeleteToken =
+    isAdmin && result.users.length > 0
+      ? await issueActionToken(app.store.db, {
+          sessionId: auth.session.id,
+          purpose: 'bulkDelete',
+          now: app.clock.now(),
+        })
+      : undefined;
+  return sendPage(
+    reply,
+    <UserListPage
+      {...pageContext(request)}
+      form={parsed.form}
+      fieldErrors={{}}
+      errors={errors}
+      result={result}
+      operatorName={auth.operatorName}
+      isAdmin={isAdmin}
+      bulkDeleteToken={bulkDeleteToken}
+    />,
+    extraErrors.length > 0 ? 400 : 200,
+  );
+}
 
 /** List and search, detail, CSV export (SPEC §4.1–§4.3). */
-export async function userListRoutes(_app: FastifyInstance): Promise<void> {}
+export async function userListRoutes(app: FastifyInstance): Promise<void> {
+  // SPEC §4.1: the conditions and the page live in the URL (D-9). Every visit runs the
+  // search, the first with the defaults (own operator, not deleted), so the list is
+  // never empty for lack of a click.
+  app.get('/users', async (request, reply) => {
+    const parsed = parseSearchQuery(request.query, viewer(request).user.operatorCode);
+    return sendUserList(app, request, reply, parsed);
+  });
+
+  // SPEC §4.3 / D-10, and §2 row 6: admins and general users export.
+  app.get('/users/export', async (request, reply) => {
+    const auth = viewer(request);
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    const parsed = parseSearchQuery(query, auth.user.operatorCode);
+    if (!parsed.ok) return sendUserList(app, request, reply, parsed);
+    const encoding = parseCsvEncoding(query.encoding);
+    if (query.confirmed !== '1') {
+      // SPEC D-15: without JavaScript the confirmation is this page.
+      return sendPage(
+        reply,
+        <CsvConfirmPage {...pageContext(request)} form={parsed.form} encoding={encoding} />,
+      );
+    }
+    return exportCsv(app, request, reply, parsed, encoding);
+  });
+
+  app.get<{ Params: { userId: string }; Querystring: { back?: string } }>(
+    '/users/:userId',
+    async (request, reply) => {
+      const auth = viewer(request);
+      const { userId } = request.params;
+      // SPEC §2: another operator's user is answered exactly like an unknown ID.
+      const user = USER_ID_IN_PATH.test(userId)
+        ? await findOperatorUser(app.store.db, auth.user.operatorCode, userId)
+        : undefined;
+      if (!user) return sendUserNotFound(request, reply);
+      const isAdmin = auth.user.role === 'admin';
+      const now = app.clock.now();
+      const token = (purpose: string) =>
+        issueActionToken(app.store.db, { sessionId: auth.session.id, purpose, now });
+      // SPEC §2 rows 2–4 and §4.5–§4.9: each button only for whom it is allowed.
+      const buttons = {
+        unlockToken:
+          isAdmin && user.locked && !user.deleted ? await token(`unlock:${user.userId}`) : undefined,
+        reissueToken: isAdmin && !user.deleted ? await token(`reissue:${user.userId}`) : undefined,
+        passwordChange: user.userId === auth.user.userId,
+        change: isAdmin && !user.deleted,
+        delete: isAdmin && !user.deleted && user.role !== 'admin',
+      };
+      return sendPage(
+        reply,
+        <UserDetailPage
+          {...pageContext(request)}
+          user={user}
+          operatorName={auth.operatorName}
+          buttons={buttons}
+          backHref={safeListBack(request.query.back)}
+        />,
+      );
+    },
+  );
+}
+
+function auditDetail(c: SearchConditions, encoding: CsvEncoding, extra: Record<string, unknown>) {
+  return { conditions: c, encoding, ...extra };
+}
+
+/**
+ * SPEC §4.3: count first, refuse 0 or more than 12,000 rows, check CP932 before the first
+ * byte is sent, then stream the rows in batches. Every outcome leaves an audit record (§6).
+ */
+async function exportCsv(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  parsed: Extract<SearchParse, { ok: true }>,
+  encoding: CsvEncoding,
+): Promise<FastifyReply> {
+  const auth = viewer(request);
+  const db = app.store.db;
+  const operatorCode = auth.user.operatorCode;
+  const c = parsed.conditions;
+  const audit = (outcome: 'success' | 'failure', extra: Record<string, unknown>) =>
+    recordAudit(db, {
+      at: app.clock.now(),
+      action: 'csvExport',
+      outcome,
+      actorUserId: auth.user.userId,
+      operatorCode,
+      ip: request.ip,
+      detail: auditDetail(c, encoding, extra),
+    });
+  const refuse = async (error: ShownMessage, extra: Record<string, unknown>) => {
+    await audit('failure', extra);
+    return sendUserList(app, request, reply, parsed, [error]);
+  };
+
+  const count = await countUsers(db, operatorCode, c);
+  if (count === 0) return refuse({ id: 'error.csv.noHits' }, { rowCount: 0, reason: 'noHits' });
+  if (count > CSV_MAX_ROWS) {
+    return refuse(
+      { id: 'error.csv.tooMany', params: { count: count.toLocaleString('ja-JP') } },
+      { rowCount: count, reason: 'tooMany' },
+    );
+  }
+  if (encoding === 'cp932') {
+    // A pre-pass in batches: a character CP932 lacks must stop the export before any
+    // byte is sent, never become `?` in the file.
+    for await (const batch of searchUserBatches(db, operatorCode, c)) {
+      for (const user of batch) {
+        const bad = findUnencodableCell(user, auth.operatorName);
+        if (bad) {
+          return refuse(
+            { id: 'error.csv.unencodable', params: { where: `ユーザID ${bad.userId} の ${bad.column}` } },
+            { rowCount: count, reason: 'unencodable', userId: bad.userId, column: bad.column },
+          );
+        }
+      }
+    }
+  }
+
+  const stream = csvStream(searchUserBatches(db, operatorCode, c), {
+    operatorName: auth.operatorName,
+    encoding,
+    onDone: async (rows, error) => {
+      if (error) {
+        request.log.warn({ err: error }, 'CSV export aborted while streaming');
+        await audit('failure', { rowCount: rows, reason: 'aborted' });
+      } else {
+        await audit('success', { rowCount: rows });
+      }
+    },
+  });
+  const now = app.clock.now();
+  return reply
+    .status(200)
+    .type(encoding === 'cp932' ? 'text/csv; charset=Shift_JIS' : 'text/csv; charset=utf-8')
+    .header('Content-Disposition', contentDisposition(now))
+    .send(stream);
+}

@@ -1,0 +1,399 @@
+import type { VNode } from 'preact';
+import {
+  CsrfField,
+  DetailTable,
+  FieldRow,
+  Layout,
+  type PageAuth,
+  type ShownMessage,
+} from '../../web/layout.js';
+import type { MessageId } from '../../web/messages.js';
+import { CSV_ENCODINGS, type CsvEncoding } from './csv.js';
+import { ROLE_LABELS, type User } from './model.js';
+import { deletedLabel, enabledLabel, USERS_CRUMBS, userDetailRows } from './presenters.js';
+import { PAGE_SIZE, type SearchForm, type SearchPage, searchQueryString } from './search.js';
+
+interface PageBase {
+  auth?: PageAuth | null | undefined;
+  csrfToken: string;
+}
+
+const LIST_TITLE = 'ユーザ情報一覧画面';
+const DETAIL_TITLE = 'ユーザ情報詳細画面';
+const CSV_CONFIRM_TITLE = 'ユーザ情報CSV出力確認画面';
+
+export const BULK_DELETE_QUESTION = '選択したユーザ情報を一括削除します。よろしいですか。';
+export const CSV_QUESTION = 'ユーザ情報をCSV出力します。よろしいですか。';
+
+/** The hidden fields that carry a search's conditions into another form (CSV export). */
+function ConditionFields({ form }: { form: SearchForm }): VNode {
+  return (
+    <>
+      <input type="hidden" name="operatorCode" value={form.operatorCode} />
+      <input type="hidden" name="userId" value={form.userId} />
+      <input type="hidden" name="userName" value={form.userName} />
+      {form.enabled.map((e) => (
+        <input type="hidden" name="enabled" value={e} />
+      ))}
+      {form.showDeleted ? <input type="hidden" name="showDeleted" value="1" /> : null}
+    </>
+  );
+}
+
+/** Manual ch. 3 ②: the search conditions with the manual's hints. */
+function SearchFormView({ form, errors }: { form: SearchForm; errors: Record<string, MessageId> }): VNode {
+  const err = (key: string): ShownMessage | undefined => (errors[key] ? { id: errors[key] } : undefined);
+  return (
+    <form method="get" action="/users" class="form search-form" novalidate>
+      <table class="form-table">
+        <tbody>
+          <FieldRow
+            label="事業者コード"
+            htmlFor="operatorCode"
+            hint="半角英数字で入力してください。"
+            error={err('operatorCode')}
+          >
+            <input
+              id="operatorCode"
+              name="operatorCode"
+              type="text"
+              value={form.operatorCode}
+              maxlength={4}
+              aria-invalid={errors.operatorCode ? 'true' : undefined}
+            />
+          </FieldRow>
+          <FieldRow
+            label="ユーザID"
+            htmlFor="userId"
+            hint="半角英数字で入力してください。"
+            error={err('userId')}
+          >
+            <input
+              id="userId"
+              name="userId"
+              type="text"
+              value={form.userId}
+              maxlength={10}
+              aria-invalid={errors.userId ? 'true' : undefined}
+            />
+          </FieldRow>
+          <FieldRow
+            label="ユーザ名"
+            htmlFor="userName"
+            hint="全角または半角文字で入力してください。"
+            error={err('userName')}
+          >
+            <input
+              id="userName"
+              name="userName"
+              type="text"
+              value={form.userName}
+              maxlength={50}
+              aria-invalid={errors.userName ? 'true' : undefined}
+            />
+          </FieldRow>
+          <FieldRow
+            label="有効/無効"
+            hint="有効/無効を絞り込みたい場合は、チェックしてください。(複数チェック可)"
+          >
+            <label>
+              <input type="checkbox" name="enabled" value="1" checked={form.enabled.includes('1')} /> : 有効
+            </label>{' '}
+            <label>
+              <input type="checkbox" name="enabled" value="0" checked={form.enabled.includes('0')} /> : 無効
+            </label>
+          </FieldRow>
+          <FieldRow label="削除済みの情報を表示" htmlFor="showDeleted">
+            <input id="showDeleted" name="showDeleted" type="checkbox" value="1" checked={form.showDeleted} />
+          </FieldRow>
+        </tbody>
+      </table>
+      <div class="actions">
+        <button type="submit" name="search" value="1" class="button-primary">
+          検索
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The page numbers around the current one: at most ten, with … where pages are left out. */
+function pageWindow(page: number, lastPage: number): number[] {
+  const start = Math.max(1, Math.min(page - 4, lastPage - 9));
+  const end = Math.min(lastPage, start + 9);
+  const pages: number[] = [];
+  for (let p = start; p <= end; p++) pages.push(p);
+  return pages;
+}
+
+/** SPEC §4.1 / D-9: `1 - 20 件 (全35件)` and `<< 最初 | < 前へ | 1 2 … | 次へ > | 最後 >>`. */
+export function Pager({ form, result }: { form: SearchForm; result: SearchPage }): VNode {
+  const { page, lastPage, total } = result;
+  const from = (page - 1) * PAGE_SIZE + 1;
+  const to = Math.min(total, page * PAGE_SIZE);
+  const href = (p: number) => `/users?${searchQueryString(form, p)}`;
+  const step = (label: string, target: number, enabled: boolean) => (
+    <li>{enabled ? <a href={href(target)}>{label}</a> : <span aria-disabled="true">{label}</span>}</li>
+  );
+  const pages = pageWindow(page, lastPage);
+  return (
+    <nav class="pager" aria-label="ページ送り">
+      <span class="pager-range">{`${from} - ${to} 件 (全${total}件)`}</span>
+      <ol>
+        {step('<< 最初', 1, page > 1)}
+        {step('< 前へ', page - 1, page > 1)}
+        {pages[0]! > 1 ? <li aria-hidden="true">…</li> : null}
+        {pages.map((p) => (
+          <li>
+            {p === page ? (
+              <span aria-current="page">{p}</span>
+            ) : (
+              <a href={href(p)} aria-label={`${p}ページ`}>
+                {p}
+              </a>
+            )}
+          </li>
+        ))}
+        {pages[pages.length - 1]! < lastPage ? <li aria-hidden="true">…</li> : null}
+        {step('次へ >', page + 1, page < lastPage)}
+        {step('最後 >>', lastPage, page < lastPage)}
+      </ol>
+    </nav>
+  );
+}
+
+function ResultsTable(props: { users: User[]; operatorName: string; backQuery: string }): VNode {
+  const back = encodeURIComponent(`/users?${props.backQuery}`);
+  return (
+    <table class="results">
+      <thead>
+        <tr>
+          <th scope="col">
+            <label>
+              <span class="visually-hidden">このページのユーザをすべて選択</span>
+              <input type="checkbox" data-select-all />
+            </label>
+            選択
+          </th>
+          <th scope="col">ユーザID</th>
+          <th scope="col">ユーザ名</th>
+          <th scope="col">権限区分</th>
+          <th scope="col">事業者コード</th>
+          <th scope="col">参加登録申請者名</th>
+          <th scope="col">有効/無効</th>
+          <th scope="col">削除状態</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.users.map((u) => (
+          <tr>
+            <td>
+              <input type="checkbox" name="userIds" value={u.userId} aria-label={`${u.userId}を選択`} />
+            </td>
+            <td>
+              <a href={`/users/${encodeURIComponent(u.userId)}?back=${back}`}>{u.userId}</a>
+            </td>
+            <td>{u.userName}</td>
+            <td>{ROLE_LABELS[u.role]}</td>
+            <td>{u.operatorCode}</td>
+            <td>{props.operatorName}</td>
+            <td>{enabledLabel(u.enabled)}</td>
+            <td>{deletedLabel(u.deleted)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** SPEC §4.3: CSV出力 asks first (the browser's dialog, or the confirmation page without JS). */
+function CsvExportForm({ form }: { form: SearchForm }): VNode {
+  return (
+    <form method="get" action="/users/export" class="csv-export-form" data-confirm={CSV_QUESTION}>
+      <ConditionFields form={form} />
+      <input type="hidden" name="confirmed" value="0" />
+      <label for="csv-encoding">文字コード</label>{' '}
+      <select id="csv-encoding" name="encoding">
+        {CSV_ENCODINGS.map((e) => (
+          <option value={e.value} selected={e.value === 'utf8'}>
+            {e.label}
+          </option>
+        ))}
+      </select>{' '}
+      <button type="submit" class="button-secondary">
+        CSV出力
+      </button>
+    </form>
+  );
+}
+
+export interface UserListPageProps extends PageBase {
+  form: SearchForm;
+  fieldErrors: Record<string, MessageId>;
+  errors: ShownMessage[];
+  result: SearchPage | undefined;
+  operatorName: string;
+  isAdmin: boolean;
+  /** One-time token of the bulk delete form (admins, when there are rows). */
+  bulkDeleteToken: string | undefined;
+}
+
+/** ユーザ情報一覧画面 (manual ch. 3 ②③, SPEC §4.1). */
+export function UserListPage(props: UserListPageProps): VNode {
+  const { result, form } = props;
+  const backQuery = result ? searchQueryString(form, result.page) : '';
+  const hasRows = !!result && result.users.length > 0;
+  return (
+    <Layout
+      title={LIST_TITLE}
+      auth={props.auth}
+      csrfToken={props.csrfToken}
+      breadcrumbs={[...USERS_CRUMBS, { label: LIST_TITLE }]}
+      errors={props.errors}
+    >
+      <SearchFormView form={form} errors={props.fieldErrors} />
+      {props.isAdmin ? (
+        <div class="actions">
+          <a class="button button-primary" href="/users/new">
+            新規登録
+          </a>
+        </div>
+      ) : null}
+      {result && hasRows ? (
+        <section aria-labelledby="results-heading">
+          <h2 id="results-heading">ユーザ情報一覧</h2>
+          <Pager form={form} result={result} />
+          {props.isAdmin && props.bulkDeleteToken ? (
+            <form method="post" action="/users/bulk-delete" data-confirm={BULK_DELETE_QUESTION}>
+              <CsrfField token={props.csrfToken} />
+              <input type="hidden" name="confirmed" value="0" />
+              <input type="hidden" name="token" value={props.bulkDeleteToken} />
+              <ResultsTable users={result.users} operatorName={props.operatorName} backQuery={backQuery} />
+              <Pager form={form} result={result} />
+              <div class="actions">
+                <button type="submit" class="button-danger">
+                  一括削除
+                </button>
+              </div>
+            </form>
+          ) : (
+            <>
+              <ResultsTable users={result.users} operatorName={props.operatorName} backQuery={backQuery} />
+              <Pager form={form} result={result} />
+            </>
+          )}
+          <div class="actions">
+            <CsvExportForm form={form} />
+          </div>
+        </section>
+      ) : null}
+    </Layout>
+  );
+}
+
+export interface DetailButtons {
+  unlockToken?: string | undefined;
+  reissueToken?: string | undefined;
+  passwordChange: boolean;
+  change: boolean;
+  delete: boolean;
+}
+
+/** ユーザ情報詳細画面 (manual ch. 3 ④, SPEC §4.2), buttons in the manual's order. */
+export function UserDetailPage(
+  props: PageBase & { user: User; operatorName: string; buttons: DetailButtons; backHref: string },
+): VNode {
+  const { user, buttons } = props;
+  const id = encodeURIComponent(user.userId);
+  return (
+    <Layout
+      title={DETAIL_TITLE}
+      auth={props.auth}
+      csrfToken={props.csrfToken}
+      breadcrumbs={[...USERS_CRUMBS, { label: LIST_TITLE, href: props.backHref }, { label: DETAIL_TITLE }]}
+    >
+      <DetailTable rows={userDetailRows(user, props.operatorName)} />
+      <div class="actions">
+        {buttons.unlockToken ? (
+          <form
+            method="post"
+            action={`/users/${id}/unlock`}
+            data-confirm="ユーザロックを解除します。よろしいですか。"
+          >
+            <CsrfField token={props.csrfToken} />
+            <input type="hidden" name="confirmed" value="0" />
+            <input type="hidden" name="token" value={buttons.unlockToken} />
+            <button type="submit" class="button-secondary">
+              ユーザロック解除
+            </button>
+          </form>
+        ) : null}
+        {buttons.reissueToken ? (
+          <form
+            method="post"
+            action={`/users/${id}/reissue`}
+            data-confirm="パスワードを再発行します。よろしいですか。"
+          >
+            <CsrfField token={props.csrfToken} />
+            <input type="hidden" name="confirmed" value="0" />
+            <input type="hidden" name="token" value={buttons.reissueToken} />
+            <button type="submit" class="button-secondary">
+              パスワード再発行
+            </button>
+          </form>
+        ) : null}
+        {buttons.passwordChange ? (
+          <a class="button button-secondary" href="/password">
+            パスワード変更
+          </a>
+        ) : null}
+        {buttons.change ? (
+          <a class="button button-primary" href={`/users/${id}/change`}>
+            変更
+          </a>
+        ) : null}
+        {buttons.delete ? (
+          <a class="button button-danger" href={`/users/${id}/delete`}>
+            削除
+          </a>
+        ) : null}
+      </div>
+      <p>
+        <a class="button button-secondary" href={props.backHref}>
+          戻る
+        </a>
+      </p>
+    </Layout>
+  );
+}
+
+/** SPEC D-15: the CSV export's confirmation without JavaScript (OK / キャンセル). */
+export function CsvConfirmPage(props: PageBase & { form: SearchForm; encoding: CsvEncoding }): VNode {
+  const encodingLabel = CSV_ENCODINGS.find((e) => e.value === props.encoding)?.label ?? '';
+  return (
+    <Layout
+      title={CSV_CONFIRM_TITLE}
+      auth={props.auth}
+      csrfToken={props.csrfToken}
+      breadcrumbs={[
+        ...USERS_CRUMBS,
+        { label: LIST_TITLE, href: `/users?${searchQueryString(props.form)}` },
+        { label: CSV_CONFIRM_TITLE },
+      ]}
+      infos={[{ id: 'info.csv.confirm' }]}
+    >
+      <p>文字コード: {encodingLabel}</p>
+      <form method="get" action="/users/export" class="actions">
+        <ConditionFields form={props.form} />
+        <input type="hidden" name="encoding" value={props.encoding} />
+        <input type="hidden" name="confirmed" value="1" />
+        <a class="button button-secondary" href={`/users?${searchQueryString(props.form)}`}>
+          キャンセル
+        </a>
+        <button type="submit" class="button-primary">
+          OK
+        </button>
+      </form>
+    </Layout>
+  );
+}

@@ -1,0 +1,436 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Agent,
+  createOperator,
+  createOperatorWithAdmins,
+  createTestContext,
+  createUser,
+  loginAs,
+  type TestContext,
+} from '../helpers/context.js';
+import { storeKinds } from '../helpers/stores.js';
+
+/** Attribute values come HTML-escaped: `&amp;` in hrefs. */
+function unescapeHtml(s: string): string {
+  return s
+    .replaceAll('&amp;', '&')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'");
+}
+
+/** The user IDs of the result table, in order (the detail links). */
+function listedIds(body: string): string[] {
+  return [...body.matchAll(/<a href="\/users\/(U[0-9A-Z]+)\?back=/g)].map((m) => m[1]!);
+}
+
+function topErrors(body: string): string {
+  return /<div class="messages messages-error"[\s\S]*?<\/div>/.exec(body)?.[0] ?? '';
+}
+
+function pagerRanges(body: string): string[] {
+  return [...body.matchAll(/<span class="pager-range">([^<]*)<\/span>/g)].map((m) => m[1]!);
+}
+
+function search(params: Record<string, string | string[]>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) for (const one of [v].flat()) q.append(k, one);
+  q.set('search', '1');
+  return `/users?${q.toString()}`;
+}
+
+describe.each(storeKinds)('user list, search and detail on $kind', ({ kind, skip }) => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    if (skip) return;
+    ctx = await createTestContext(kind);
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  async function operatorWithAgent() {
+    const { operator, admin, otherAdmin } = await createOperatorWithAdmins(ctx);
+    const agent = await loginAs(ctx, admin);
+    return { operator, admin, otherAdmin, agent };
+  }
+
+  it.skipIf(skip)(
+    'shows the list screen with the manual’s fields, hints and the own operator code',
+    async () => {
+      const { operator, admin, otherAdmin, agent } = await operatorWithAgent();
+      const res = await agent.get('/users');
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('<title>ユーザ情報一覧画面 | 容量市場システム</title>');
+      expect(res.body).toMatch(/<a href="\/participation">参加登録<\/a>/);
+      expect(res.body).toMatch(
+        /<a href="\/users">ユーザ情報管理<\/a><\/li><li><span>ユーザ情報一覧画面<\/span>/,
+      );
+      expect(res.body).toContain(`name="operatorCode" type="text" value="${operator.operatorCode}"`);
+      expect(res.body.match(/半角英数字で入力してください。/g)).toHaveLength(2);
+      expect(res.body).toContain('全角または半角文字で入力してください。');
+      expect(res.body).toContain('有効/無効を絞り込みたい場合は、チェックしてください。(複数チェック可)');
+      expect(res.body).toContain('削除済みの情報を表示');
+      expect(res.body).toMatch(/<button type="submit" name="search" value="1"[^>]*>検索<\/button>/);
+      expect(listedIds(res.body)).toEqual([admin.userId, otherAdmin.userId].sort());
+      expect(res.body).toContain('1 - 2 件 (全2件)');
+      expect(res.body).toContain(`<td>${operator.operatorName}</td>`);
+      expect(res.body).toContain('<td>登録作業者(管理者)</td>');
+    },
+  );
+
+  it.skipIf(skip)('matches the user ID by prefix, full-width input folded', async () => {
+    const { operator, agent } = await operatorWithAgent();
+    const a = await createUser(ctx, { operatorCode: operator.operatorCode, userId: 'U777000001' });
+    const b = await createUser(ctx, { operatorCode: operator.operatorCode, userId: 'U777100002' });
+    await createUser(ctx, { operatorCode: operator.operatorCode, userId: 'U778000003' });
+    const base = { operatorCode: operator.operatorCode };
+    expect(listedIds((await agent.get(search({ ...base, userId: 'U777' }))).body)).toEqual([
+      a.userId,
+      b.userId,
+    ]);
+    expect(listedIds((await agent.get(search({ ...base, userId: 'U7770' }))).body)).toEqual([a.userId]);
+    expect(listedIds((await agent.get(search({ ...base, userId: 'Ｕ７７７１' }))).body)).toEqual([b.userId]);
+    // A prefix, not a substring: the middle of an ID does not match.
+    expect(listedIds((await agent.get(search({ ...base, userId: '777' }))).body)).toEqual([]);
+  });
+
+  it.skipIf(skip)('matches the user name as a substring ignoring full/half width', async () => {
+    const { operator, agent } = await operatorWithAgent();
+    const abc = await createUser(ctx, { operatorCode: operator.operatorCode, userName: 'abc 太郎' });
+    const halfJiro = await createUser(ctx, { operatorCode: operator.operatorCode, userName: 'ｼﾞﾛｳ' });
+    const fullJiro = await createUser(ctx, { operatorCode: operator.operatorCode, userName: '山田ジロウ' });
+    const base = { operatorCode: operator.operatorCode };
+    expect(listedIds((await agent.get(search({ ...base, userName: 'ＡＢＣ' }))).body)).toEqual([abc.userId]);
+    expect(listedIds((await agent.get(search({ ...base, userName: 'BC 太' }))).body)).toEqual([abc.userId]);
+    const jiro = [halfJiro.userId, fullJiro.userId].sort();
+    expect(listedIds((await agent.get(search({ ...base, userName: 'ジロウ' }))).body)).toEqual(jiro);
+    expect(listedIds((await agent.get(search({ ...base, userName: 'ｼﾞﾛ' }))).body)).toEqual(jiro);
+  });
+
+  it.skipIf(skip)('treats % and _ in the name condition as plain characters', async () => {
+    const { operator, agent } = await operatorWithAgent();
+    const percent = await createUser(ctx, { operatorCode: operator.operatorCode, userName: '達成率100%' });
+    await createUser(ctx, { operatorCode: operator.operatorCode, userName: '達成率1000' });
+    const underscore = await createUser(ctx, { operatorCode: operator.operatorCode, userName: 'a_b' });
+    await createUser(ctx, { operatorCode: operator.operatorCode, userName: 'axb' });
+    const base = { operatorCode: operator.operatorCode };
+    expect(listedIds((await agent.get(search({ ...base, userName: '100%' }))).body)).toEqual([
+      percent.userId,
+    ]);
+    expect(listedIds((await agent.get(search({ ...base, userName: 'a_b' }))).body)).toEqual([
+      underscore.userId,
+    ]);
+    const backslash = await agent.get(search({ ...base, userName: '\\' }));
+    expect(backslash.statusCode).toBe(200);
+    expect(listedIds(backslash.body)).toEqual([]);
+  });
+
+  it.skipIf(skip)('filters by the 有効/無効 boxes; none or both ticked means both', async () => {
+    const { operator, admin, otherAdmin, agent } = await operatorWithAgent();
+    const disabled = await createUser(ctx, { operatorCode: operator.operatorCode, enabled: false });
+    const base = { operatorCode: operator.operatorCode };
+    const enabledIds = [admin.userId, otherAdmin.userId].sort();
+    const all = [...enabledIds, disabled.userId].sort();
+    expect(listedIds((await agent.get(search({ ...base, enabled: '1' }))).body)).toEqual(enabledIds);
+    expect(listedIds((await agent.get(search({ ...base, enabled: '0' }))).body)).toEqual([disabled.userId]);
+    expect(listedIds((await agent.get(search({ ...base, enabled: ['1', '0'] }))).body)).toEqual(all);
+    expect(listedIds((await agent.get(search(base))).body)).toEqual(all);
+    const ticked = (await agent.get(search({ ...base, enabled: '0' }))).body;
+    expect(ticked).toMatch(/name="enabled" value="0" checked/);
+    expect(ticked).not.toMatch(/name="enabled" value="1" checked/);
+    expect(ticked).toContain('<td>無効</td>');
+  });
+
+  it.skipIf(skip)('hides deleted users unless 削除済みの情報を表示 is ticked', async () => {
+    const { operator, admin, otherAdmin, agent } = await operatorWithAgent();
+    const deleted = await createUser(ctx, { operatorCode: operator.operatorCode, deleted: true });
+    const base = { operatorCode: operator.operatorCode };
+    expect(listedIds((await agent.get(search(base))).body)).toEqual([admin.userId, otherAdmin.userId].sort());
+    const shown = await agent.get(search({ ...base, showDeleted: '1' }));
+    expect(listedIds(shown.body)).toEqual([admin.userId, otherAdmin.userId, deleted.userId].sort());
+    expect(shown.body).toContain('<td>削除済</td>');
+    expect(shown.body).toMatch(/name="showDeleted" type="checkbox" value="1" checked/);
+  });
+
+  it.skipIf(skip)('shows validation errors next to the field and at the top, never a 500', async () => {
+    const { agent } = await operatorWithAgent();
+    const res = await agent.get(search({ operatorCode: 'ab!', userId: 'U-1', userName: 'あ'.repeat(51) }));
+    expect(res.statusCode).toBe(400);
+    const fieldError = (id: string) =>
+      new RegExp(`id="${id}"[^>]*>(?:[^<]|<(?!/td))*<div class="field-error" id="${id}-error">([^<]*)</div>`);
+    expect(res.body).toMatch(fieldError('operatorCode'));
+    expect(fieldError('operatorCode').exec(res.body)?.[1]).toBe(
+      '事業者コードは半角英数字（大文字）4文字で入力してください。',
+    );
+    expect(fieldError('userId').exec(res.body)?.[1]).toBe(
+      'ユーザIDは半角英数字10文字以内で入力してください。',
+    );
+    expect(fieldError('userName').exec(res.body)?.[1]).toBe('ユーザ名は50文字以内で入力してください。');
+    const top = topErrors(res.body);
+    expect(top).toContain('error.field.operatorCode');
+    expect(top).toContain('error.field.userId');
+    expect(top).toContain('error.field.userName');
+    // The entered values stay in the form so they can be corrected.
+    expect(res.body).toContain('value="U-1"');
+    expect(listedIds(res.body)).toEqual([]);
+
+    const tooLongId = await agent.get(search({ userId: 'U1234567890' }));
+    expect(tooLongId.statusCode).toBe(400);
+    expect(topErrors(tooLongId.body)).toContain('error.field.userId');
+    const fiftyChars = await agent.get(search({ userName: 'あ'.repeat(50) }));
+    expect(fiftyChars.statusCode).toBe(200);
+    const arrays = await agent.get('/users?userId=a&userId=b&page=x&enabled=9&search=1');
+    expect(arrays.statusCode).toBe(200);
+  });
+
+  it.skipIf(skip)('says so at the top when nothing matches', async () => {
+    const { operator, agent } = await operatorWithAgent();
+    const res = await agent.get(search({ operatorCode: operator.operatorCode, userId: 'Z' }));
+    expect(res.statusCode).toBe(200);
+    expect(topErrors(res.body)).toContain('error.search.noHits');
+    expect(topErrors(res.body)).toContain('検索条件に該当するユーザ情報はありません。');
+    expect(res.body).not.toContain('class="results"');
+  });
+
+  it.skipIf(skip)('pages 35 users 20 at a time, ordered by ID, pager above and below', async () => {
+    const { operator, admin, otherAdmin, agent } = await operatorWithAgent();
+    const ids = [admin.userId, otherAdmin.userId];
+    for (let i = 0; i < 33; i++) {
+      ids.push((await createUser(ctx, { operatorCode: operator.operatorCode })).userId);
+    }
+    ids.sort();
+    const base = { operatorCode: operator.operatorCode, userName: '' };
+    const first = await agent.get(search(base));
+    expect(pagerRanges(first.body)).toEqual(['1 - 20 件 (全35件)', '1 - 20 件 (全35件)']);
+    expect(listedIds(first.body)).toEqual(ids.slice(0, 20));
+    expect(first.body).toContain('<span aria-disabled="true">&lt;&lt; 最初</span>');
+    expect(first.body).toContain('<span aria-disabled="true">&lt; 前へ</span>');
+    expect(first.body).toContain('<span aria-current="page">1</span>');
+    const next = /<a href="([^"]*)">次へ ><\/a>/.exec(first.body)?.[1];
+    expect(next).toBeDefined();
+    const nextUrl = unescapeHtml(next!);
+    expect(new URL(nextUrl, 'http://x').searchParams.get('operatorCode')).toBe(operator.operatorCode);
+    expect(new URL(nextUrl, 'http://x').searchParams.get('page')).toBe('2');
+
+    const second = await agent.get(nextUrl);
+    expect(pagerRanges(second.body)).toEqual(['21 - 35 件 (全35件)', '21 - 35 件 (全35件)']);
+    expect(listedIds(second.body)).toEqual(ids.slice(20));
+    expect(second.body).toContain('<span aria-current="page">2</span>');
+    expect(second.body).toContain('<span aria-disabled="true">次へ ></span>');
+    expect(second.body).toContain('<span aria-disabled="true">最後 >></span>');
+    expect(second.body).toMatch(/<a href="[^"]*page=1">&lt;&lt; 最初<\/a>/);
+
+    // A page past the end shows the last page rather than an empty one.
+    const beyond = await agent.get(`${search(base)}&page=99`);
+    expect(listedIds(beyond.body)).toEqual(ids.slice(20));
+  });
+
+  it.skipIf(skip)('the detail link carries the list page, and 戻る returns to it', async () => {
+    const { operator, agent } = await operatorWithAgent();
+    for (let i = 0; i < 21; i++) await createUser(ctx, { operatorCode: operator.operatorCode });
+    const listUrl = `${search({ operatorCode: operator.operatorCode, userName: '試験' })}&page=2`;
+    const list = await agent.get(listUrl);
+    const link = /<a href="(\/users\/U[0-9]+\?back=[^"]*)">/.exec(list.body)?.[1];
+    expect(link).toBeDefined();
+    const detail = await agent.get(unescapeHtml(link!));
+    expect(detail.statusCode).toBe(200);
+    const back = /<a class="button button-secondary" href="([^"]*)">戻る<\/a>/.exec(detail.body)?.[1];
+    const backUrl = new URL(unescapeHtml(back!), 'http://x');
+    expect(backUrl.pathname).toBe('/users');
+    expect(backUrl.searchParams.get('page')).toBe('2');
+    expect(backUrl.searchParams.get('userName')).toBe('試験');
+    const again = await agent.get(`${backUrl.pathname}${backUrl.search}`);
+    expect(pagerRanges(again.body)[0]).toMatch(/^21 - /);
+
+    const userId = /\/users\/(U[0-9]+)/.exec(link!)![1]!;
+    for (const evil of ['https://evil.example/', '//evil.example/users', '/users.evil', '/login']) {
+      const res = await agent.get(`/users/${userId}?back=${encodeURIComponent(evil)}`);
+      expect(res.body).toContain('<a class="button button-secondary" href="/users">戻る</a>');
+    }
+  });
+
+  it.skipIf(skip)('never shows another operator’s users, in the list or the detail', async () => {
+    const { agent } = await operatorWithAgent();
+    const other = await createOperatorWithAdmins(ctx);
+    const otherGeneral = await createUser(ctx, { operatorCode: other.operator.operatorCode });
+    const res = await agent.get(search({ operatorCode: other.operator.operatorCode, showDeleted: '1' }));
+    expect(res.statusCode).toBe(200);
+    expect(topErrors(res.body)).toContain('error.search.noHits');
+    expect(res.body).not.toContain(other.admin.userId);
+    expect(res.body).not.toContain(otherGeneral.userId);
+    const byPrefix = await agent.get(
+      search({ operatorCode: other.operator.operatorCode, userId: otherGeneral.userId }),
+    );
+    expect(listedIds(byPrefix.body)).toEqual([]);
+
+    const foreign = await agent.get(`/users/${otherGeneral.userId}`);
+    const unknown = await agent.get('/users/U000000000');
+    const malformed = await agent.get('/users/%3Cscript%3E');
+    expect(foreign.statusCode).toBe(404);
+    expect(unknown.statusCode).toBe(404);
+    expect(malformed.statusCode).toBe(404);
+    expect(foreign.body).toBe(unknown.body.replaceAll('U000000000', otherGeneral.userId));
+    expect(foreign.body).toContain('error.user.notFound');
+    expect(foreign.body).not.toContain(otherGeneral.userName);
+  });
+
+  it.skipIf(skip)('admins get 新規登録 and the 一括削除 form; general users get neither', async () => {
+    const { operator, agent } = await operatorWithAgent();
+    const general = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const res = await agent.get('/users');
+    expect(res.body).toContain('<a class="button button-primary" href="/users/new">新規登録</a>');
+    const form = /<form method="post" action="\/users\/bulk-delete"[\s\S]*?<\/form>/.exec(res.body)?.[0];
+    expect(form).toBeDefined();
+    expect(form).toContain('data-confirm="選択したユーザ情報を一括削除します。よろしいですか。"');
+    expect(form).toContain(`<input type="hidden" name="_csrf" value="${agent.csrfToken}"/>`);
+    expect(form).toContain('<input type="hidden" name="confirmed" value="0"/>');
+    expect(form).toMatch(/<input type="hidden" name="token" value="[A-Za-z0-9_-]{20,}"\/>/);
+    expect(form).toMatch(/<input type="checkbox" data-select-all(="true")?\/>/);
+    expect(form).toContain(`name="userIds" value="${general.userId}"`);
+    expect(form).toMatch(/<button type="submit"[^>]*>一括削除<\/button>/);
+    const tokens = await ctx.store.db
+      .selectFrom('action_tokens')
+      .select('purpose')
+      .where('purpose', '=', 'bulkDelete')
+      .execute();
+    expect(tokens.length).toBeGreaterThan(0);
+    expect(res.body).toMatch(/<button type="submit"[^>]*>CSV出力<\/button>/);
+
+    const generalAgent = await loginAs(ctx, general);
+    const asGeneral = await generalAgent.get('/users');
+    expect(asGeneral.statusCode).toBe(200);
+    expect(listedIds(asGeneral.body)).toContain(general.userId);
+    expect(asGeneral.body).not.toContain('新規登録');
+    expect(asGeneral.body).not.toContain('/users/bulk-delete');
+    expect(asGeneral.body).not.toContain('一括削除');
+    expect(asGeneral.body).toMatch(/<button type="submit"[^>]*>CSV出力<\/button>/);
+  });
+
+  describe('detail buttons (SPEC §2)', () => {
+    const BUTTONS = ['ユーザロック解除', 'パスワード再発行', 'パスワード変更', '変更', '削除'];
+    /** The buttons of the detail screen, in page order. */
+    function buttons(body: string): string[] {
+      const area = /<div class="actions">([\s\S]*?)<\/div>/.exec(
+        body.split('<table class="detail">')[1]!,
+      )?.[1];
+      return [...(area ?? '').matchAll(/>([^<>]+)<\/(?:button|a)>/g)]
+        .map((m) => m[1]!)
+        .filter((t) => BUTTONS.includes(t));
+    }
+    let env: {
+      agent: Agent;
+      admin: { userId: string };
+      otherAdmin: { userId: string };
+      operatorCode: string;
+    };
+    beforeAll(async () => {
+      if (skip) return;
+      const { operator, admin, otherAdmin, agent } = await operatorWithAgent();
+      env = { agent, admin, otherAdmin, operatorCode: operator.operatorCode };
+    });
+
+    it.skipIf(skip)('shows every field of §3 in the manual’s order', async () => {
+      const user = await createUser(ctx, {
+        operatorCode: env.operatorCode,
+        userName: '事業者 一郎',
+        department: '総合エネルギー事業部',
+        phone: '03-1234-5678',
+        email: 'ichiro@example.jp',
+        validFrom: '2019-12-23',
+      });
+      const res = await env.agent.get(`/users/${user.userId}`);
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('<title>ユーザ情報詳細画面 | 容量市場システム</title>');
+      const rows = [...res.body.matchAll(/<tr><th scope="row">([^<]*)<\/th><td>([^<]*)<\/td><\/tr>/g)].map(
+        (m) => `${m[1]}=${m[2]}`,
+      );
+      const operator = await ctx.store.db
+        .selectFrom('operators')
+        .select('operator_name')
+        .where('operator_code', '=', env.operatorCode)
+        .executeTakeFirstOrThrow();
+      expect(rows).toEqual([
+        `ユーザID=${user.userId}`,
+        '権限区分=登録作業者(一般)',
+        `事業者コード=${env.operatorCode}`,
+        `参加登録申請者名=${operator.operator_name}`,
+        '所属部署=総合エネルギー事業部',
+        'ユーザ名=事業者 一郎',
+        '電話番号=03-1234-5678',
+        'メールアドレス=ichiro@example.jp',
+        '有効/無効=有効',
+        '適用開始日=2019/12/23',
+        '適用終了日=9999/12/31',
+        'ユーザロック=利用可能',
+        '削除状態=未削除',
+      ]);
+    });
+
+    it.skipIf(skip)('an admin on a locked general user: unlock, reissue, change, delete', async () => {
+      const user = await createUser(ctx, { operatorCode: env.operatorCode, locked: true });
+      const res = await env.agent.get(`/users/${user.userId}`);
+      expect(buttons(res.body)).toEqual(['ユーザロック解除', 'パスワード再発行', '変更', '削除']);
+      expect(res.body).toContain(
+        `<form method="post" action="/users/${user.userId}/unlock" data-confirm="ユーザロックを解除します。よろしいですか。">`,
+      );
+      expect(res.body).toContain(
+        `<form method="post" action="/users/${user.userId}/reissue" data-confirm="パスワードを再発行します。よろしいですか。">`,
+      );
+      expect(res.body).toContain(`href="/users/${user.userId}/change"`);
+      expect(res.body).toContain(`href="/users/${user.userId}/delete"`);
+      expect(res.body.match(/<input type="hidden" name="confirmed" value="0"\/>/g)).toHaveLength(2);
+      const purposes = (
+        await ctx.store.db
+          .selectFrom('action_tokens')
+          .select('purpose')
+          .where('purpose', 'in', [`unlock:${user.userId}`, `reissue:${user.userId}`])
+          .execute()
+      ).map((r) => r.purpose);
+      expect(purposes.sort()).toEqual([`reissue:${user.userId}`, `unlock:${user.userId}`]);
+    });
+
+    it.skipIf(skip)('an admin on another admin: no delete; no unlock when not locked', async () => {
+      const res = await env.agent.get(`/users/${env.otherAdmin.userId}`);
+      expect(buttons(res.body)).toEqual(['パスワード再発行', '変更']);
+    });
+
+    it.skipIf(skip)('an admin on themself: パスワード変更 appears, never 削除', async () => {
+      const res = await env.agent.get(`/users/${env.admin.userId}`);
+      expect(buttons(res.body)).toEqual(['パスワード再発行', 'パスワード変更', '変更']);
+      expect(res.body).toContain('<a class="button button-secondary" href="/password">パスワード変更</a>');
+    });
+
+    it.skipIf(skip)('an admin on a deleted user: no action at all', async () => {
+      const user = await createUser(ctx, { operatorCode: env.operatorCode, locked: true, deleted: true });
+      const res = await env.agent.get(`/users/${user.userId}`);
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('削除済');
+      expect(buttons(res.body)).toEqual([]);
+    });
+
+    it.skipIf(skip)('a general user: パスワード変更 on themself only, nothing on others', async () => {
+      const general = await createUser(ctx, { operatorCode: env.operatorCode });
+      const locked = await createUser(ctx, { operatorCode: env.operatorCode, locked: true });
+      const agent = await loginAs(ctx, general);
+      const own = await agent.get(`/users/${general.userId}`);
+      expect(own.statusCode).toBe(200);
+      expect(buttons(own.body)).toEqual(['パスワード変更']);
+      const other = await agent.get(`/users/${locked.userId}`);
+      expect(other.statusCode).toBe(200);
+      expect(buttons(other.body)).toEqual([]);
+      expect(other.body).not.toContain('name="token"');
+      const admin = await agent.get(`/users/${env.admin.userId}`);
+      expect(buttons(admin.body)).toEqual([]);
+    });
+  });
+
+  it.skipIf(skip)('requires a session', async () => {
+    const operator = await createOperator(ctx);
+    const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const res = await ctx.app.inject({ method: 'GET', url: `/users/${user.userId}` });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toMatch(/^\/login\?next=/);
+  });
+});
