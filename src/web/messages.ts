@@ -84,6 +84,8 @@ export const messages = {
   // List, search, detail and CSV export: additional messages.
 
   // Register, change, delete, bulk delete, unlock, reissue: additional messages.
+  'error.action.invalid':
+    '確認画面の有効期限が切れたか、操作の内容が正しくありません。もう一度最初から操作してください。',
 
   // Mail and outbox: additional messages.
 

@@ -1,4 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { userRegisterRoutes } from './register-routes.js';
 
-/** Register, change, delete, bulk delete, unlock, reissue (SPEC §4.4–§4.9). */
-export async function userManageRoutes(_app: FastifyInstance): Promise<void> {}
+/** Register, change, delete, bulk delete, unlock, reissue (SPEC §4.4–§4.9); all admin-only (SPEC §2). */
+export async function userManageRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(userRegisterRoutes);
+}

@@ -1,0 +1,92 @@
+import type { MessageId } from '../../web/messages.js';
+
+/**
+ * The refusals of the user-management actions (SPEC §4.4–§4.9), one small class each
+ * (STYLE "Errors"). Services throw them inside their transaction, so a refusal rolls
+ * back everything, the one-time token included; `describeUserActionError` is the one
+ * place that turns them into a message of the catalog and an HTTP status.
+ */
+export abstract class UserActionError extends Error {
+  abstract readonly kind: string;
+}
+
+/** SPEC §1: at most eight general users per operator, not counting deleted ones. */
+export class UserLimitReached extends UserActionError {
+  readonly kind = 'userLimitReached';
+}
+
+/** SPEC §4.5: someone changed (or deleted) the user after the form was shown. */
+export class StaleUpdate extends UserActionError {
+  readonly kind = 'staleUpdate';
+}
+
+/** SPEC §2: admin users cannot be deleted. */
+export class AdminCannotBeDeleted extends UserActionError {
+  readonly kind = 'adminCannotBeDeleted';
+}
+
+/** SPEC §4.5, §4.6, §4.8, D-12: a deleted user cannot be changed, deleted again, unlocked or reissued. */
+export class UserDeleted extends UserActionError {
+  readonly kind = 'userDeleted';
+}
+
+/** SPEC §2: unknown, or another operator's user (never told apart). */
+export class UserNotFound extends UserActionError {
+  readonly kind = 'userNotFound';
+}
+
+/** SPEC §4.8: only a locked user can be unlocked. */
+export class NotLocked extends UserActionError {
+  readonly kind = 'notLocked';
+}
+
+/** SPEC §2 row 2: an admin cannot change their own 有効/無効. */
+export class OwnEnabledChange extends UserActionError {
+  readonly kind = 'ownEnabledChange';
+}
+
+/** SPEC §4.7: bulk delete with no user ticked. */
+export class NoneSelected extends UserActionError {
+  readonly kind = 'noneSelected';
+}
+
+/** SPEC D-11: one or more ticked users cannot be deleted, so none is. */
+export class BulkDeleteBlocked extends UserActionError {
+  readonly kind = 'bulkDeleteBlocked';
+  constructor(readonly userIds: string[]) {
+    super(`bulk delete blocked by ${userIds.length} user(s)`);
+  }
+}
+
+/** SPEC §4: every 実行 executes at most once; this token was already used. */
+export class AlreadyExecuted extends UserActionError {
+  readonly kind = 'alreadyExecuted';
+}
+
+/** The token is unknown, expired, of another session or of another action. */
+export class InvalidActionToken extends UserActionError {
+  readonly kind = 'invalidActionToken';
+}
+
+export interface DescribedError {
+  id: MessageId;
+  params?: Record<string, string | number>;
+  status: number;
+}
+
+/** The one mapping from a refusal to its message ID and HTTP status. */
+export function describeUserActionError(error: UserActionError): DescribedError {
+  if (error instanceof UserLimitReached) return { id: 'error.user.limitReached', status: 409 };
+  if (error instanceof StaleUpdate) return { id: 'error.user.staleUpdate', status: 409 };
+  if (error instanceof AdminCannotBeDeleted) return { id: 'error.user.adminCannotBeDeleted', status: 409 };
+  if (error instanceof UserDeleted) return { id: 'error.user.deleted', status: 409 };
+  if (error instanceof UserNotFound) return { id: 'error.user.notFound', status: 404 };
+  if (error instanceof NotLocked) return { id: 'error.user.notLocked', status: 409 };
+  if (error instanceof OwnEnabledChange) return { id: 'error.user.ownEnabled', status: 400 };
+  if (error instanceof NoneSelected) return { id: 'error.bulkDelete.noneSelected', status: 400 };
+  if (error instanceof BulkDeleteBlocked) {
+    return { id: 'error.bulkDelete.blocked', params: { users: error.userIds.join('、') }, status: 409 };
+  }
+  if (error instanceof AlreadyExecuted) return { id: 'error.alreadyExecuted', status: 409 };
+  return { id: 'error.action.invalid', status: 400 };
+}

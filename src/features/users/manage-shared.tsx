@@ -1,0 +1,139 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { sendUserNotFound } from '../../web/guards.js';
+import type { Crumb } from '../../web/layout.js';
+import { pageContext, sendPage } from '../../web/render.js';
+import { type AuditAction, recordAudit } from '../audit/service.js';
+import { peekActionToken } from './action-tokens.js';
+import { AlreadyExecuted, describeUserActionError, InvalidActionToken, UserActionError } from './errors.js';
+import { ActionErrorPage, type PageBase, type PageLink } from './manage-views.js';
+import type { User } from './model.js';
+import { findOperatorUser } from './repository.js';
+import type { ActionContext } from './service.js';
+
+/** Route helpers shared by the register, change, delete, bulk-delete, unlock and reissue routes. */
+
+/** One posted string: missing → '', repeated → the first, bounded in length (never a 500). */
+const ZPostedString = z.preprocess((value) => {
+  const one = Array.isArray(value) ? value[0] : value;
+  return typeof one === 'string' ? one.slice(0, 200) : '';
+}, z.string());
+
+/** Posted checkbox values: one, many or none, each bounded. */
+const ZPostedList = z.preprocess((value) => {
+  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return list
+    .filter((v): v is string => typeof v === 'string')
+    .slice(0, 1000)
+    .map((v) => v.slice(0, 20));
+}, z.array(z.string()));
+
+/** The fields of every 実行 / confirmation form (SPEC §4, D-15). */
+export const ZActionForm = z.object({
+  token: ZPostedString,
+  /** '1' when the browser's dialog was accepted (public/app.js) or the confirmation page posted. */
+  confirmed: ZPostedString,
+  userIds: ZPostedList,
+});
+export type TActionForm = z.output<typeof ZActionForm>;
+
+export function parseActionForm(body: unknown): TActionForm {
+  return ZActionForm.parse(body && typeof body === 'object' ? body : {});
+}
+
+export function pageBase(request: FastifyRequest): PageBase {
+  return pageContext(request);
+}
+
+/** The signed-in admin (routes run behind `adminOnly`, so there is one). */
+export function actorOf(request: FastifyRequest) {
+  return request.auth!;
+}
+
+export function actionContext(app: FastifyInstance, request: FastifyRequest, token: string): ActionContext {
+  const auth = actorOf(request);
+  return { actor: auth.user, sessionId: auth.session.id, token, ip: request.ip, now: app.clock.now() };
+}
+
+/**
+ * The target user of the URL, of the admin's own operator only; otherwise the same 404
+ * as an unknown ID, and nothing runs (SPEC §2).
+ */
+export async function loadTargetOr404(
+  app: FastifyInstance,
+  request: FastifyRequest<{ Params: { id: string } }>,
+  reply: FastifyReply,
+): Promise<User | undefined> {
+  const user = await findOperatorUser(app.store.db, actorOf(request).user.operatorCode, request.params.id);
+  if (!user) await sendUserNotFound(request, reply);
+  return user;
+}
+
+/** Reads a confirmation's token without using it (confirmation pages, 戻る). */
+export async function peekToken<T>(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  token: string,
+  purpose: string,
+): Promise<T> {
+  const check = await peekActionToken<T>(app.store.db, {
+    token,
+    sessionId: actorOf(request).session.id,
+    purpose,
+    now: app.clock.now(),
+  });
+  if (!check.ok) throw check.reason === 'used' ? new AlreadyExecuted() : new InvalidActionToken();
+  return check.payload;
+}
+
+export interface ErrorScreen {
+  title: string;
+  breadcrumbs: Crumb[];
+  rows?: [string, string][];
+  links: PageLink[];
+}
+
+/**
+ * Shows a refused action (SPEC §4: the message at the top) and records the refusal in
+ * the audit trail (SPEC §6: the outcome too). Anything that is not a refusal is rethrown
+ * to the app's 500 handler.
+ */
+export async function sendRefusal(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+  screen: ErrorScreen & { action: AuditAction; targetUserId?: string | null },
+): Promise<FastifyReply> {
+  if (!(error instanceof UserActionError)) throw error;
+  const described = describeUserActionError(error);
+  const actor = actorOf(request).user;
+  await recordAudit(app.store.db, {
+    at: app.clock.now(),
+    action: screen.action,
+    outcome: 'failure',
+    actorUserId: actor.userId,
+    operatorCode: actor.operatorCode,
+    ip: request.ip,
+    targetUserId: screen.targetUserId ?? null,
+    detail: { reason: error.kind },
+  });
+  return sendPage(
+    reply,
+    <ActionErrorPage
+      page={pageBase(request)}
+      title={screen.title}
+      breadcrumbs={screen.breadcrumbs}
+      error={{ id: described.id, params: described.params }}
+      rows={screen.rows}
+      links={screen.links}
+    />,
+    described.status,
+  );
+}
+
+export const LIST_LINK: PageLink = { href: '/users', label: 'ユーザ情報一覧画面へ' };
+export const detailLink = (userId: string): PageLink => ({
+  href: `/users/${userId}`,
+  label: 'ユーザ情報詳細画面へ',
+});

@@ -1,0 +1,262 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Agent,
+  createOperatorWithAdmins,
+  createTestContext,
+  createUser,
+  loginAs,
+  type TestContext,
+} from '../helpers/context.js';
+import { storeKinds } from '../helpers/stores.js';
+import {
+  auditFor,
+  fieldErrorText,
+  formToken,
+  issueToken,
+  messageIds,
+  outboxFor,
+  registerForm,
+  userRow,
+} from '../helpers/users-manage.js';
+
+describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip }) => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    if (skip) return;
+    ctx = await createTestContext(kind);
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  async function generalUsers(operatorCode: string) {
+    return ctx.store.db
+      .selectFrom('users')
+      .selectAll()
+      .where('operator_code', '=', operatorCode)
+      .where('role', '=', 'general')
+      .where('deleted', '=', 0)
+      .execute();
+  }
+
+  it.skipIf(skip)(
+    'shows the registration form with only 7:登録作業者(一般) and the own operator code',
+    async () => {
+      const { admin, operator } = await createOperatorWithAdmins(ctx);
+      const agent = await loginAs(ctx, admin);
+      const res = await agent.get('/users/new');
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('<h1>ユーザ情報登録画面</h1>');
+      expect(res.body).toContain('ユーザ情報一覧画面');
+      expect([...res.body.matchAll(/<option /g)]).toHaveLength(1);
+      expect(res.body).toContain('7:登録作業者(一般)');
+      expect(res.body).toMatch(
+        new RegExp(`id="operatorCode" type="text" value="${operator.operatorCode}" readonly`),
+      );
+      for (const name of ['department', 'userName', 'phone1', 'phone2', 'phone3', 'email']) {
+        expect(res.body).toContain(`name="${name}"`);
+      }
+    },
+  );
+
+  it.skipIf(skip)('shows errors next to the fields and at the top, keeping what was typed', async () => {
+    const { admin } = await createOperatorWithAdmins(ctx);
+    const agent = await loginAs(ctx, admin);
+    const res = await agent.post(
+      '/users/new/confirm',
+      registerForm({
+        department: '',
+        email: 'not-an-address',
+        phone1: '03',
+        phone2: '',
+        phone3: '',
+        userName: '試験<太郎>',
+      }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(messageIds(res.body)).toEqual(['error.form.invalid']);
+    expect(fieldErrorText(res.body, 'department')).toBe('所属部署を入力してください。');
+    expect(fieldErrorText(res.body, 'email')).toBe('正しいメールアドレスを入力してください。');
+    expect(fieldErrorText(res.body, 'phone1')).toContain('電話番号は半角数字');
+    expect(res.body).toContain('value="not-an-address"');
+    expect(res.body).toContain('value="試験&lt;太郎>"');
+  });
+
+  it.skipIf(skip)('never answers bad input with a 500: missing, repeated and odd fields', async () => {
+    const { admin } = await createOperatorWithAdmins(ctx);
+    const agent = await loginAs(ctx, admin);
+    const empty = await agent.post('/users/new/confirm', {});
+    expect(empty.statusCode).toBe(400);
+    expect(fieldErrorText(empty.body, 'role')).toBe('権限区分を指定してください。');
+    const repeated = await agent.post('/users/new/confirm', {
+      ...registerForm(),
+      role: ['1', '7'],
+      department: ['a', 'b'],
+    });
+    expect(repeated.statusCode).toBe(400);
+    expect(fieldErrorText(repeated.body, 'role')).toBe('権限区分を指定してください。');
+    const adminRole = await agent.post('/users/new/confirm', registerForm({ role: 'admin' }));
+    expect(adminRole.statusCode).toBe(400);
+    const noToken = await agent.post('/users/new', {});
+    expect(noToken.statusCode).toBe(400);
+    expect(messageIds(noToken.body)).toEqual(['error.action.invalid']);
+  });
+
+  it.skipIf(skip)(
+    'confirms, goes back with the values kept, executes once, and mails the temporary password',
+    async () => {
+      const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
+      const agent = await loginAs(ctx, admin);
+      const email = `jiro.${operator.operatorCode.toLowerCase()}@example.jp`;
+      const confirm = await agent.post(
+        '/users/new/confirm',
+        registerForm({ email, userName: ' 事業者 二郎 ' }),
+      );
+      expect(confirm.statusCode).toBe(200);
+      expect(confirm.body).toContain('<h1>ユーザ情報登録確認画面</h1>');
+      expect(messageIds(confirm.body)).toEqual(['info.regist.confirm']);
+      expect(confirm.body).toContain('下記の情報で登録します。よろしいですか。');
+      expect(confirm.body).toContain(operator.operatorName);
+      expect(confirm.body).toContain('03-1234-5678');
+      expect(confirm.body).toContain('<td>事業者 二郎</td>');
+
+      // 戻る: the form with the confirmed values.
+      const back = await agent.post('/users/new/back', { token: formToken(confirm.body, '/users/new/back') });
+      expect(back.statusCode).toBe(200);
+      expect(back.body).toContain('<h1>ユーザ情報登録画面</h1>');
+      expect(back.body).toContain(`value="${email}"`);
+      expect(back.body).toContain('value="1234"');
+      expect(await generalUsers(operator.operatorCode)).toHaveLength(0);
+
+      const token = formToken(confirm.body, '/users/new');
+      const done = await agent.post('/users/new', { token });
+      expect(done.statusCode).toBe(200);
+      expect(messageIds(done.body)).toEqual(['info.regist.complete', 'info.mail.notice']);
+      const users = await generalUsers(operator.operatorCode);
+      expect(users).toHaveLength(1);
+      const created = users[0]!;
+      expect(done.body).toContain(created.user_id);
+      expect(created.user_id).toMatch(/^U\d{9}$/);
+      expect(created.user_name).toBe('事業者 二郎');
+      expect(created.phone).toBe('03-1234-5678');
+      expect(Number(created.password_is_temporary)).toBe(1);
+      expect(created.temporary_password_expires_at).toBe('2026-04-03T14:59:59.999Z');
+      expect(created.valid_from).toBe('2026-04-01');
+
+      // D-16: the password goes to the new user and the acting admin only; never on screen.
+      const mails = await outboxFor(ctx, 'registered', created.user_id);
+      expect(mails.map((m) => m.recipient).sort()).toEqual([admin.email, otherAdmin.email, email].sort());
+      const withPassword = mails.filter((m) => m.body.includes('仮パスワード: '));
+      expect(withPassword.map((m) => m.recipient).sort()).toEqual([admin.email, email].sort());
+      const password = /仮パスワード: (\S+)/.exec(withPassword[0]!.body)![1]!;
+      expect(done.body).not.toContain(password);
+      expect(mails.find((m) => m.recipient === otherAdmin.email)!.body).not.toContain(password);
+
+      // The mailed temporary password works and forces the password change.
+      const newcomer = new Agent(ctx.app);
+      const login = await newcomer.post('/login', { userId: created.user_id, password });
+      expect(login.location).toBe('/password');
+
+      const audit = await auditFor(ctx, 'register', created.user_id);
+      expect(audit).toHaveLength(1);
+      expect(audit[0]!.actor_user_id).toBe(admin.userId);
+      expect(audit[0]!.detail).not.toContain(password);
+
+      // A reload / double click / 戻る then 実行: nothing more happens.
+      const again = await agent.post('/users/new', { token });
+      expect(again.statusCode).toBe(409);
+      expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
+      const backAfter = await agent.post('/users/new/back', { token });
+      expect(messageIds(backAfter.body)).toEqual(['error.alreadyExecuted']);
+      expect(await generalUsers(operator.operatorCode)).toHaveLength(1);
+      expect(await outboxFor(ctx, 'registered', created.user_id)).toHaveLength(3);
+    },
+  );
+
+  it.skipIf(skip)('does not accept a token of another session', async () => {
+    const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
+    const agent = await loginAs(ctx, admin);
+    const other = await loginAs(ctx, otherAdmin);
+    const confirm = await agent.post('/users/new/confirm', registerForm());
+    const stolen = await other.post('/users/new', { token: formToken(confirm.body, '/users/new') });
+    expect(stolen.statusCode).toBe(400);
+    expect(messageIds(stolen.body)).toEqual(['error.action.invalid']);
+    expect(await generalUsers(operator.operatorCode)).toHaveLength(0);
+  });
+
+  it.skipIf(skip)('refuses the 9th general user; deleted users do not count', async () => {
+    const { admin, operator } = await createOperatorWithAdmins(ctx);
+    const code = operator.operatorCode;
+    for (let i = 0; i < 7; i++) await createUser(ctx, { operatorCode: code });
+    await createUser(ctx, { operatorCode: code, deleted: true });
+    const agent = await loginAs(ctx, admin);
+    // A token confirmed while there was room, executed after the 8th arrived.
+    const early = await agent.post('/users/new/confirm', registerForm());
+    const lateToken = formToken(early.body, '/users/new');
+    const eighth = await agent.post('/users/new/confirm', registerForm({ email: 'eighth@example.jp' }));
+    expect((await agent.post('/users/new', { token: formToken(eighth.body, '/users/new') })).statusCode).toBe(
+      200,
+    );
+    expect(await generalUsers(code)).toHaveLength(8);
+
+    const ninth = await agent.post('/users/new', { token: lateToken });
+    expect(ninth.statusCode).toBe(409);
+    expect(messageIds(ninth.body)).toEqual(['error.user.limitReached']);
+    expect(await generalUsers(code)).toHaveLength(8);
+    const refused = await ctx.store.db
+      .selectFrom('audit_records')
+      .selectAll()
+      .where('action', '=', 'register')
+      .where('outcome', '=', 'failure')
+      .where('operator_code', '=', code)
+      .execute();
+    expect(refused).toHaveLength(1);
+
+    // The confirmation already says so.
+    const confirm = await agent.post('/users/new/confirm', registerForm());
+    expect(confirm.statusCode).toBe(409);
+    expect(messageIds(confirm.body)).toEqual(['error.user.limitReached']);
+  });
+
+  it.skipIf(skip)('twenty parallel registrations end with exactly eight general users', async () => {
+    const { admin, operator } = await createOperatorWithAdmins(ctx);
+    const agent = await loginAs(ctx, admin);
+    const payload = { department: '試験部', userName: '並行 登録', phone: null, email: 'para@example.jp' };
+    const tokens = await Promise.all(
+      Array.from({ length: 20 }, () => issueToken(ctx, agent, 'register', payload)),
+    );
+    const results = await Promise.all(tokens.map((token) => agent.post('/users/new', { token })));
+    const ok = results.filter((r) => r.statusCode === 200);
+    const refused = results.filter((r) => r.statusCode === 409);
+    expect(ok).toHaveLength(8);
+    expect(refused).toHaveLength(12);
+    for (const r of refused) expect(messageIds(r.body)).toEqual(['error.user.limitReached']);
+    expect(await generalUsers(operator.operatorCode)).toHaveLength(8);
+  });
+
+  it.skipIf(skip)('twenty parallel posts of the same token register once', async () => {
+    const { admin, operator } = await createOperatorWithAdmins(ctx);
+    const agent = await loginAs(ctx, admin);
+    const confirm = await agent.post('/users/new/confirm', registerForm());
+    const token = formToken(confirm.body, '/users/new');
+    const results = await Promise.all(Array.from({ length: 20 }, () => agent.post('/users/new', { token })));
+    expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
+    for (const r of results.filter((x) => x.statusCode !== 200)) {
+      expect(messageIds(r.body)).toEqual(['error.alreadyExecuted']);
+    }
+    expect(await generalUsers(operator.operatorCode)).toHaveLength(1);
+  });
+
+  it.skipIf(skip)('stores what the confirmation showed, not what is posted with 実行', async () => {
+    const { admin, operator } = await createOperatorWithAdmins(ctx);
+    const agent = await loginAs(ctx, admin);
+    const confirm = await agent.post('/users/new/confirm', registerForm({ userName: '確認 済子' }));
+    const done = await agent.post('/users/new', {
+      token: formToken(confirm.body, '/users/new'),
+      ...registerForm({ userName: '改ざん 太郎' }),
+    });
+    expect(done.statusCode).toBe(200);
+    const [user] = await generalUsers(operator.operatorCode);
+    expect((await userRow(ctx, user!.user_id)).user_name).toBe('確認 済子');
+  });
+});
