@@ -1,4 +1,5 @@
-import { PassThrough, pipeline, Readable } from 'node:stream';
+import { PassThrough, pipeline, Readable, Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { stringify } from 'csv-stringify';
 import iconv from 'iconv-lite';
 import { compactJapanDateTime } from '../../lib/japan-time.js';
@@ -75,6 +76,22 @@ export function findUnencodableCell(
   return undefined;
 }
 
+/**
+ * UTF-8 bytes from csv-stringify to CP932 bytes. A StringDecoder keeps a character split
+ * across chunks whole; CP932 has no shift state, so chunks encode independently.
+ */
+function cp932Encoder(): Transform {
+  const decoder = new StringDecoder('utf8');
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      callback(null, iconv.encode(decoder.write(chunk), 'cp932'));
+    },
+    flush(callback) {
+      callback(null, iconv.encode(decoder.end(), 'cp932'));
+    },
+  });
+}
+
 /** Raised while streaming when a row turns out to be unencodable or over the limit. */
 export class CsvExportAborted extends Error {}
 
@@ -138,7 +155,7 @@ export function csvStream(
   // The pipeline destroys every stage on failure; `out` then ends the reply with the error.
   const done = () => {};
   if (encoding === 'cp932') {
-    pipeline(Readable.from(records()), stringifier, iconv.encodeStream('cp932'), out, done);
+    pipeline(Readable.from(records()), stringifier, cp932Encoder(), out, done);
   } else {
     pipeline(Readable.from(records()), stringifier, out, done);
   }
