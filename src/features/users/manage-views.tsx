@@ -329,7 +329,7 @@ export function ChangeFormPage(props: {
             <ContactFieldRows values={values} errors={errors} />
             <FieldRow
               label="有効/無効"
-              htmlFor="enabled-1"
+              htmlFor="enabled"
               required
               hint={
                 props.ownUser ? '自分のユーザの有効/無効は変更できません。' : '有効/無効を指定してください。'
@@ -339,7 +339,7 @@ export function ChangeFormPage(props: {
               {props.ownUser ? <Hidden name="enabled" value={enabled} /> : null}
               <label>
                 <input
-                  id="enabled-1"
+                  id="enabled"
                   type="radio"
                   name={props.ownUser ? undefined : 'enabled'}
                   value="1"

@@ -102,6 +102,11 @@ export function assertChangeable(user: User, actor: User, enabled?: boolean): vo
   }
 }
 
+/** SPEC §4.5: the form was shown for this version; a newer one means someone else changed the user. */
+export function assertCurrentVersion(user: User, version: number): void {
+  if (user.version !== version) throw new StaleUpdate();
+}
+
 /** Labels of the fields that differ, in the screen's order (for the change notice and audit). */
 export function changedFieldLabels(before: User, after: ChangePayload): string[] {
   const fields: [string, unknown, unknown][] = [
