@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../db/connect.js';
+import { migrateToLatest } from '../../db/migrations.js';
+import { toSearchKey } from './model.js';
+import {
+  escapeLike,
+  parseSearchQuery,
+  type SearchConditions,
+  searchQueryString,
+  searchUserBatches,
+} from './search.js';
+
+describe('parseSearchQuery', () => {
+  it('defaults the operator code to the viewer’s own and the page to 1', () => {
+    const parsed = parseSearchQuery({}, '0001');
+    expect(parsed).toEqual({
+      ok: true,
+      form: { operatorCode: '0001', userId: '', userName: '', enabled: [], showDeleted: false },
+      conditions: { operatorCode: '0001', userIdPrefix: '', userName: '', enabled: null, showDeleted: false },
+      page: 1,
+    });
+  });
+
+  it('folds full-width IDs and codes, and reads one or both 有効/無効 boxes', () => {
+    const one = parseSearchQuery({ operatorCode: '０ａ０１', userId: 'ｕ１２', enabled: '0' }, 'X');
+    expect(one.ok && one.conditions).toMatchObject({
+      operatorCode: '0A01',
+      userIdPrefix: 'U12',
+      enabled: false,
+    });
+    const both = parseSearchQuery({ enabled: ['0', '1'], showDeleted: '1', page: '3' }, '0001');
+    expect(both.ok && both.conditions.enabled).toBeNull();
+    expect(both.ok && both.conditions.showDeleted).toBe(true);
+    expect(both.ok && both.page).toBe(3);
+    expect(both.form.enabled).toEqual(['1', '0']);
+  });
+
+  it('reports each invalid field with its catalog message', () => {
+    const parsed = parseSearchQuery(
+      { operatorCode: '00011', userId: 'U_1', userName: 'x'.repeat(51) },
+      '0001',
+    );
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.errors).toEqual({
+      operatorCode: 'error.field.operatorCode',
+      userId: 'error.field.userId',
+      userName: 'error.field.userName',
+    });
+  });
+
+  it('ignores malformed pages and unknown box values instead of failing', () => {
+    const parsed = parseSearchQuery({ page: '-2', enabled: ['x', '1'], userId: ['U1', 'U2'] }, '0001');
+    expect(parsed.ok && parsed.page).toBe(1);
+    expect(parsed.ok && parsed.conditions.enabled).toBe(true);
+    expect(parsed.ok && parsed.conditions.userIdPrefix).toBe('U1');
+  });
+
+  it('round-trips through the query string of the pager links', () => {
+    const parsed = parseSearchQuery(
+      { operatorCode: '0001', userName: 'a&b=c', enabled: '1', showDeleted: '1' },
+      'X',
+    );
+    const again = parseSearchQuery(
+      Object.fromEntries(new URLSearchParams(searchQueryString(parsed.form, 2))),
+      'X',
+    );
+    expect(again.ok && again.conditions).toEqual(parsed.ok && parsed.conditions);
+    expect(again.ok && again.page).toBe(2);
+  });
+});
+
+describe('escapeLike', () => {
+  it('escapes the LIKE wildcards and the escape character', () => {
+    expect(escapeLike('100%_a\\b')).toBe('100\\%\\_a\\\\b');
+    expect(escapeLike('普通の名前')).toBe('普通の名前');
+  });
+});
+
+describe('searchUserBatches (CSV export reading)', () => {
+  let store: Store;
+  const conditions: SearchConditions = {
+    operatorCode: 'B001',
+    userIdPrefix: '',
+    userName: '',
+    enabled: null,
+    showDeleted: true,
+  };
+  beforeAll(async () => {
+    store = openStore({ sqliteFile: ':memory:' });
+    await migrateToLatest(store.db, store.dialect);
+    const now = '2026-04-01T00:00:00.000Z';
+    await store.db
+      .insertInto('operators')
+      .values([
+        { operator_code: 'B001', operator_name: '株式会社B001', created_at: now },
+        { operator_code: 'B002', operator_name: '株式会社B002', created_at: now },
+      ])
+      .execute();
+    const row = (i: number, operatorCode: string) => ({
+      user_id: `U${operatorCode === 'B001' ? 1 : 2}${String(i).padStart(8, '0')}`,
+      operator_code: operatorCode,
+      role: 'general' as const,
+      department: '試験部',
+      user_name: `利用者${i}`,
+      user_name_key: toSearchKey(`利用者${i}`),
+      phone: null,
+      email: `u${i}@example.jp`,
+      enabled: 1 as const,
+      valid_from: '2020-01-01',
+      valid_to: '9999-12-31',
+      locked: 0 as const,
+      failed_login_count: 0,
+      deleted: (i % 2) as 0 | 1,
+      deleted_at: null,
+      password_hash: 'not-a-login-hash',
+      password_is_temporary: 0 as const,
+      temporary_password_expires_at: null,
+      password_changed_at: now,
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    });
+    // Inserted out of order: the batches must still come in user_id order.
+    for (let start = 1233; start >= 0; start -= 100) {
+      const rows = [];
+      for (let i = Math.max(0, start - 99); i <= start; i++) rows.push(row(i, 'B001'), row(i, 'B002'));
+      await store.db.insertInto('users').values(rows).execute();
+    }
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it('reads every matching row once, in user_id order, in batches of the given size', async () => {
+    const sizes: number[] = [];
+    const ids: string[] = [];
+    for await (const batch of searchUserBatches(store.db, 'B001', conditions, 500)) {
+      sizes.push(batch.length);
+      ids.push(...batch.map((u) => u.userId));
+    }
+    expect(sizes).toEqual([500, 500, 234]);
+    expect(ids).toEqual([...ids].sort());
+    expect(new Set(ids).size).toBe(1234);
+    expect(ids.every((id) => id.startsWith('U1'))).toBe(true);
+  });
+
+  it('is lazy: a consumer that stops early has read only the batches it pulled', async () => {
+    const iterator = searchUserBatches(store.db, 'B001', conditions, 100);
+    const first = await iterator.next();
+    expect(first.done).toBe(false);
+    expect((first.value as unknown[]).length).toBe(100);
+    await iterator.return(undefined);
+    expect((await iterator.next()).done).toBe(true);
+  });
+
+  it('applies the conditions to every batch and stays within the viewer’s operator', async () => {
+    let count = 0;
+    for await (const batch of searchUserBatches(
+      store.db,
+      'B001',
+      { ...conditions, showDeleted: false },
+      200,
+    )) {
+      expect(batch.every((u) => !u.deleted && u.operatorCode === 'B001')).toBe(true);
+      count += batch.length;
+    }
+    expect(count).toBe(617);
+    const foreign = searchUserBatches(store.db, 'B001', { ...conditions, operatorCode: 'B002' });
+    expect((await foreign.next()).done).toBe(true);
+  });
+});
