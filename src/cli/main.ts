@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import pino from 'pino';
+import { type Config, loadConfig } from '../config.js';
+import type { Store } from '../db/connect.js';
 import { openConfiguredStore } from '../db/open.js';
+import { listOutbox, OUTBOX_STATUSES, type OutboxStatus, retryFailedMails } from '../features/mail/outbox.js';
+import { configuredTransport } from '../features/mail/transport.js';
+import { type MailLogger, MailWorker } from '../features/mail/worker.js';
 import { isEmpty, seedDemo } from '../features/operators/demo.js';
 import { listOperators } from '../features/operators/repository.js';
 import { addOperator, OperatorExists } from '../features/operators/service.js';
@@ -18,6 +23,12 @@ Commands:
       [--show-passwords]        also print the temporary passwords here
   operator list                 list operators and their number of users (not deleted)
   seed-demo                     create the manual's demo operator 0001 (only into an empty database)
+  mail-worker [--once]          send queued mails (SMTP_URL, or .eml files under DATA_DIR/mail) until
+                                stopped (Ctrl-C); --once: send what is due now, then exit
+  outbox list [--status pending|sending|sent|failed] [--limit N]
+                                show queued mails, newest first (never their text; default limit 50)
+  outbox retry <id…|--all-failed>
+                                requeue failed mails (attempts reset, due now)
   messages                      write docs/messages.md from the message catalog
   help                          show this text
 
@@ -27,7 +38,14 @@ function out(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-export async function runCli(argv: string[]): Promise<number> {
+export interface CliOptions {
+  /** Where the mail worker logs; a pino logger to stdout (LOG_LEVEL) unless given. */
+  logger?: MailLogger;
+  /** Resolves when a long-running command should stop; SIGINT or SIGTERM unless given. */
+  stopSignal?: Promise<unknown>;
+}
+
+export async function runCli(argv: string[], options: CliOptions = {}): Promise<number> {
   const [command, sub, ...rest] = argv;
   if (!command || command === 'help' || command === '--help') {
     out(USAGE);
@@ -70,6 +88,13 @@ export async function runCli(argv: string[]): Promise<number> {
         if (sub === 'add') return await operatorAdd(store, rest);
         out(USAGE);
         return 2;
+      case 'outbox':
+        if (sub === 'list') return await outboxList(store, rest);
+        if (sub === 'retry') return await outboxRetry(store, rest);
+        out(USAGE);
+        return 2;
+      case 'mail-worker':
+        return await mailWorker(config, store, sub === undefined ? rest : [sub, ...rest], options);
       default:
         out(`Unknown command: ${command}\n`);
         out(USAGE);
@@ -136,4 +161,125 @@ async function operatorAdd(
     }
     throw error;
   }
+}
+
+/**
+ * `mail-worker`: the outbox worker on its own, for deployments that run it apart from
+ * the web servers (MAIL_WORKER=false there). Several may run on one PostgreSQL database:
+ * claims are exclusive (docs/mail.md).
+ */
+async function mailWorker(
+  config: Config,
+  store: Store,
+  args: string[],
+  options: CliOptions,
+): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { once: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const transport = configuredTransport(config);
+  const worker = new MailWorker({ store, transport, from: config.mailFrom, logger });
+  const where =
+    transport.kind === 'smtp' ? `SMTP ${transport.describe}` : `.eml files in ${transport.describe}`;
+  try {
+    if (values.once) {
+      const total = { sent: 0, retrying: 0, failed: 0 };
+      // Rows that fail get a later next_attempt_at, so the loop ends when nothing is due.
+      for (;;) {
+        const r = await worker.runOnce();
+        total.sent += r.sent;
+        total.retrying += r.retrying;
+        total.failed += r.failed;
+        if (r.claimed === 0) break;
+      }
+      out(`${where}: sent ${total.sent}, to retry later ${total.retrying}, failed ${total.failed}`);
+      return total.failed > 0 ? 1 : 0;
+    }
+    logger.info(
+      { transport: transport.kind, to: transport.describe, store: store.describe },
+      'mail worker started',
+    );
+    worker.start();
+    await (options.stopSignal ?? stopSignal());
+    await worker.stop();
+    logger.info({}, 'mail worker stopped');
+    return 0;
+  } finally {
+    transport.close();
+  }
+}
+
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+/** `outbox list`: what was queued and how it went, never a mail's text (D-16). */
+async function outboxList(store: Store, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { status: { type: 'string' }, limit: { type: 'string', default: '50' } },
+    strict: true,
+  });
+  const status = values.status as OutboxStatus | undefined;
+  if (status !== undefined && !OUTBOX_STATUSES.includes(status)) {
+    out(`invalid --status ${values.status}: one of ${OUTBOX_STATUSES.join(', ')}`);
+    return 2;
+  }
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    out(`invalid --limit ${values.limit}: a whole number from 1 to 10000`);
+    return 2;
+  }
+  const entries = await listOutbox(store.db, { status, limit });
+  out('ID\t作成日時\tイベント\t宛先\t状態\t試行回数\t最終エラー');
+  for (const e of entries) {
+    out(
+      [
+        e.id,
+        formatJapanDateTime(e.createdAt),
+        e.event,
+        e.recipient,
+        e.status,
+        e.attempts,
+        (e.lastError ?? '').replace(/\s+/g, ' '),
+      ].join('\t'),
+    );
+  }
+  out(`${entries.length} mail(s)`);
+  return 0;
+}
+
+/** `outbox retry`: failed mails back to pending, attempts reset; other rows are left alone. */
+async function outboxRetry(store: Store, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { 'all-failed': { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const allFailed = values['all-failed'];
+  if (allFailed === positionals.length > 0) {
+    out('outbox retry: give outbox ids, or --all-failed (not both)');
+    return 2;
+  }
+  const bad = positionals.filter((p) => !/^[1-9][0-9]{0,15}$/.test(p));
+  if (bad.length > 0) {
+    out(`invalid outbox id: ${bad.join(', ')}`);
+    return 2;
+  }
+  const ids = [...new Set(positionals.map(Number))];
+  const requeued = await retryFailedMails(store.db, allFailed ? { allFailed: true } : { ids }, new Date());
+  out(`requeued ${requeued.length} mail(s)${requeued.length > 0 ? `: ${requeued.join(', ')}` : ''}`);
+  const skipped = ids.filter((id) => !requeued.includes(id));
+  if (skipped.length > 0) {
+    out(`not failed or not found, left alone: ${skipped.join(', ')}`);
+    return 1;
+  }
+  return 0;
 }
