@@ -214,12 +214,12 @@ export async function* searchUserBatches(
   }
 }
 
-/** The SQL of a search, for the query-plan checks of the scale test. */
-export function compileSearch(
-  db: Db,
-  viewerOperatorCode: string,
-  c: SearchConditions,
-): { sql: string; parameters: readonly unknown[] } | undefined {
+/** The SQL of a search's count and page queries, for the query-plan checks of the scale test. */
+export function compileSearch(db: Db, viewerOperatorCode: string, c: SearchConditions) {
   const q = scoped(db, viewerOperatorCode, c);
-  return q?.selectAll().orderBy('user_id').limit(PAGE_SIZE).offset(0).compile();
+  if (!q) return undefined;
+  return {
+    count: q.select((eb) => eb.fn.countAll().as('n')).compile(),
+    page: q.selectAll().orderBy('user_id').limit(PAGE_SIZE).offset(0).compile(),
+  };
 }
