@@ -1,0 +1,284 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { User } from '../../src/features/users/model.js';
+import {
+  Agent,
+  createOperatorWithAdmins,
+  createTestContext,
+  createUser,
+  loginAs,
+  type TestContext,
+} from '../helpers/context.js';
+import { storeKinds } from '../helpers/stores.js';
+import { issueToken, messageIds, registerForm } from '../helpers/users-manage.js';
+
+/**
+ * SPEC §2 permission matrix: every route of register, change, delete, bulk delete, unlock
+ * and reissue × {anonymous, general user, admin, admin of another operator}, plus the view
+ * routes. A refused request must leave the database exactly as it was.
+ */
+
+interface World {
+  admin: User;
+  general: User;
+  /** A locked general user of the same operator: the target of the :id routes. */
+  target: User;
+  foreignAdmin: User;
+}
+
+type Form = Record<string, string | string[]>;
+
+interface RouteCase {
+  method: 'GET' | 'POST';
+  path: (w: World) => string;
+  /** The request an admin of the operator makes successfully; tokens are for `agent`'s session. */
+  form?: (ctx: TestContext, w: World, agent: Agent) => Promise<Form>;
+  /** Names a user of the operator (in the URL or the form). */
+  targeted: boolean;
+}
+
+const changePayload = (w: World) => ({
+  department: '変更部',
+  userName: w.target.userName,
+  phone: null,
+  email: w.target.email,
+  enabled: true,
+  validFrom: w.target.validFrom,
+  validTo: w.target.validTo,
+  version: w.target.version,
+});
+const registerPayload = {
+  department: '登録部',
+  userName: '権限 試験',
+  phone: null,
+  email: 'perm@example.jp',
+};
+
+const MANAGE_ROUTES: Record<string, RouteCase> = {
+  'GET /users/new': { method: 'GET', path: () => '/users/new', targeted: false },
+  'POST /users/new/confirm': {
+    method: 'POST',
+    path: () => '/users/new/confirm',
+    form: async () => registerForm(),
+    targeted: false,
+  },
+  'POST /users/new/back': {
+    method: 'POST',
+    path: () => '/users/new/back',
+    form: async (ctx, _w, a) => ({ token: await issueToken(ctx, a, 'register', registerPayload) }),
+    targeted: false,
+  },
+  'POST /users/new': {
+    method: 'POST',
+    path: () => '/users/new',
+    form: async (ctx, _w, a) => ({ token: await issueToken(ctx, a, 'register', registerPayload) }),
+    targeted: false,
+  },
+  'GET /users/:id/change': { method: 'GET', path: (w) => `/users/${w.target.userId}/change`, targeted: true },
+  'POST /users/:id/change/confirm': {
+    method: 'POST',
+    path: (w) => `/users/${w.target.userId}/change/confirm`,
+    form: async (_ctx, w) => ({
+      department: '変更部',
+      userName: w.target.userName,
+      email: w.target.email,
+      enabled: '1',
+      validFrom: '2020/01/01',
+      validTo: '9999/12/31',
+      version: String(w.target.version),
+    }),
+    targeted: true,
+  },
+  'POST /users/:id/change/back': {
+    method: 'POST',
+    path: (w) => `/users/${w.target.userId}/change/back`,
+    form: async (ctx, w, a) => ({
+      token: await issueToken(ctx, a, `change:${w.target.userId}`, changePayload(w)),
+    }),
+    targeted: true,
+  },
+  'POST /users/:id/change': {
+    method: 'POST',
+    path: (w) => `/users/${w.target.userId}/change`,
+    form: async (ctx, w, a) => ({
+      token: await issueToken(ctx, a, `change:${w.target.userId}`, changePayload(w)),
+    }),
+    targeted: true,
+  },
+  'GET /users/:id/delete': { method: 'GET', path: (w) => `/users/${w.target.userId}/delete`, targeted: true },
+  'POST /users/:id/delete': {
+    method: 'POST',
+    path: (w) => `/users/${w.target.userId}/delete`,
+    form: async (ctx, w, a) => ({
+      token: await issueToken(ctx, a, `delete:${w.target.userId}`),
+      confirmed: '1',
+    }),
+    targeted: true,
+  },
+  'POST /users/bulk-delete': {
+    method: 'POST',
+    path: () => '/users/bulk-delete',
+    form: async (ctx, w, a) => ({
+      token: await issueToken(ctx, a, 'bulkDelete'),
+      confirmed: '1',
+      userIds: [w.target.userId],
+    }),
+    targeted: true,
+  },
+  'POST /users/:id/unlock': {
+    method: 'POST',
+    path: (w) => `/users/${w.target.userId}/unlock`,
+    form: async (ctx, w, a) => ({
+      token: await issueToken(ctx, a, `unlock:${w.target.userId}`),
+      confirmed: '1',
+    }),
+    targeted: true,
+  },
+  'POST /users/:id/reissue': {
+    method: 'POST',
+    path: (w) => `/users/${w.target.userId}/reissue`,
+    form: async (ctx, w, a) => ({
+      token: await issueToken(ctx, a, `reissue:${w.target.userId}`),
+      confirmed: '1',
+    }),
+    targeted: true,
+  },
+};
+
+const VIEW_ROUTES: Record<string, { path: (w: World) => string; targeted: boolean }> = {
+  'GET /users': { path: () => '/users', targeted: false },
+  'GET /users/:id': { path: (w) => `/users/${w.target.userId}`, targeted: true },
+  'GET /users/export': { path: () => '/users/export', targeted: false },
+};
+
+describe.each(storeKinds)('permissions of user management (SPEC §2) on $kind', ({ kind, skip }) => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    if (skip) return;
+    ctx = await createTestContext(kind);
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  async function world(): Promise<World> {
+    const { admin, operator } = await createOperatorWithAdmins(ctx);
+    const general = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const target = await createUser(ctx, { operatorCode: operator.operatorCode, locked: true });
+    const foreign = await createOperatorWithAdmins(ctx);
+    return { admin, general, target, foreignAdmin: foreign.admin };
+  }
+
+  /** Everything an action could change: users, sessions, mail, history, used tokens, successes. */
+  async function snapshot(): Promise<string> {
+    const db = ctx.store.db;
+    const users = await db.selectFrom('users').selectAll().orderBy('user_id').execute();
+    const sessions = await db.selectFrom('sessions').select(['id', 'user_id']).orderBy('id').execute();
+    const mails = await db.selectFrom('mail_outbox').select('id').execute();
+    const history = await db.selectFrom('password_history').select('id').execute();
+    const used = await db
+      .selectFrom('action_tokens')
+      .select('token_hash')
+      .where('used_at', 'is not', null)
+      .execute();
+    const successes = await db
+      .selectFrom('audit_records')
+      .select('id')
+      .where('outcome', '=', 'success')
+      .execute();
+    return JSON.stringify({
+      users,
+      sessions,
+      mails: mails.length,
+      history: history.length,
+      used: used.length,
+      successes: successes.length,
+    });
+  }
+
+  async function send(agent: Agent, route: RouteCase, w: World, form: Form | undefined) {
+    return route.method === 'GET' ? agent.get(route.path(w)) : agent.post(route.path(w), form ?? {});
+  }
+
+  for (const [name, route] of Object.entries(MANAGE_ROUTES)) {
+    it.skipIf(skip)(`${name}: anonymous → 303 to /login, nothing changes`, async () => {
+      const w = await world();
+      const anonymous = new Agent(ctx.app);
+      await anonymous.get('/login');
+      const before = await snapshot();
+      const res = await send(anonymous, route, w, { token: 'x', confirmed: '1', userIds: [w.target.userId] });
+      expect(res.statusCode).toBe(303);
+      expect(res.location).toMatch(/^\/login/);
+      expect(await snapshot()).toBe(before);
+    });
+
+    it.skipIf(skip)(`${name}: general user → 403, nothing changes`, async () => {
+      const w = await world();
+      const agent = await loginAs(ctx, w.general);
+      const form = await route.form?.(ctx, w, agent);
+      const before = await snapshot();
+      const res = await send(agent, route, w, form);
+      expect(res.statusCode).toBe(403);
+      expect(messageIds(res.body)).toEqual(['error.forbidden']);
+      expect(await snapshot()).toBe(before);
+    });
+
+    it.skipIf(skip)(`${name}: admin of the operator → 200`, async () => {
+      const w = await world();
+      const agent = await loginAs(ctx, w.admin);
+      const form = await route.form?.(ctx, w, agent);
+      const res = await send(agent, route, w, form);
+      expect(res.statusCode).toBe(200);
+      expect(messageIds(res.body).filter((id) => id.startsWith('error.'))).toEqual([]);
+    });
+
+    if (route.targeted) {
+      it.skipIf(skip)(`${name}: admin of another operator → not found, nothing changes`, async () => {
+        const w = await world();
+        const agent = await loginAs(ctx, w.foreignAdmin);
+        const form = await route.form?.(ctx, w, agent);
+        const before = await snapshot();
+        const res = await send(agent, route, w, form);
+        if (name === 'POST /users/bulk-delete') {
+          // No ID in the URL: the foreign ID is one the operator does not have (D-11).
+          expect(res.statusCode).toBe(409);
+          expect(messageIds(res.body)).toEqual(['error.bulkDelete.blocked']);
+        } else {
+          expect(res.statusCode).toBe(404);
+          expect(messageIds(res.body)).toEqual(['error.user.notFound']);
+        }
+        expect(res.body).not.toContain(w.target.userName);
+        expect(await snapshot()).toBe(before);
+      });
+    }
+  }
+
+  it.skipIf(skip)('an unknown user ID reads exactly like another operator’s user', async () => {
+    const w = await world();
+    const agent = await loginAs(ctx, w.foreignAdmin);
+    const foreign = await agent.get(`/users/${w.target.userId}/change`);
+    const unknown = await agent.get('/users/U000000001/change');
+    const errorBlock = (body: string) => /<main>[\s\S]*<\/main>/.exec(body)![0];
+    expect(foreign.statusCode).toBe(unknown.statusCode);
+    expect(errorBlock(foreign.body)).toBe(errorBlock(unknown.body));
+  });
+
+  for (const [name, route] of Object.entries(VIEW_ROUTES)) {
+    it.skipIf(skip)(`${name} (view): anonymous → 303, general and admin → 200`, async () => {
+      const w = await world();
+      const anonymous = new Agent(ctx.app);
+      const res = await anonymous.get(route.path(w));
+      expect(res.statusCode).toBe(303);
+      expect(res.location).toMatch(/^\/login/);
+      for (const user of [w.general, w.admin]) {
+        const agent = await loginAs(ctx, user);
+        expect((await agent.get(route.path(w))).statusCode).toBe(200);
+      }
+      if (route.targeted) {
+        const foreign = await loginAs(ctx, w.foreignAdmin);
+        const other = await foreign.get(route.path(w));
+        expect(other.statusCode).toBe(404);
+        expect(other.body).not.toContain(w.target.userName);
+      }
+    });
+  }
+});
