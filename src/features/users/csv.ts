@@ -25,6 +25,10 @@ export function csvHeader(): string[] {
   return userDetailRows(PLACEHOLDER_USER, '').map(([label]) => label);
 }
 
+/**
+ * A blank user: userDetailRows is the one place that names and orders the fields of §3,
+ * so the header takes its labels from there rather than repeating them.
+ */
 const PLACEHOLDER_USER: User = {
   userId: '',
   operatorCode: '',
