@@ -24,6 +24,7 @@ import {
   searchUserBatches,
   searchUsers,
 } from './search.js';
+import { tokenPurpose } from './service.js';
 
 /** A user ID as a URL can name it; anything else is simply not found. */
 const USER_ID_IN_PATH = /^[0-9A-Za-z]{1,10}$/;
@@ -81,7 +82,7 @@ async function sendUserList(
     isAdmin && result.users.length > 0
       ? await issueActionToken(app.store.db, {
           sessionId: auth.session.id,
-          purpose: 'bulkDelete',
+          purpose: tokenPurpose.bulkDelete(),
           now: app.clock.now(),
         })
       : undefined;
@@ -145,8 +146,8 @@ export async function userListRoutes(app: FastifyInstance): Promise<void> {
       // SPEC §2 rows 2–4 and §4.5–§4.9: each button only for whom it is allowed.
       const buttons = {
         unlockToken:
-          isAdmin && user.locked && !user.deleted ? await token(`unlock:${user.userId}`) : undefined,
-        reissueToken: isAdmin && !user.deleted ? await token(`reissue:${user.userId}`) : undefined,
+          isAdmin && user.locked && !user.deleted ? await token(tokenPurpose.unlock(user.userId)) : undefined,
+        reissueToken: isAdmin && !user.deleted ? await token(tokenPurpose.reissue(user.userId)) : undefined,
         passwordChange: user.userId === auth.user.userId,
         change: isAdmin && !user.deleted,
         delete: isAdmin && !user.deleted && user.role !== 'admin',
