@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { openStore, type Store } from '../../src/db/connect.js';
 import { queueNotice } from '../../src/features/mail/notices.js';
 import { claimDueMails, countOutbox, finishSent, retryFailedMails } from '../../src/features/mail/outbox.js';
-import { smtpTransport } from '../../src/features/mail/transport.js';
+import { type MailTransport, smtpTransport } from '../../src/features/mail/transport.js';
 import { type MailLogger, MailWorker, type MailWorkerOptions } from '../../src/features/mail/worker.js';
 import { addOperator, createUserWithTemporaryPassword } from '../../src/features/operators/service.js';
 import type { User } from '../../src/features/users/model.js';
@@ -119,6 +119,7 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
   const sink = new SmtpSink();
   const log = captureLogger();
   const workers: MailWorker[] = [];
+  const transports: MailTransport[] = [];
 
   beforeAll(async () => {
     if (skip) return;
@@ -134,13 +135,17 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
     sink.refusal = null;
     for (const w of workers.splice(0)) await w.stop();
     if (ctx) await drain(newWorker());
+    // Pooled SMTP connections are closed, so that the server can stop (and restart) at once.
+    for (const t of transports.splice(0)) t.close();
     sink.received = [];
   });
 
   function newWorker(options: Partial<MailWorkerOptions> = {}, store: Store = ctx.store): MailWorker {
+    const transport = smtpTransport(sink.url, { rejectUnauthorized: true });
+    transports.push(transport);
     const worker = new MailWorker({
       store,
-      transport: smtpTransport(sink.url, { rejectUnauthorized: true }),
+      transport,
       from: MAIL_FROM,
       clock: ctx.clock,
       logger: log.logger,

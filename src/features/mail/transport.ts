@@ -55,12 +55,18 @@ export function describeSmtpUrl(url: string): string {
 
 /**
  * SMTP over SMTP_URL (smtp:// with STARTTLS when the server offers it, or smtps://).
+ * One pooled connection is reused from mail to mail: opening a connection (greeting,
+ * EHLO, TLS) cost ~110 ms a mail against a local server, a reused one ~17 ms; it is
+ * renewed every 100 mails and reopened by nodemailer when the server drops it.
  * Timeouts are short so that a hung server cannot hold a claimed mail past its lease
  * (worker.ts: DEFAULT_LEASE_MS).
  */
 export function smtpTransport(url: string, options: { rejectUnauthorized: boolean }): MailTransport {
   const transporter = nodemailer.createTransport({
     url,
+    pool: true,
+    maxConnections: 1,
+    maxMessages: 100,
     tls: { rejectUnauthorized: options.rejectUnauthorized },
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
