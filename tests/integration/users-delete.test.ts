@@ -174,6 +174,16 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
     expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
   });
 
+  it.skipIf(skip)('bulk delete works with the token of the list page', async () => {
+    const { operator, agent } = await setup();
+    const a = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const list = await agent.get('/users');
+    const token = formToken(list.body, '/users/bulk-delete');
+    const done = await agent.post('/users/bulk-delete', { token, confirmed: '1', userIds: [a.userId] });
+    expect(done.statusCode).toBe(200);
+    expect(await isDeleted(a.userId)).toBe(true);
+  });
+
   it.skipIf(skip)('bulk delete is all or nothing and names what blocked it (D-11)', async () => {
     const { otherAdmin, operator, agent } = await setup();
     const ok = await createUser(ctx, { operatorCode: operator.operatorCode });

@@ -74,6 +74,21 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
     },
   );
 
+  it.skipIf(skip)('works from the buttons of the detail page (its tokens and confirmed flag)', async () => {
+    const { user, agent } = await setup({ locked: true });
+    const detail = await agent.get(`/users/${user.userId}`);
+    const unlock = await agent.post(`/users/${user.userId}/unlock`, {
+      token: formToken(detail.body, `/users/${user.userId}/unlock`),
+      confirmed: '1',
+    });
+    expect(messageIds(unlock.body)).toEqual(['info.unlock.complete', 'info.mail.notice']);
+    const reissue = await agent.post(`/users/${user.userId}/reissue`, {
+      token: formToken(detail.body, `/users/${user.userId}/reissue`),
+      confirmed: '1',
+    });
+    expect(messageIds(reissue.body)).toEqual(['info.reissue.complete', 'info.mail.notice']);
+  });
+
   it.skipIf(skip)('unlock refuses a user that is not locked, and a deleted one', async () => {
     const { operator, user, agent } = await setup();
     for (const confirmed of ['0', '1']) {
