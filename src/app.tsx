@@ -37,6 +37,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ?? { level: config.logLevel },
     trustProxy: config.trustProxy,
     genReqId: () => crypto.randomUUID(),
+    // No implicit HEAD routes: a HEAD on an export must not run the export and audit it.
+    exposeHeadRoutes: false,
   });
   app.decorate('store', store);
   app.decorate('clock', options.clock ?? systemClock);
