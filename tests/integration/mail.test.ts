@@ -134,7 +134,16 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
     // Each test leaves nothing due behind: the next one counts only its own mails.
     sink.refusal = null;
     for (const w of workers.splice(0)) await w.stop();
-    if (ctx) await drain(newWorker());
+    if (ctx) {
+      // Mails still waiting for a retry are made due and delivered now, so that no test
+      // receives another test's mail when it moves the clock.
+      await ctx.store.db
+        .updateTable('mail_outbox')
+        .set({ next_attempt_at: ctx.clock.now().toISOString() })
+        .where('status', '=', 'pending')
+        .execute();
+      await drain(newWorker());
+    }
     // Pooled SMTP connections are closed, so that the server can stop (and restart) at once.
     for (const t of transports.splice(0)) t.close();
     sink.received = [];
@@ -478,6 +487,45 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
     expect(rows.map((r) => [r.status, Number(r.attempts)])).toEqual([['failed', 1]]);
     expect(rows[0]!.last_error).toMatch(/^EENVELOPE 550 /);
   });
+
+  it.skipIf(skip)(
+    'a refused login (535) is retried, and the SMTP password is in no error or log',
+    async () => {
+      const { admin } = await createOperatorWithAdmins(ctx);
+      const user = await createUser(ctx, { operatorCode: admin.operatorCode });
+      await ctx.store.db
+        .transaction()
+        .execute((tx) => queueNotice(tx, { event: 'unlocked', at: ctx.clock.now(), user, actor: admin }));
+      const password = 'Smtp-Pa55word-Never-Logged';
+      const server = new SMTPServer({
+        authOptional: false,
+        allowInsecureAuth: true,
+        disabledCommands: ['STARTTLS'],
+        logger: false,
+        onAuth: (_auth, _session, callback) =>
+          callback(Object.assign(new Error('Authentication failed'), { responseCode: 535 })),
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+      const port = (server.server.address() as AddressInfo).port;
+      const transport = smtpTransport(`smtp://mailer:${password}@127.0.0.1:${port}`, {
+        rejectUnauthorized: true,
+      });
+      try {
+        expect(transport.describe).toBe(`smtp://127.0.0.1:${port}`);
+        const worker = newWorker({ transport });
+        expect(await worker.runOnce()).toMatchObject({ claimed: 3, retrying: 3, failed: 0 });
+        const rows = await outboxRows([user.email]);
+        expect(rows[0]!.status).toBe('pending');
+        expect(rows[0]!.last_error).toMatch(/^EAUTH 535 /);
+        const all = await ctx.store.db.selectFrom('mail_outbox').select('last_error').execute();
+        expect(JSON.stringify(all)).not.toContain(password);
+        expect(JSON.stringify(log.lines)).not.toContain(password);
+      } finally {
+        transport.close();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    },
+  );
 
   it.skipIf(skip)(
     "a crashed worker's claim is taken over after its lease, and the late finish is refused",
