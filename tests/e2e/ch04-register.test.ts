@@ -1,0 +1,183 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, type Harness, logIn, snapshot, startHarness } from './harness.js';
+import {
+  button,
+  clickAndWait,
+  detailRows,
+  HANAKO,
+  link,
+  listRows,
+  messages,
+  openDetail,
+  openUserManagement,
+  outbox,
+  search,
+  signedInPage,
+  temporaryPasswordIn,
+} from './manual-helpers.js';
+
+const NEW_USER = {
+  department: '需給調整部',
+  userName: '事業者 三郎',
+  phone: ['03', '9876', '5432'],
+  email: 'saburo@operator0001.example',
+};
+
+async function fillRegisterForm(page: Page, values: typeof NEW_USER): Promise<void> {
+  await page.locator('#department').fill(values.department);
+  await page.locator('#userName').fill(values.userName);
+  await page.locator('input[name="phone1"]').fill(values.phone[0]!);
+  await page.locator('input[name="phone2"]').fill(values.phone[1]!);
+  await page.locator('input[name="phone3"]').fill(values.phone[2]!);
+  await page.locator('#email').fill(values.email);
+}
+
+async function usersNamed(h: Harness, userName: string) {
+  return h.store.db.selectFrom('users').select('user_id').where('user_name', '=', userName).execute();
+}
+
+/** Manual ch. 4 ユーザ情報の登録 (SPEC §4.4). */
+describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
+  let h: Harness;
+  let admin: Page;
+  let newUserId = '';
+  beforeAll(async () => {
+    h = await startHarness();
+    admin = await signedInPage(h, HANAKO);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('新規登録 → an error next to the field → 確認 → 戻る keeps the values → 実行 → completion', async () => {
+    // ①② ユーザ情報管理 from the menu, then [新規登録] at the top right of the list.
+    await openUserManagement(admin, 'menu');
+    await clickAndWait(admin, link(admin, '新規登録'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録画面');
+    // ③ 権限区分 offers only 7:登録作業者(一般); 事業者コード is the admin's own, read-only.
+    expect(await admin.locator('#role option').allTextContents()).toEqual(['7:登録作業者(一般)']);
+    expect(await admin.locator('#operatorCode').inputValue()).toBe('0001');
+    expect(await admin.locator('#operatorCode').getAttribute('readonly')).not.toBeNull();
+
+    // ⑤ A wrong mail address: the form again, the message at the top and next to the field.
+    await fillRegisterForm(admin, { ...NEW_USER, email: 'saburo at operator0001' });
+    await clickAndWait(admin, button(admin, '確認'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録画面');
+    expect((await messages(admin, 'error'))[0]).toMatch(/^error\.form\.invalid : 入力内容に誤りがあります/);
+    const emailRow = admin.locator('tr.field', { has: admin.locator('#email') });
+    expect(await emailRow.locator('.field-error').textContent()).toBe(
+      '正しいメールアドレスを入力してください。',
+    );
+    expect(await admin.locator('.field-error').count()).toBe(1);
+    // What was typed stays, so only the wrong field needs retyping.
+    expect(await admin.locator('#userName').inputValue()).toBe(NEW_USER.userName);
+    expect(await admin.locator('#email').inputValue()).toBe('saburo at operator0001');
+    await snapshot(admin, 'ch04-register-error');
+
+    // ③→④ Corrected: ユーザ情報登録確認画面 with the manual's message and 参加登録申請者名.
+    await admin.locator('#email').fill(NEW_USER.email);
+    await clickAndWait(admin, button(admin, '確認'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録確認画面');
+    expect(await messages(admin, 'info')).toEqual([
+      'info.regist.confirm : 下記の情報で登録します。よろしいですか。',
+    ]);
+    const confirmation = {
+      権限区分: '登録作業者(一般)',
+      事業者コード: '0001',
+      参加登録申請者名: '株式会社0001',
+      所属部署: NEW_USER.department,
+      ユーザ名: NEW_USER.userName,
+      電話番号: '03-9876-5432',
+      メールアドレス: NEW_USER.email,
+    };
+    expect(await detailRows(admin)).toEqual(confirmation);
+    await snapshot(admin, 'ch04-register-confirm');
+
+    // ④ 戻る: the form with the confirmed values, nothing registered.
+    await clickAndWait(admin, button(admin, '戻る'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録画面');
+    expect(await admin.locator('#department').inputValue()).toBe(NEW_USER.department);
+    expect(await admin.locator('#userName').inputValue()).toBe(NEW_USER.userName);
+    expect(await admin.locator('input[name="phone2"]').inputValue()).toBe('9876');
+    expect(await admin.locator('#email').inputValue()).toBe(NEW_USER.email);
+    expect(await usersNamed(h, NEW_USER.userName)).toEqual([]);
+
+    // ④ again, then [実行]: ⑥ the completion screen with the new ユーザID.
+    await clickAndWait(admin, button(admin, '確認'));
+    expect(await detailRows(admin)).toEqual(confirmation);
+    await clickAndWait(admin, button(admin, '実行'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録完了画面');
+    const infos = await messages(admin, 'info');
+    expect(infos[0]).toBe('info.regist.complete : ユーザ情報の登録が完了しました。');
+    expect(infos.join()).toContain('メールで通知');
+    const done = await detailRows(admin);
+    expect(done.ユーザID).toMatch(/^U\d{9}$/);
+    expect(done.ユーザ名).toBe(NEW_USER.userName);
+    expect(done['有効/無効']).toBe('有効');
+    expect(done.適用終了日).toBe('9999/12/31');
+    newUserId = done.ユーザID!;
+    // The temporary password goes by mail only, never onto the screen.
+    const mail = (await outbox(h, { event: 'registered', recipient: NEW_USER.email }))[0];
+    expect(await admin.locator('main').textContent()).not.toContain(temporaryPasswordIn(mail!.body));
+    await snapshot(admin, 'ch04-register-complete');
+
+    // The new user in the list, and its detail from there.
+    await clickAndWait(admin, link(admin, 'ユーザ情報一覧画面へ'));
+    await search(admin, { userName: '三郎' });
+    expect(await listRows(admin)).toEqual([
+      [newUserId, NEW_USER.userName, '登録作業者(一般)', '0001', '株式会社0001', '有効', '未削除'],
+    ]);
+    await openDetail(admin, newUserId);
+    expect(await detailRows(admin)).toMatchObject({
+      所属部署: NEW_USER.department,
+      電話番号: '03-9876-5432',
+      ユーザロック: '利用可能',
+      削除状態: '未削除',
+    });
+  });
+
+  it('the registration is mailed: ID and temporary password to the user and the acting admin only', async () => {
+    const toUser = await outbox(h, { event: 'registered', recipient: NEW_USER.email });
+    expect(toUser).toHaveLength(1);
+    expect(toUser[0]!.body).toContain(`ユーザID: ${newUserId}`);
+    expect(temporaryPasswordIn(toUser[0]!.body)).toMatch(/^\S{16,}$/);
+    // SPEC D-16: the acting admin (花子) gets the password too, the other admin (太郎) not.
+    // (The demo seed queued registration mails of its own: only this user's count.)
+    const aboutNewUser = (rows: { body: string }[]) =>
+      rows.filter((m) => m.body.includes(`ユーザID: ${newUserId}`));
+    const toActor = aboutNewUser(
+      await outbox(h, { event: 'registered', recipient: 'hanako@operator0001.example' }),
+    );
+    expect(toActor).toHaveLength(1);
+    expect(temporaryPasswordIn(toActor[0]!.body)).toBe(temporaryPasswordIn(toUser[0]!.body));
+    const toOther = aboutNewUser(
+      await outbox(h, { event: 'registered', recipient: 'taro@operator0001.example' }),
+    );
+    expect(toOther).toHaveLength(1);
+    expect(toOther[0]!.body).not.toContain('仮パスワード:');
+
+    // The mailed password works: the new user logs in and must change it (manual ch. 4 ⑥).
+    const page = await (await h.newContext()).newPage();
+    await logIn(page, newUserId, temporaryPasswordIn(toUser[0]!.body));
+    expect(await page.locator('.session-info').textContent()).toContain(`ユーザ名: ${NEW_USER.userName}`);
+  });
+
+  it('実行 runs once: reloading the completion (the browser re-posts 実行) registers nobody twice', async () => {
+    await openUserManagement(admin, 'menu');
+    await clickAndWait(admin, link(admin, '新規登録'));
+    const again = { ...NEW_USER, userName: '事業者 四郎', email: 'shiro@operator0001.example' };
+    await fillRegisterForm(admin, again);
+    await clickAndWait(admin, button(admin, '確認'));
+    await clickAndWait(admin, button(admin, '実行'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録完了画面');
+
+    // Reload re-sends the POST of 実行 (the browser resends the form): refused, not repeated.
+    await admin.reload({ waitUntil: 'domcontentloaded' });
+    expect(await admin.locator('h1').textContent()).not.toBe('ユーザ情報登録完了画面');
+    expect((await messages(admin, 'error')).join()).toMatch(/^error\.alreadyExecuted : /);
+    expect(await usersNamed(h, again.userName)).toHaveLength(1);
+    expect(await outbox(h, { event: 'registered', recipient: again.email })).toHaveLength(1);
+    await snapshot(admin, 'ch04-register-twice-refused');
+  });
+});
