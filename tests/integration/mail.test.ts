@@ -5,7 +5,13 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openStore, type Store } from '../../src/db/connect.js';
 import { queueNotice } from '../../src/features/mail/notices.js';
-import { claimDueMails, countOutbox, finishSent, retryFailedMails } from '../../src/features/mail/outbox.js';
+import {
+  claimDueMails,
+  countOutbox,
+  finishSent,
+  retryFailedMails,
+  SENT_BODY_PLACEHOLDER,
+} from '../../src/features/mail/outbox.js';
 import { type MailTransport, smtpTransport } from '../../src/features/mail/transport.js';
 import { type MailLogger, MailWorker, type MailWorkerOptions } from '../../src/features/mail/worker.js';
 import { addOperator, createUserWithTemporaryPassword } from '../../src/features/operators/service.js';
@@ -230,6 +236,8 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
         new Set(rows.map((r) => r.message_id)),
       );
       expect(rows.every((r) => r.sent_at === ctx.clock.now().toISOString())).toBe(true);
+      // A delivered body is not kept at rest: the temporary password is gone from the outbox.
+      expect(rows.every((r) => r.body === SENT_BODY_PLACEHOLDER)).toBe(true);
 
       // The password in the mail is the one that logs in.
       const password = /仮パスワード: (\S+)/.exec(toUser!.mail.text ?? '')?.[1];

@@ -137,8 +137,9 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
     expect(audit[0]!.detail).not.toMatch(/password/i);
 
     const mails = await outboxFor(ctx, 'changed', user.userId);
+    // The mail address changed: the old address is told as well as the new one.
     expect(mails.map((m) => m.recipient).sort()).toEqual(
-      ['saburo@example.jp', admin.email, otherAdmin.email].sort(),
+      ['saburo@example.jp', user.email, admin.email, otherAdmin.email].sort(),
     );
     expect(mails[0]!.body).toContain(
       '変更項目: 所属部署、ユーザ名、電話番号、メールアドレス、適用開始日、適用終了日',

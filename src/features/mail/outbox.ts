@@ -121,11 +121,21 @@ export async function claimDueMails(
     .sort((a, b) => a.id - b.id);
 }
 
+/** What stays of a delivered mail's body in the outbox. */
+export const SENT_BODY_PLACEHOLDER = '（送信済みのため本文は保存していません）';
+
 /** Marks a claimed mail as delivered; false when the claim had lapsed and was taken over. */
 export async function finishSent(db: Kysely<Database>, mail: OutboxMail, now: Date): Promise<boolean> {
   const result = await db
     .updateTable('mail_outbox')
-    .set({ status: 'sent', sent_at: now.toISOString(), locked_until: null, last_error: null })
+    // A sent body is not needed again and may hold a temporary password: keep none at rest.
+    .set({
+      status: 'sent',
+      sent_at: now.toISOString(),
+      locked_until: null,
+      last_error: null,
+      body: SENT_BODY_PLACEHOLDER,
+    })
     .where('id', '=', mail.id)
     .where('status', '=', 'sending')
     .where('locked_until', '=', mail.lockedUntil)

@@ -240,7 +240,15 @@ export async function changeUser(
       targetUserId: ctx.userId,
       detail: { changes, before: auditView(before), after: auditView(after) },
     });
-    await queueNotice(tx, { event: 'changed', at: ctx.now, user: after, actor: ctx.actor, changes });
+    // A new mail address: the old one is told too, so a hijacked account does not go unnoticed.
+    await queueNotice(tx, {
+      event: 'changed',
+      at: ctx.now,
+      user: after,
+      actor: ctx.actor,
+      changes,
+      previousEmail: before.email,
+    });
     return after;
   });
 }
