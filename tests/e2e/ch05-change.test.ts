@@ -1,0 +1,175 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, type Harness, snapshot, startHarness } from './harness.js';
+import {
+  actionLabels,
+  button,
+  clickAndWait,
+  detailRows,
+  HANAKO,
+  ICHIRO,
+  JIRO,
+  link,
+  messages,
+  openDetail,
+  openUserManagement,
+  outbox,
+  search,
+  signedInPage,
+  TARO,
+} from './manual-helpers.js';
+
+const STALE =
+  'error.user.staleUpdate : ほかの操作によりユーザ情報が更新されています。最新の情報を表示してから、もう一度操作してください。';
+
+async function fillPhone(page: Page, parts: [string, string, string]): Promise<void> {
+  await page.locator('input[name="phone1"]').fill(parts[0]);
+  await page.locator('input[name="phone2"]').fill(parts[1]);
+  await page.locator('input[name="phone3"]').fill(parts[2]);
+}
+
+/** Manual ch. 5 ユーザ情報の変更 (SPEC §4.5). */
+describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
+  let h: Harness;
+  let admin: Page;
+  beforeAll(async () => {
+    h = await startHarness();
+    admin = await signedInPage(h, HANAKO);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('detail → 変更 → 確認 shows the new values → 戻る keeps them → 実行 → completion; the detail shows them', async () => {
+    // ①–④ menu, search, the ユーザID, then [変更] at the bottom right of the detail.
+    await openUserManagement(admin, 'menu');
+    await search(admin, { userId: ICHIRO });
+    await openDetail(admin, ICHIRO);
+    await clickAndWait(admin, link(admin, '変更'));
+
+    // ⑤ ユーザ情報変更画面: ユーザID, 権限区分, 事業者コード, 参加登録申請者名 read-only.
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更画面');
+    expect(await admin.locator('.breadcrumbs').textContent()).toMatch(
+      /ユーザ情報一覧画面.*ユーザ情報詳細画面.*ユーザ情報変更画面/,
+    );
+    expect(await admin.locator('form.form td > span').allTextContents()).toEqual([
+      ICHIRO,
+      '登録作業者(一般)',
+      '0001',
+      '株式会社0001',
+    ]);
+    expect(await admin.locator('#department').inputValue()).toBe('総合エネルギー事業部');
+    expect(await admin.locator('input[name="phone2"]').inputValue()).toBe('1234');
+    expect(await admin.locator('#enabled').isChecked()).toBe(true);
+    expect(await admin.locator('#validTo').inputValue()).toBe('9999/12/31');
+
+    // The form's [戻る] abandons the change: back on the detail, nothing changed.
+    await admin.locator('#department').fill('捨てる値');
+    await clickAndWait(admin, link(admin, '戻る'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報詳細画面');
+    expect((await detailRows(admin)).所属部署).toBe('総合エネルギー事業部');
+
+    // ⑤ change 所属部署 and 電話番号, [確認] → ⑥ ユーザ情報変更確認画面.
+    await clickAndWait(admin, link(admin, '変更'));
+    await admin.locator('#department').fill('需給管理部');
+    await fillPhone(admin, ['06', '1111', '2222']);
+    await clickAndWait(admin, button(admin, '確認'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更確認画面');
+    expect(await messages(admin, 'info')).toEqual([
+      'info.update.confirm : 下記の情報で変更します。よろしいですか。',
+    ]);
+    const confirmed = await detailRows(admin);
+    expect(confirmed).toMatchObject({
+      ユーザID: ICHIRO,
+      所属部署: '需給管理部',
+      ユーザ名: '事業者 一郎',
+      電話番号: '06-1111-2222',
+      メールアドレス: 'ichiro@operator0001.example',
+      '有効/無効': '有効',
+      適用終了日: '9999/12/31',
+    });
+    await snapshot(admin, 'ch05-change-confirm');
+
+    // ⑥ [戻る]: the form with the new values; nothing saved yet.
+    await clickAndWait(admin, button(admin, '戻る'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更画面');
+    expect(await admin.locator('#department').inputValue()).toBe('需給管理部');
+    expect(await admin.locator('input[name="phone1"]').inputValue()).toBe('06');
+    const before = await h.store.db
+      .selectFrom('users')
+      .select('department')
+      .where('user_id', '=', ICHIRO)
+      .executeTakeFirstOrThrow();
+    expect(before.department).toBe('総合エネルギー事業部');
+
+    // ⑤→⑥→ [実行] → ⑧ completion.
+    await clickAndWait(admin, button(admin, '確認'));
+    await clickAndWait(admin, button(admin, '実行'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更完了画面');
+    expect((await messages(admin, 'info'))[0]).toBe(
+      'info.update.complete : ユーザ情報の変更が完了しました。',
+    );
+    expect(await detailRows(admin)).toMatchObject({ 所属部署: '需給管理部', 電話番号: '06-1111-2222' });
+    await snapshot(admin, 'ch05-change-complete');
+
+    // The detail, reached again from the completion screen, shows the new values.
+    await clickAndWait(admin, link(admin, 'ユーザ情報詳細画面へ'));
+    expect(await detailRows(admin)).toMatchObject({
+      ユーザID: ICHIRO,
+      所属部署: '需給管理部',
+      電話番号: '06-1111-2222',
+    });
+    // Manual ch. 5 ⑧: the user and the acting admin are told by mail.
+    const mails = await outbox(h, { event: 'changed' });
+    expect(mails.map((m) => m.recipient)).toEqual(
+      expect.arrayContaining(['ichiro@operator0001.example', 'hanako@operator0001.example']),
+    );
+  });
+
+  it('a change made by someone else after the form was shown is refused at 実行 (no lost update)', async () => {
+    // 花子 opens 二郎's form and gets as far as the confirmation…
+    await openUserManagement(admin, 'menu');
+    await search(admin, { userId: JIRO });
+    await openDetail(admin, JIRO);
+    await clickAndWait(admin, link(admin, '変更'));
+    await admin.locator('#department').fill('花子の入力した部署');
+    await clickAndWait(admin, button(admin, '確認'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更確認画面');
+
+    // …while 太郎, in another browser, changes 二郎's name and executes first.
+    const other = await signedInPage(h, TARO);
+    await other.goto(`/users/${JIRO}`);
+    await clickAndWait(other, link(other, '変更'));
+    await other.locator('#userName').fill('事業者 次郎');
+    await clickAndWait(other, button(other, '確認'));
+    await clickAndWait(other, button(other, '実行'));
+    expect(await other.locator('h1').textContent()).toBe('ユーザ情報変更完了画面');
+
+    // 花子's 実行 is refused with a message; 太郎's change stands, hers is not applied.
+    await clickAndWait(admin, button(admin, '実行'));
+    expect(await admin.locator('h1').textContent()).not.toBe('ユーザ情報変更完了画面');
+    expect(await messages(admin, 'error')).toEqual([STALE]);
+    await snapshot(admin, 'ch05-change-stale');
+    await admin.goto(`/users/${JIRO}`);
+    expect(await detailRows(admin)).toMatchObject({
+      ユーザ名: '事業者 次郎',
+      所属部署: '総合エネルギー事業部',
+    });
+
+    // The same when the other change lands between the form and 確認.
+    await clickAndWait(admin, link(admin, '変更'));
+    await admin.locator('#department').fill('花子の二度目の部署');
+    await other.goto(`/users/${JIRO}/change`);
+    await fillPhone(other, ['011', '222', '3333']);
+    await clickAndWait(other, button(other, '確認'));
+    await clickAndWait(other, button(other, '実行'));
+    await clickAndWait(admin, button(admin, '確認'));
+    expect(await messages(admin, 'error')).toEqual([STALE]);
+    await admin.goto(`/users/${JIRO}`);
+    expect(await detailRows(admin)).toMatchObject({
+      所属部署: '総合エネルギー事業部',
+      電話番号: '011-222-3333',
+    });
+    expect(await actionLabels(admin)).toContain('変更');
+  });
+});
