@@ -94,13 +94,14 @@ describe.each([
     expect(code).toBe(0);
     const lines = out.trim().split('\n');
     expect(lines[0]).toBe('ID\t作成日時\tイベント\t宛先\t状態\t試行回数\t最終エラー');
-    expect(lines.slice(1, -1)).toHaveLength(3);
+    // Operator add: each admin's own registration and the notice of the other's.
+    expect(lines.slice(1, -1)).toHaveLength(4);
     for (const line of lines.slice(1, -1))
       expect(line).toMatch(/^\d+\t\d{4}\/\d\d\/\d\d \d\d:\d\d\tregistered\tcli[12]\./);
     expect(lines.slice(1, -1).every((l) => l.split('\t')[4] === 'pending' && l.split('\t')[5] === '0')).toBe(
       true,
     );
-    expect(lines.at(-1)).toBe('3 mail(s)');
+    expect(lines.at(-1)).toBe('4 mail(s)');
     for (const a of admins) expect(out).not.toContain(a.temporaryPassword);
     expect(out).not.toContain('仮パスワード');
 
@@ -115,16 +116,16 @@ describe.each([
   it.skipIf(skip)('mail-worker --once sends what is due (.eml without SMTP_URL) and exits', async () => {
     const { code, out } = await cli(['mail-worker', '--once']);
     expect(code).toBe(0);
-    expect(out).toContain(`.eml files in ${path.join(dataDir, 'mail')}: sent 3, to retry later 0, failed 0`);
-    expect(emlFiles()).toHaveLength(3);
-    expect((await cli(['outbox', 'list', '--status', 'sent'])).out).toContain('3 mail(s)');
+    expect(out).toContain(`.eml files in ${path.join(dataDir, 'mail')}: sent 4, to retry later 0, failed 0`);
+    expect(emlFiles()).toHaveLength(4);
+    expect((await cli(['outbox', 'list', '--status', 'sent'])).out).toContain('4 mail(s)');
   });
 
   it.skipIf(skip)(
     'outbox retry requeues failed mails only, with attempts reset; the worker then sends them',
     async () => {
       const rows = await store.db.selectFrom('mail_outbox').select('id').orderBy('id').execute();
-      const [first, second, third] = rows.map((r) => Number(r.id));
+      const [first, second, third, fourth] = rows.map((r) => Number(r.id));
       // Two mails as the worker leaves them at the attempt limit (mail.test.ts covers getting there).
       await store.db
         .updateTable('mail_outbox')
@@ -156,6 +157,7 @@ describe.each([
         [first, 'pending', 0],
         [second, 'pending', 0],
         [third, 'sent', 0],
+        [fourth, 'sent', 0],
       ]);
 
       // The long-running worker picks them up in the background and stops on request.
@@ -179,8 +181,8 @@ describe.each([
       expect((await running).code).toBe(0);
       expect(await pending()).toBe(0);
       expect(logged).toEqual(['mail worker started', 'mail sent', 'mail sent', 'mail worker stopped']);
-      // The same files were rewritten (name from queue time and id): still three.
-      expect(emlFiles()).toHaveLength(3);
+      // The same files were rewritten (name from queue time and id): still four.
+      expect(emlFiles()).toHaveLength(4);
     },
   );
 });

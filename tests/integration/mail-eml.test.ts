@@ -139,12 +139,12 @@ describe('the server process', () => {
     const emlCount = () =>
       fs.existsSync(mailDir) ? fs.readdirSync(mailDir).filter((f) => f.endsWith('.eml')).length : 0;
     const deadline = Date.now() + 30_000;
-    // The demo: 2 admins (each told of the other's registration once both exist) and 2
-    // general users (each to the user and both admins): 1 + 2 + 3 + 3 = 9 mails.
-    while (emlCount() < 9 && Date.now() < deadline && proc.exitCode === null) {
+    // The demo: 2 admins (each its own and the other's registration) and 2 general users
+    // (each to the user and both admins): 2 + 2 + 3 + 3 = 10 mails.
+    while (emlCount() < 10 && Date.now() < deadline && proc.exitCode === null) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(emlCount()).toBe(9);
+    expect(emlCount()).toBe(10);
     expect(output).toContain(`mail: .eml files in ${mailDir}`);
 
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
@@ -156,7 +156,7 @@ describe('the server process', () => {
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logLines.some((l) => l.msg === 'mail worker started' && l.to === mailDir)).toBe(true);
-    expect(logLines.filter((l) => l.msg === 'mail sent')).toHaveLength(9);
+    expect(logLines.filter((l) => l.msg === 'mail sent')).toHaveLength(10);
     expect(logLines.some((l) => l.msg === 'shutting down')).toBe(true);
     // The banner shows the demo's temporary passwords; the log never does.
     const secrets = [...output.matchAll(/^ {2}U\d{9} .* (\S+)$/gm)].map((m) => m[1]!);

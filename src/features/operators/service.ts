@@ -51,6 +51,8 @@ export async function createUserWithTemporaryPassword(
     userId?: string;
     actor: User | null;
     now: Date;
+    /** False when the caller queues the notice itself (see addOperator). */
+    notify?: boolean;
   },
 ): Promise<IssuedCredentials> {
   const temporaryPassword = generateTemporaryPassword();
@@ -83,14 +85,16 @@ export async function createUserWithTemporaryPassword(
     updated_at: at,
   });
   const user = (await findUser(db, userId))!;
-  await queueNotice(db, {
-    event: 'registered',
-    at: input.now,
-    user,
-    actor: input.actor,
-    temporaryPassword,
-    expiresAt,
-  });
+  if (input.notify !== false) {
+    await queueNotice(db, {
+      event: 'registered',
+      at: input.now,
+      user,
+      actor: input.actor,
+      temporaryPassword,
+      expiresAt,
+    });
+  }
   return { user, temporaryPassword, expiresAt };
 }
 
@@ -117,8 +121,20 @@ export async function addOperator(
           userId: rawInput.adminUserIds?.[i],
           actor: null,
           now: rawInput.now,
+          notify: false,
         }),
       );
+    }
+    // Both admins exist now, so each registration notice reaches the other admin as well.
+    for (const a of admins) {
+      await queueNotice(tx, {
+        event: 'registered',
+        at: rawInput.now,
+        user: a.user,
+        actor: null,
+        temporaryPassword: a.temporaryPassword,
+        expiresAt: a.expiresAt,
+      });
     }
     await recordAudit(tx, {
       at: rawInput.now,
