@@ -1,6 +1,7 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openConfiguredStore } from './db/open.js';
+import { startHousekeeping } from './features/auth/housekeeping.js';
 import { configuredTransport, type MailTransport } from './features/mail/transport.js';
 import { MailWorker } from './features/mail/worker.js';
 import { isEmpty, seedDemo } from './features/operators/demo.js';
@@ -33,6 +34,13 @@ async function main(): Promise<void> {
     app.log.info({}, 'mail worker not started (MAIL_WORKER=false)');
   }
 
+  const stopHousekeeping = startHousekeeping({
+    store,
+    policy: { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs },
+    intervalMs: 10 * 60_000,
+    onError: (error) => app.log.error({ err: error }, 'housekeeping failed'),
+  });
+
   const address = await app.listen({ host: config.host, port: config.port });
   const url = config.publicUrl ?? address.replace('://127.0.0.1', '://localhost');
   // The banner goes to the terminal, not to the log: it is for the person who started the system.
@@ -57,6 +65,7 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
+    stopHousekeeping();
     // The mail being sent is finished first; claimed but unsent mails go back to the queue.
     await mail?.worker.stop();
     mail?.transport.close();

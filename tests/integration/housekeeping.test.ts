@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHousekeeping } from '../../src/features/auth/housekeeping.js';
+import { issueActionToken } from '../../src/features/users/action-tokens.js';
+import {
+  Agent,
+  createOperatorWithAdmins,
+  createTestContext,
+  loginAs,
+  type TestContext,
+} from '../helpers/context.js';
+import { storeKinds } from '../helpers/stores.js';
+
+describe.each(storeKinds)('housekeeping on $kind', ({ kind, skip }) => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    if (skip) return;
+    ctx = await createTestContext(kind);
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it.skipIf(skip)(
+    'deletes ended sessions, stale one-time tokens and ended rate-limit windows only',
+    async () => {
+      const { admin, otherAdmin } = await createOperatorWithAdmins(ctx);
+      const idle = await loginAs(ctx, admin);
+      const idleSession = (await ctx.store.db.selectFrom('sessions').select('id').execute())[0]!.id;
+      await issueActionToken(ctx.store.db, {
+        sessionId: idleSession,
+        purpose: 'register',
+        now: ctx.clock.now(),
+      });
+      await new Agent(ctx.app).post('/login', { userId: 'U000000000', password: 'x' });
+      ctx.clock.advance(61 * 60_000);
+      const active = await loginAs(ctx, otherAdmin);
+    // Past the login's one-minute rate-limit window; the new session is still fresh.
+    ctx.clock.advance(61_000);
+      const policy = { idleMs: ctx.config.sessionIdleMs, absoluteMs: ctx.config.sessionAbsoluteMs };
+
+      const result = await runHousekeeping(ctx.store, ctx.clock.now(), policy);
+      expect(result.sessions).toBe(1);
+      expect(result.actionTokens).toBe(1);
+      expect(result.rateLimits).toBe(1);
+      expect((await idle.get('/')).statusCode).toBe(303);
+      expect((await active.get('/')).statusCode).toBe(200);
+      const left = await ctx.store.db.selectFrom('sessions').select('user_id').execute();
+      expect(left.map((s) => s.user_id)).toEqual([otherAdmin.userId]);
+    },
+  );
+});
