@@ -1,0 +1,96 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, type Harness, NEW_PASSWORD, snapshot, startHarness } from './harness.js';
+import {
+  button,
+  clickAndWait,
+  detailRows,
+  HANAKO,
+  JIRO,
+  messages,
+  openDetail,
+  openUserManagement,
+  outbox,
+  pressWithDialog,
+  search,
+  signedInPage,
+  temporaryPasswordIn,
+  tryLogin,
+} from './manual-helpers.js';
+
+const JIRO_MAIL = 'jiro@operator0001.example';
+// Not one of 二郎's previous passwords (SPEC D-13 refuses reuse).
+const ANOTHER_PASSWORD = 'a quiet winter morning 2027';
+
+/** Manual ch. 9 ユーザ情報のパスワード再発行 (SPEC §4.9). */
+describe.skipIf(chromiumMissing)('ch. 9: reissue a password (Chromium)', () => {
+  let h: Harness;
+  let admin: Page;
+  beforeAll(async () => {
+    h = await startHarness();
+    admin = await signedInPage(h, HANAKO);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('パスワード再発行 → dialog: キャンセル changes nothing, OK reissues → completion without the password', async () => {
+    // 二郎 has set his own password and is signed in elsewhere.
+    const jiro = await signedInPage(h, JIRO);
+
+    // ①–④ menu, search, the ユーザID, [パスワード再発行].
+    await openUserManagement(admin, 'menu');
+    await search(admin, { userName: '二郎' });
+    await openDetail(admin, JIRO);
+
+    // ⑤ キャンセル: no new password, no mail.
+    const question = await pressWithDialog(admin, button(admin, 'パスワード再発行'), 'cancel');
+    expect(question).toBe('パスワードを再発行します。よろしいですか。');
+    expect(await outbox(h, { event: 'passwordReissued' })).toEqual([]);
+
+    // ⑤ OK → ⑦ the completion screen.
+    await pressWithDialog(admin, button(admin, 'パスワード再発行'), 'ok');
+    expect(await admin.locator('h1').textContent()).toBe('パスワード再発行完了画面');
+    expect((await messages(admin, 'info'))[0]).toBe(
+      'info.reissue.complete : パスワードの再発行が完了しました。',
+    );
+    expect((await detailRows(admin)).ユーザID).toBe(JIRO);
+    const mails = await outbox(h, { event: 'passwordReissued', recipient: JIRO_MAIL });
+    expect(mails).toHaveLength(1);
+    const temporary = temporaryPasswordIn(mails[0]!.body);
+    // The password travels by mail only (SPEC §4.9, D-16).
+    expect(await admin.content()).not.toContain(temporary);
+    await snapshot(admin, 'ch09-reissue-complete');
+    const actorMail = await outbox(h, {
+      event: 'passwordReissued',
+      recipient: 'hanako@operator0001.example',
+    });
+    expect(temporaryPasswordIn(actorMail[0]!.body)).toBe(temporary);
+
+    // 二郎's open session ended with the reissue (SPEC §4.11).
+    await jiro.goto('/users');
+    expect(new URL(jiro.url()).pathname).toBe('/login');
+  });
+
+  it('the old password fails; the mailed temporary one logs in and forces a change', async () => {
+    const old = await tryLogin(h, JIRO, NEW_PASSWORD);
+    expect(old.path).toBe('/login');
+    expect(old.errors.join()).toContain('error.login.failed');
+
+    const [mail] = await outbox(h, { event: 'passwordReissued', recipient: JIRO_MAIL });
+    const temporary = temporaryPasswordIn(mail!.body);
+    const { page, path } = await tryLogin(h, JIRO, temporary);
+    // SPEC §4.10: forced before any other screen.
+    expect(path).toBe('/password');
+    expect((await messages(page, 'info')).join()).toContain('info.password.mustChange');
+    await page.goto('/users');
+    expect(new URL(page.url()).pathname).toBe('/password');
+    await snapshot(page, 'ch09-forced-change');
+    await page.getByLabel('現在のパスワード').fill(temporary);
+    await page.getByLabel('新しいパスワード', { exact: true }).fill(ANOTHER_PASSWORD);
+    await page.getByLabel('新しいパスワード（確認）').fill(ANOTHER_PASSWORD);
+    await clickAndWait(page, page.getByRole('button', { name: '変更' }));
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(await page.locator('.session-info').textContent()).toContain('ユーザ名: 事業者 二郎');
+  });
+});
