@@ -1,0 +1,232 @@
+import fs from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, type Harness, snapshot, startHarness } from './harness.js';
+import {
+  button,
+  clickAndWait,
+  detailRows,
+  HANAKO,
+  ICHIRO,
+  JIRO,
+  link,
+  listedStates,
+  lockByWrongPasswords,
+  messages,
+  openDetail,
+  openUserManagement,
+  outbox,
+  search,
+  signedInPage,
+  TARO,
+} from './manual-helpers.js';
+
+const SABURO = { department: '需給調整部', userName: '事業者 三郎', email: 'saburo@operator0001.example' };
+
+async function userRow(h: Harness, userId: string) {
+  return h.store.db
+    .selectFrom('users')
+    .select(['department', 'locked', 'deleted'])
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+}
+
+function box(page: Page, userId: string) {
+  return page.locator(`table.results input[name="userIds"][value="${userId}"]`);
+}
+
+/**
+ * SPEC D-15: with JavaScript off, every flow of manual ch. 3–9 still works, each browser
+ * dialog being replaced by a confirmation page of the server.
+ */
+describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pages (Chromium)', () => {
+  let h: Harness;
+  let admin: Page;
+  let saburoId = '';
+  const dialogs: string[] = [];
+  beforeAll(async () => {
+    h = await startHarness();
+    admin = await signedInPage(h, HANAKO, { javaScriptEnabled: false });
+    // Without JavaScript no page can open a dialog; one would mean the flag is not honoured.
+    admin.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('ch. 3: search, detail, and CSV出力 through its confirmation page (キャンセル, then OK)', async () => {
+    await openUserManagement(admin, 'menu');
+    await search(admin, { userName: '事業者' });
+    expect(await admin.locator('.pager-range').first().textContent()).toBe('1 - 4 件 (全4件)');
+    await openDetail(admin, JIRO);
+    expect((await detailRows(admin)).ユーザ名).toBe('事業者 二郎');
+    await clickAndWait(admin, link(admin, '戻る'));
+
+    // CSV出力 → ユーザ情報CSV出力確認画面; キャンセル returns to the same list.
+    await clickAndWait(admin, button(admin, 'CSV出力'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報CSV出力確認画面');
+    expect(await messages(admin, 'info')).toEqual([
+      'info.csv.confirm : ユーザ情報をCSV出力します。よろしいですか。',
+    ]);
+    await snapshot(admin, 'nojs-csv-confirm');
+    await clickAndWait(admin, link(admin, 'キャンセル'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報一覧画面');
+    expect(await admin.locator('#userName').inputValue()).toBe('事業者');
+
+    // OK downloads the file of that search.
+    await clickAndWait(admin, button(admin, 'CSV出力'));
+    const [download] = await Promise.all([admin.waitForEvent('download'), button(admin, 'OK').click()]);
+    expect(download.suggestedFilename()).toMatch(/^ユーザ情報一覧_\d{14}\.csv$/);
+    const lines = fs
+      .readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split(/\r?\n/);
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toContain('ユーザID,権限区分,事業者コード');
+  });
+
+  it('ch. 4: register → 確認 → 戻る → 確認 → 実行 → completion', async () => {
+    await openUserManagement(admin, 'links');
+    await clickAndWait(admin, link(admin, '新規登録'));
+    await admin.locator('#department').fill(SABURO.department);
+    await admin.locator('#userName').fill(SABURO.userName);
+    await admin.locator('#email').fill(SABURO.email);
+    await clickAndWait(admin, button(admin, '確認'));
+    expect(await messages(admin, 'info')).toEqual([
+      'info.regist.confirm : 下記の情報で登録します。よろしいですか。',
+    ]);
+    await clickAndWait(admin, button(admin, '戻る'));
+    expect(await admin.locator('#userName').inputValue()).toBe(SABURO.userName);
+    await clickAndWait(admin, button(admin, '確認'));
+    await clickAndWait(admin, button(admin, '実行'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録完了画面');
+    saburoId = (await detailRows(admin)).ユーザID!;
+    expect(saburoId).toMatch(/^U\d{9}$/);
+    expect(await outbox(h, { event: 'registered', recipient: SABURO.email })).toHaveLength(1);
+  });
+
+  it('ch. 5: change → 確認 → 実行 → completion; the detail shows the change', async () => {
+    await openUserManagement(admin, 'menu');
+    await search(admin, { userName: '三郎' });
+    await openDetail(admin, saburoId);
+    await clickAndWait(admin, link(admin, '変更'));
+    await admin.locator('#department').fill('需給管理部');
+    await clickAndWait(admin, button(admin, '確認'));
+    expect(await messages(admin, 'info')).toEqual([
+      'info.update.confirm : 下記の情報で変更します。よろしいですか。',
+    ]);
+    expect((await detailRows(admin)).所属部署).toBe('需給管理部');
+    await clickAndWait(admin, button(admin, '実行'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更完了画面');
+    await clickAndWait(admin, link(admin, 'ユーザ情報詳細画面へ'));
+    expect((await detailRows(admin)).所属部署).toBe('需給管理部');
+  });
+
+  it('ch. 6: 削除 → 実行 → ユーザ情報削除確認画面: 戻る deletes nothing, 実行 deletes', async () => {
+    await openUserManagement(admin, 'menu');
+    await search(admin, { userName: '三郎' });
+    await openDetail(admin, saburoId);
+    await clickAndWait(admin, link(admin, '削除'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報削除画面');
+    // 実行 on the delete screen: without the dialog, the server's confirmation page asks.
+    await clickAndWait(admin, button(admin, '実行'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報削除確認画面');
+    expect(await messages(admin, 'info')).toEqual([
+      'info.delete.confirm : 下記のユーザ情報を削除します。よろしいですか。',
+    ]);
+    await snapshot(admin, 'nojs-delete-confirm');
+    expect((await userRow(h, saburoId)).deleted).toBe(0);
+    await clickAndWait(admin, link(admin, '戻る'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報詳細画面');
+    expect((await userRow(h, saburoId)).deleted).toBe(0);
+
+    await clickAndWait(admin, link(admin, '削除'));
+    await clickAndWait(admin, button(admin, '実行'));
+    await clickAndWait(admin, button(admin, '実行'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報削除完了画面');
+    expect((await userRow(h, saburoId)).deleted).toBe(1);
+  });
+
+  it('ch. 8: ユーザロック解除 → ユーザロック解除確認画面: キャンセル leaves the lock, 実行 unlocks', async () => {
+    await lockByWrongPasswords(h, ICHIRO);
+    await openUserManagement(admin, 'menu');
+    await search(admin, { userId: ICHIRO });
+    await openDetail(admin, ICHIRO);
+    expect((await detailRows(admin)).ユーザロック).toBe('ロック中');
+    await clickAndWait(admin, button(admin, 'ユーザロック解除'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除確認画面');
+    expect(await messages(admin, 'info')).toEqual([
+      'info.unlock.confirm : ユーザロックを解除します。よろしいですか。',
+    ]);
+    await clickAndWait(admin, link(admin, 'キャンセル'));
+    expect((await userRow(h, ICHIRO)).locked).toBe(1);
+    await clickAndWait(admin, button(admin, 'ユーザロック解除'));
+    await clickAndWait(admin, button(admin, '実行'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除完了画面');
+    expect((await detailRows(admin)).ユーザロック).toBe('利用可能');
+    expect((await userRow(h, ICHIRO)).locked).toBe(0);
+  });
+
+  it('ch. 9: パスワード再発行 → パスワード再発行確認画面: キャンセル issues nothing, 実行 reissues', async () => {
+    await openUserManagement(admin, 'menu');
+    await search(admin, { userId: ICHIRO });
+    await openDetail(admin, ICHIRO);
+    await clickAndWait(admin, button(admin, 'パスワード再発行'));
+    expect(await admin.locator('h1').textContent()).toBe('パスワード再発行確認画面');
+    expect(await messages(admin, 'info')).toEqual([
+      'info.reissue.confirm : パスワードを再発行します。よろしいですか。',
+    ]);
+    await clickAndWait(admin, link(admin, 'キャンセル'));
+    expect(await outbox(h, { event: 'passwordReissued' })).toEqual([]);
+    await clickAndWait(admin, button(admin, 'パスワード再発行'));
+    await clickAndWait(admin, button(admin, '実行'));
+    expect(await admin.locator('h1').textContent()).toBe('パスワード再発行完了画面');
+    expect(
+      await outbox(h, { event: 'passwordReissued', recipient: 'ichiro@operator0001.example' }),
+    ).toHaveLength(1);
+  });
+
+  it('ch. 7: 一括削除 → ユーザ情報一括削除確認画面: 戻る deletes nothing, 実行 deletes; an admin ticked is refused', async () => {
+    // An admin among the ticked: refused before any confirmation, nothing deleted.
+    await openUserManagement(admin, 'menu');
+    await search(admin);
+    await box(admin, TARO).check();
+    await box(admin, JIRO).check();
+    await clickAndWait(admin, button(admin, '一括削除'));
+    expect((await messages(admin, 'error')).join()).toMatch(/^error\.bulkDelete\.blocked : .*U280003303/);
+    expect((await userRow(h, JIRO)).deleted).toBe(0);
+
+    await openUserManagement(admin, 'menu');
+    await search(admin);
+    await box(admin, ICHIRO).check();
+    await box(admin, JIRO).check();
+    await clickAndWait(admin, button(admin, '一括削除'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報一括削除確認画面');
+    expect(await messages(admin, 'info')).toEqual([
+      'info.bulkDelete.confirm : 選択したユーザ情報（2件）を一括削除します。よろしいですか。',
+    ]);
+    const listed = await admin.locator('table.results tbody tr td:first-child').allTextContents();
+    expect(listed.sort()).toEqual([ICHIRO, JIRO].sort());
+    await snapshot(admin, 'nojs-bulk-delete-confirm');
+    await clickAndWait(admin, link(admin, '戻る'));
+    expect((await userRow(h, ICHIRO)).deleted).toBe(0);
+
+    await search(admin);
+    await box(admin, ICHIRO).check();
+    await box(admin, JIRO).check();
+    await clickAndWait(admin, button(admin, '一括削除'));
+    await clickAndWait(admin, button(admin, '実行'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報一括削除完了画面');
+    await openUserManagement(admin, 'menu');
+    await search(admin, { showDeleted: true });
+    expect(await listedStates(admin)).toMatchObject({
+      [ICHIRO]: '削除済',
+      [JIRO]: '削除済',
+      [TARO]: '未削除',
+    });
+    expect(dialogs).toEqual([]);
+  });
+});
