@@ -34,8 +34,8 @@ describe.each(storeKinds)('housekeeping on $kind', ({ kind, skip }) => {
       await new Agent(ctx.app).post('/login', { userId: 'U000000000', password: 'x' });
       ctx.clock.advance(61 * 60_000);
       const active = await loginAs(ctx, otherAdmin);
-    // Past the login's one-minute rate-limit window; the new session is still fresh.
-    ctx.clock.advance(61_000);
+      // Past the login's one-minute rate-limit window; the new session is still fresh.
+      ctx.clock.advance(61_000);
       const policy = { idleMs: ctx.config.sessionIdleMs, absoluteMs: ctx.config.sessionAbsoluteMs };
 
       const result = await runHousekeeping(ctx.store, ctx.clock.now(), policy);
