@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { adminOnly } from '../../web/guards.js';
+import type { ShownMessage } from '../../web/layout.js';
 import { sendPage } from '../../web/render.js';
 import { issueActionToken } from './action-tokens.js';
 import { BulkDeleteBlocked, describeUserActionError, NoneSelected, UserActionError } from './errors.js';
+import { sendUserListWithMessage } from './list-routes.js';
 import {
   actionContext,
   actorOf,
@@ -143,6 +145,9 @@ export async function userDeleteRoutes(app: FastifyInstance): Promise<void> {
       breadcrumbs: crumbs.list('ユーザ情報一括削除画面'),
       links: [LIST_LINK],
       action: 'bulkDelete' as const,
+      // Manual ch. 7 ⑤: the refusal appears at the top of ユーザ情報一覧画面.
+      render: (message: ShownMessage, status: number) =>
+        sendUserListWithMessage(app, request, reply, form.listQuery, message, status),
     };
     try {
       if (userIds.length === 0) throw new NoneSelected();
@@ -157,6 +162,7 @@ export async function userDeleteRoutes(app: FastifyInstance): Promise<void> {
         return sendPage(
           reply,
           <BulkDeleteConfirmPage
+            listQuery={form.listQuery}
             page={pageBase(request)}
             users={deletable}
             operatorName={auth.operatorName}

@@ -54,6 +54,7 @@ async function sendUserList(
   reply: FastifyReply,
   parsed: SearchParse,
   extraErrors: ShownMessage[] = [],
+  status?: number,
 ): Promise<FastifyReply> {
   const auth = viewer(request);
   const isAdmin = auth.user.role === 'admin';
@@ -98,8 +99,29 @@ async function sendUserList(
       isAdmin={isAdmin}
       bulkDeleteToken={bulkDeleteToken}
     />,
-    extraErrors.length > 0 ? 400 : 200,
+    status ?? (extraErrors.length > 0 ? 400 : 200),
   );
+}
+
+/**
+ * The list for a query string (as the list's links carry it), with a message at the top:
+ * how an action started from the list reports a refusal there (manual ch. 7 ⑤).
+ */
+export async function sendUserListWithMessage(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  listQuery: string,
+  message: ShownMessage,
+  status: number,
+): Promise<FastifyReply> {
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(listQuery)) {
+    const seen = query[key];
+    query[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  const parsed = parseSearchQuery(query, viewer(request).user.operatorCode);
+  return sendUserList(app, request, reply, parsed, [message], status);
 }
 
 /** List and search, detail, CSV export (SPEC §4.1–§4.3). */

@@ -268,6 +268,8 @@ export function UserListPage(props: UserListPageProps): VNode {
               <CsrfField token={props.csrfToken} />
               <input type="hidden" name="confirmed" value="0" />
               <input type="hidden" name="token" value={props.bulkDeleteToken} />
+              {/* Manual ch. 7 ⑤: a refusal is shown at the top of this list, with these results. */}
+              <input type="hidden" name="listQuery" value={backQuery} />
               <ResultsTable users={result.users} operatorName={props.operatorName} backQuery={backQuery} />
               <Pager form={form} result={result} />
               <div class="actions">

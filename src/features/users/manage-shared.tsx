@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { sendUserNotFound } from '../../web/guards.js';
-import type { Crumb } from '../../web/layout.js';
+import type { Crumb, ShownMessage } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
 import { type AuditAction, recordAudit } from '../audit/service.js';
 import { peekActionToken } from './action-tokens.js';
@@ -34,6 +34,8 @@ export const ZActionForm = z.object({
   /** '1' when the browser's dialog was accepted (public/app.js) or the confirmation page posted. */
   confirmed: ZPostedString,
   userIds: ZPostedList,
+  /** The list's query string (bulk delete), to show a refusal on the same list. */
+  listQuery: ZPostedString,
 });
 export type TActionForm = z.output<typeof ZActionForm>;
 
@@ -91,6 +93,8 @@ export interface ErrorScreen {
   breadcrumbs: Crumb[];
   rows?: [string, string][];
   links: PageLink[];
+  /** Shows the refusal on another screen (the list, for bulk delete) instead of an error page. */
+  render?: (message: ShownMessage, status: number) => Promise<FastifyReply>;
 }
 
 /**
@@ -118,6 +122,7 @@ export async function sendRefusal(
     targetUserId: screen.targetUserId ?? null,
     detail: { reason: error.kind },
   });
+  if (screen.render) return screen.render({ id: described.id, params: described.params }, described.status);
   return sendPage(
     reply,
     <ActionErrorPage

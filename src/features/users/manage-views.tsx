@@ -527,6 +527,8 @@ export function ActionConfirmPage(props: {
 // ---------------------------------------------------------------- bulk delete (manual ch. 7)
 
 export function BulkDeleteConfirmPage(props: {
+  /** The list's query, so that a refusal at 実行 returns to the same results. */
+  listQuery: string;
   page: PageBase;
   users: User[];
   operatorName: string;
@@ -564,7 +566,7 @@ export function BulkDeleteConfirmPage(props: {
         </tbody>
       </table>
       <div class="actions">
-        <LinkButton href="/users" label="戻る" />
+        <LinkButton href={props.listQuery ? `/users?${props.listQuery}` : '/users'} label="戻る" />
         <TokenButton
           action="/users/bulk-delete"
           csrfToken={props.page.csrfToken}
@@ -572,7 +574,10 @@ export function BulkDeleteConfirmPage(props: {
           label="実行"
           danger
           confirmed="1"
-          hidden={props.users.map((u) => ['userIds', u.userId])}
+          hidden={[
+            ...props.users.map((u): [string, string] => ['userIds', u.userId]),
+            ['listQuery', props.listQuery],
+          ]}
         />
       </div>
     </Layout>
