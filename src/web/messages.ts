@@ -87,6 +87,32 @@ export const messages = {
   'error.action.invalid':
     '確認画面の有効期限が切れたか、操作の内容が正しくありません。もう一度最初から操作してください。',
 
+  // Bulk register (SPEC §4.12): the upload, the rows' errors by line and column, the limit of eight.
+  'info.bulkRegist.confirm': '下記の{count}件のユーザ情報を登録します。よろしいですか。',
+  'info.bulkRegist.complete': 'ユーザ情報の一括登録が完了しました（{count}件）。',
+  'error.bulkRegist.fileRequired': 'CSVファイルを指定してください。',
+  'error.bulkRegist.fileEmpty': '指定されたCSVファイルは空です（0バイト）。',
+  'error.bulkRegist.fileTooLarge': 'CSVファイルのサイズが上限（1MB）を超えています。',
+  'error.bulkRegist.upload':
+    'アップロードされた内容を読み取れませんでした。画面を開き直して、CSVファイルを1つ指定してください。',
+  'error.bulkRegist.encoding':
+    'CSVファイルを{encoding}として読み取れません。文字コード（UTF-8またはShift_JIS(CP932)）とファイルの種類を確認してください。',
+  'error.bulkRegist.invalid':
+    'CSVファイルに誤りがあるため、登録しませんでした（{count}件）。下記の一覧を確認し、修正したファイルで再度操作してください。',
+  'error.bulkRegist.syntax':
+    'CSVの形式に誤りがあります（引用符「"」の対応を確認してください）。この行以降は確認していません。',
+  'error.bulkRegist.headerUnknown':
+    '「{name}」は一括登録の列名ではありません。テンプレートの列名を使用してください。',
+  'error.bulkRegist.headerMissing': '必須の列「{name}」がありません。',
+  'error.bulkRegist.headerDuplicate': '列「{name}」が複数あります。',
+  'error.bulkRegist.noRows': '登録するユーザ情報の行がありません。ヘッダ行の次の行から記入してください。',
+  'error.bulkRegist.tooManyRows': '一括登録できるのは1ファイルにつき8件までです（データ行: {count}件）。',
+  'error.bulkRegist.columnCount': 'この行の列数（{actual}）がヘッダ行の列数（{expected}）と一致しません。',
+  'error.bulkRegist.phone':
+    '電話番号は「03-1234-5678」のように半角数字をハイフン（-）で3つに区切って入力してください（各1〜5桁、合計10〜11桁）。',
+  'error.bulkRegist.duplicateEmail': 'メールアドレスが{line}行目と重複しています。',
+  'error.bulkRegist.remaining': 'あと{remaining}件まで登録できます（CSVファイルのデータ行: {count}件）。',
+
   // Mail and outbox: additional messages.
 
   // Common.

@@ -8,6 +8,7 @@ import {
   loginAs,
   type TestContext,
 } from '../helpers/context.js';
+import { type Part, postMultipart, uploadParts } from '../helpers/multipart.js';
 import { storeKinds } from '../helpers/stores.js';
 import { issueToken, messageIds, registerForm } from '../helpers/users-manage.js';
 
@@ -34,6 +35,8 @@ interface RouteCase {
   form?: (ctx: TestContext, w: World, agent: Agent) => Promise<Form>;
   /** Names a user of the operator (in the URL or the form). */
   targeted: boolean;
+  /** A multipart upload instead of a url-encoded form (bulk register, SPEC §4.12). */
+  parts?: (agent: Agent) => Part[];
 }
 
 const changePayload = (w: World) => ({
@@ -51,6 +54,22 @@ const registerPayload = {
   userName: '権限 試験',
   phone: null,
   email: 'perm@example.jp',
+};
+
+const bulkRegisterCsv =
+  '所属部署,ユーザ名,電話番号,メールアドレス,適用開始日,適用終了日\r\n登録部,一括 試験,,bulk@example.jp,,\r\n';
+const bulkRegisterPayload = {
+  rows: [
+    {
+      line: 2,
+      department: '登録部',
+      userName: '一括 試験',
+      phone: null,
+      email: 'bulk@example.jp',
+      validFrom: '2026-04-01',
+      validTo: '9999-12-31',
+    },
+  ],
 };
 
 const MANAGE_ROUTES: Record<string, RouteCase> = {
@@ -142,6 +161,24 @@ const MANAGE_ROUTES: Record<string, RouteCase> = {
     }),
     targeted: true,
   },
+  'GET /users/bulk-register': { method: 'GET', path: () => '/users/bulk-register', targeted: false },
+  'GET /users/bulk-register/template': {
+    method: 'GET',
+    path: () => '/users/bulk-register/template',
+    targeted: false,
+  },
+  'POST /users/bulk-register/confirm': {
+    method: 'POST',
+    path: () => '/users/bulk-register/confirm',
+    parts: (a) => uploadParts(a, bulkRegisterCsv),
+    targeted: false,
+  },
+  'POST /users/bulk-register': {
+    method: 'POST',
+    path: () => '/users/bulk-register',
+    form: async (ctx, _w, a) => ({ token: await issueToken(ctx, a, 'bulkRegister', bulkRegisterPayload) }),
+    targeted: false,
+  },
 };
 
 const VIEW_ROUTES: Record<string, { path: (w: World) => string; targeted: boolean }> = {
@@ -196,6 +233,7 @@ describe.each(storeKinds)('permissions of user management (SPEC §2) on $kind', 
   }
 
   async function send(agent: Agent, route: RouteCase, w: World, form: Form | undefined) {
+    if (route.parts) return postMultipart(agent, route.path(w), route.parts(agent));
     return route.method === 'GET' ? agent.get(route.path(w)) : agent.post(route.path(w), form ?? {});
   }
 

@@ -106,15 +106,20 @@ export function csvFileName(now: Date): string {
 
 /**
  * RFC 6266 / RFC 5987: `filename*` carries the Japanese name in UTF-8, and `filename`
- * an ASCII fallback for clients that do not read `filename*`.
+ * an ASCII fallback for clients that do not read `filename*`. Also used by the bulk
+ * registration's template download (SPEC §4.12).
  */
-export function contentDisposition(now: Date): string {
-  const fallback = `users_${compactJapanDateTime(now)}.csv`;
-  const encoded = encodeURIComponent(csvFileName(now)).replace(
+export function attachmentDisposition(fileName: string, asciiFallback: string): string {
+  const encoded = encodeURIComponent(fileName).replace(
     /['()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+  return `attachment; filename="${asciiFallback}"; filename*=UTF-8''${encoded}`;
+}
+
+/** The export's header: `ユーザ情報一覧_yyyyMMddHHmmss.csv`, ASCII fallback `users_….csv`. */
+export function contentDisposition(now: Date): string {
+  return attachmentDisposition(csvFileName(now), `users_${compactJapanDateTime(now)}.csv`);
 }
 
 /**

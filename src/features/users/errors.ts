@@ -10,9 +10,15 @@ export abstract class UserActionError extends Error {
   abstract readonly kind: string;
 }
 
-/** SPEC §1: at most eight general users per operator, not counting deleted ones. */
+/**
+ * SPEC §1: at most eight general users per operator, not counting deleted ones. A bulk
+ * registration (§4.12) also says how many still fit and how many it asked for.
+ */
 export class UserLimitReached extends UserActionError {
   readonly kind = 'userLimitReached';
+  constructor(readonly room?: { remaining: number; requested: number }) {
+    super('general user limit reached');
+  }
 }
 
 /** SPEC §4.5: someone changed (or deleted) the user after the form was shown. */
@@ -72,11 +78,27 @@ export interface DescribedError {
   id: MessageId;
   params?: Record<string, string | number>;
   status: number;
+  /** Further lines under the message, where a screen can show them (the bulk register form). */
+  details?: { id: MessageId; params?: Record<string, string | number> }[];
 }
 
 /** The one mapping from a refusal to its message ID and HTTP status. */
 export function describeUserActionError(error: UserActionError): DescribedError {
-  if (error instanceof UserLimitReached) return { id: 'error.user.limitReached', status: 409 };
+  if (error instanceof UserLimitReached) {
+    const { room } = error;
+    return room
+      ? {
+          id: 'error.user.limitReached',
+          status: 409,
+          details: [
+            {
+              id: 'error.bulkRegist.remaining',
+              params: { remaining: room.remaining, count: room.requested },
+            },
+          ],
+        }
+      : { id: 'error.user.limitReached', status: 409 };
+  }
   if (error instanceof StaleUpdate) return { id: 'error.user.staleUpdate', status: 409 };
   if (error instanceof AdminCannotBeDeleted) return { id: 'error.user.adminCannotBeDeleted', status: 409 };
   if (error instanceof UserDeleted) return { id: 'error.user.deleted', status: 409 };

@@ -257,6 +257,9 @@ export function UserListPage(props: UserListPageProps): VNode {
           <a class="button button-primary" href="/users/new">
             新規登録
           </a>
+          <a class="button button-secondary" href="/users/bulk-register">
+            一括登録
+          </a>
         </div>
       ) : null}
       {result && hasRows ? (

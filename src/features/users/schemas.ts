@@ -73,6 +73,17 @@ export const ZRegisterUserForm = z.preprocess(
 );
 export type TRegisterUserForm = z.output<typeof ZRegisterUserForm>;
 
+/** SPEC §3: 適用終了日 not before 適用開始日 (ISO dates compare as text); change form and bulk rows. */
+function refineDateOrder(form: { validFrom: string; validTo: string }, ctx: z.RefinementCtx): void {
+  if (form.validTo < form.validFrom) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['validTo'],
+      message: 'error.field.dateOrder' satisfies MessageId,
+    });
+  }
+}
+
 export const ZChangeUserForm = z.preprocess(
   withPhoneParts,
   ZContactFields.extend({
@@ -80,18 +91,39 @@ export const ZChangeUserForm = z.preprocess(
     validFrom: ZRequiredDate,
     validTo: ZRequiredDate,
     version: ZVersion,
-  }).superRefine((form, ctx) => {
-    // SPEC §3: 適用終了日 not before 適用開始日 (ISO dates compare as text).
-    if (form.validTo < form.validFrom) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['validTo'],
-        message: 'error.field.dateOrder' satisfies MessageId,
-      });
-    }
-  }),
+  }).superRefine(refineDateOrder),
 );
 export type TChangeUserForm = z.output<typeof ZChangeUserForm>;
+
+/**
+ * SPEC §4.12: 電話番号 in one CSV cell, `03-1234-5678`: the two hyphens split it into the
+ * three parts of D-5, which then meet the form's rule. Empty means no phone. Anything that
+ * does not split into exactly three parts is refused (a spreadsheet cannot say where
+ * `0312345678` would split).
+ */
+const ZPhoneCell = formField(
+  z
+    .string()
+    .trim()
+    .refine((v) => v === '' || v.split('-').length === 3, {
+      message: 'error.field.phone' satisfies MessageId,
+      abort: true,
+    })
+    .transform((v) => (v === '' ? ['', '', ''] : v.split('-')))
+    .pipe(ZPhoneParts),
+);
+
+/**
+ * SPEC §4.12: one data row of a bulk-registration CSV, with the register form's field rules
+ * (ZContactFields) and the change form's date rules; the CSV reader fills empty dates with
+ * their defaults (today, 9999/12/31) before this schema sees them.
+ */
+export const ZBulkRegisterRow = ZContactFields.extend({
+  phone: ZPhoneCell,
+  validFrom: ZRequiredDate,
+  validTo: ZRequiredDate,
+}).superRefine(refineDateOrder);
+export type TBulkRegisterRow = z.output<typeof ZBulkRegisterRow>;
 
 /** The raw strings of a user form, to show it again as typed (errors, 戻る). */
 export interface UserFormValues {

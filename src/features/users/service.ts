@@ -23,7 +23,7 @@ import {
 } from './errors.js';
 import { MAX_GENERAL_USERS, toSearchKey, type User } from './model.js';
 import { type Db, findOperatorUser, findUser } from './repository.js';
-import type { TChangeUserForm, TRegisterUserForm } from './schemas.js';
+import type { TBulkRegisterRow, TChangeUserForm, TRegisterUserForm } from './schemas.js';
 
 /**
  * The use cases of SPEC §4.4–§4.9. Each opens ONE transaction holding the change, its
@@ -50,10 +50,16 @@ export const tokenPurpose = {
   bulkDelete: () => 'bulkDelete',
   unlock: (userId: string) => `unlock:${userId}`,
   reissue: (userId: string) => `reissue:${userId}`,
+  bulkRegister: () => 'bulkRegister',
 } as const;
 
 /** What a registration confirmation stores: the validated values it showed. */
 export type RegisterPayload = Omit<TRegisterUserForm, 'role'>;
+
+/** What a bulk registration confirmation stores: the validated rows it listed (SPEC §4.12). */
+export interface BulkRegisterPayload {
+  rows: (TBulkRegisterRow & { line: number })[];
+}
 
 /** What a change confirmation stores: the validated values and the version they apply to. */
 export type ChangePayload = Omit<TChangeUserForm, 'version'> & { version: number };
@@ -146,29 +152,48 @@ export async function countGeneralUsers(db: Db, operatorCode: string): Promise<n
   return Number(row.n);
 }
 
+/** SPEC §1: how many more general users the operator can have, given how many it has. */
+export function remainingGeneralUsers(current: number): number {
+  return Math.max(0, MAX_GENERAL_USERS - current);
+}
+
+/** SPEC §1, §4.12: refuses, all or nothing, when `requested` more would exceed the limit of eight. */
+export function assertRoomForGeneralUsers(current: number, requested: number): void {
+  const remaining = remainingGeneralUsers(current);
+  if (requested > remaining) throw new UserLimitReached({ remaining, requested });
+}
+
 /**
- * SPEC §4.4 register. The count of general users and the insert must not interleave with
- * another registration of the same operator, or two admins could both register the 8th:
- * on PostgreSQL the operator row is locked first (FOR UPDATE serialises the operator's
+ * The limit check of register and bulk register (SPEC §1, §4.4, §4.12), inside their
+ * transaction. The count of general users and the inserts must not interleave with another
+ * registration of the same operator, or two admins could both register the 8th: on
+ * PostgreSQL the operator row is locked first (FOR UPDATE serialises the operator's
  * registrations); SQLite runs one transaction at a time on its single connection.
  */
+async function reserveGeneralUsers(
+  tx: Db,
+  ctx: ActionContext & { dialect: DialectName },
+  requested: number,
+): Promise<void> {
+  if (ctx.dialect === 'postgres') {
+    await tx
+      .selectFrom('operators')
+      .select('operator_code')
+      .where('operator_code', '=', ctx.actor.operatorCode)
+      .forUpdate()
+      .execute();
+  }
+  assertRoomForGeneralUsers(await countGeneralUsers(tx, ctx.actor.operatorCode), requested);
+}
+
+/** SPEC §4.4 register, within the limit of eight (reserveGeneralUsers). */
 export async function registerUser(
   db: Kysely<Database>,
   ctx: ActionContext & { dialect: DialectName },
 ): Promise<User> {
   return db.transaction().execute(async (tx) => {
-    if (ctx.dialect === 'postgres') {
-      await tx
-        .selectFrom('operators')
-        .select('operator_code')
-        .where('operator_code', '=', ctx.actor.operatorCode)
-        .forUpdate()
-        .execute();
-    }
     const values = await consumeToken<RegisterPayload>(tx, ctx, tokenPurpose.register());
-    if ((await countGeneralUsers(tx, ctx.actor.operatorCode)) >= MAX_GENERAL_USERS) {
-      throw new UserLimitReached();
-    }
+    await reserveGeneralUsers(tx, ctx, 1);
     // Also queues the registration notice with the temporary password (SPEC §4.4, D-16).
     const { user } = await createUserWithTemporaryPassword(tx, {
       department: values.department,
@@ -191,6 +216,53 @@ export async function registerUser(
       detail: { role: user.role, after: auditView(user) },
     });
     return user;
+  });
+}
+
+/**
+ * SPEC §4.12 bulk register: every row of the confirmation, or none. The rows were checked
+ * when the file was uploaded; the limit is checked again here, under the same lock as a
+ * single registration, because other users may have been registered meanwhile. Each user
+ * gets its own temporary password and registration notice, as in §4.4 (D-16); one audit
+ * record lists them all.
+ */
+export async function bulkRegisterUsers(
+  db: Kysely<Database>,
+  ctx: ActionContext & { dialect: DialectName },
+): Promise<User[]> {
+  return db.transaction().execute(async (tx) => {
+    const { rows } = await consumeToken<BulkRegisterPayload>(tx, ctx, tokenPurpose.bulkRegister());
+    await reserveGeneralUsers(tx, ctx, rows.length);
+    const created: User[] = [];
+    for (const row of rows) {
+      const { user } = await createUserWithTemporaryPassword(tx, {
+        department: row.department,
+        userName: row.userName,
+        email: row.email,
+        phone: row.phone,
+        validFrom: row.validFrom,
+        validTo: row.validTo,
+        operatorCode: ctx.actor.operatorCode,
+        role: 'general',
+        actor: ctx.actor,
+        now: ctx.now,
+      });
+      created.push(user);
+    }
+    await recordAudit(tx, {
+      at: ctx.now,
+      action: 'bulkRegister',
+      outcome: 'success',
+      actorUserId: ctx.actor.userId,
+      operatorCode: ctx.actor.operatorCode,
+      ip: ctx.ip,
+      detail: {
+        count: created.length,
+        userIds: created.map((u) => u.userId),
+        users: created.map((u) => ({ userId: u.userId, ...auditView(u) })),
+      },
+    });
+    return created;
   });
 }
 

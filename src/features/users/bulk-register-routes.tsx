@@ -1,0 +1,212 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { japanDate } from '../../lib/japan-time.js';
+import { adminOnly } from '../../web/guards.js';
+import type { ShownMessage } from '../../web/layout.js';
+import { sendPage } from '../../web/render.js';
+import { checkMultipartCsrf } from '../../web/security.js';
+import { issueActionToken } from './action-tokens.js';
+import {
+  bulkRegisterTemplate,
+  checkBulkRegisterCsv,
+  decodeUpload,
+  parseUploadEncoding,
+  TEMPLATE_ASCII_FILE_NAME,
+  TEMPLATE_FILE_NAME,
+} from './bulk-register.js';
+import {
+  BulkRegisterConfirmPage,
+  BulkRegisterFormPage,
+  COMPLETE_TITLE,
+  CONFIRM_TITLE,
+  UPLOAD_TITLE,
+} from './bulk-register-views.js';
+import { attachmentDisposition } from './csv.js';
+import { describeUserActionError, UserLimitReached } from './errors.js';
+import {
+  actionContext,
+  actorOf,
+  LIST_LINK,
+  pageBase,
+  parseActionForm,
+  sendRefusal,
+} from './manage-shared.js';
+import { CompletionPage, crumbs } from './manage-views.js';
+import {
+  assertRoomForGeneralUsers,
+  type BulkRegisterPayload,
+  bulkRegisterUsers,
+  countGeneralUsers,
+  tokenPurpose,
+} from './service.js';
+
+/**
+ * The README documents `throwFileSizeLimit` for `parts()` and the plugin reads it there,
+ * but the type of `parts()`'s options leaves it out.
+ */
+const TRUNCATE_TOO_LARGE_FILES = { throwFileSizeLimit: false } as Parameters<FastifyRequest['parts']>[0];
+
+/** What a multipart post of the upload form carried, read without ever throwing. */
+interface Upload {
+  csrf?: string;
+  encoding?: string;
+  file?: { name: string; bytes: Buffer };
+  /** A problem of the upload itself: shown next to the file field. */
+  problem?: ShownMessage;
+}
+
+/**
+ * Reads every part of the upload form. The size limit (src/app.tsx: 1 MiB, one file, ten
+ * fields) truncates instead of throwing, so the parts after a too large file (the CSRF
+ * field, say) are still read and the answer is a message, not an error page. Anything
+ * @fastify/multipart refuses (a second file, too many fields, a malformed body) becomes
+ * one message as well: bad input never reaches the 500 handler.
+ */
+async function readUpload(request: FastifyRequest): Promise<Upload> {
+  const upload: Upload = {};
+  try {
+    for await (const part of request.parts(TRUNCATE_TOO_LARGE_FILES)) {
+      if (part.type === 'file') {
+        const bytes = await part.toBuffer();
+        if (part.file.truncated) upload.problem = { id: 'error.bulkRegist.fileTooLarge' };
+        else if (part.fieldname === 'file' && !upload.file) upload.file = { name: part.filename, bytes };
+      } else if (typeof part.value === 'string') {
+        if (part.fieldname === '_csrf') upload.csrf ??= part.value;
+        if (part.fieldname === 'encoding') upload.encoding ??= part.value;
+      }
+    }
+  } catch (error) {
+    request.log.info({ err: error }, 'bulk register upload refused');
+    upload.problem ??= { id: 'error.bulkRegist.upload' };
+  }
+  return upload;
+}
+
+/** SPEC §4.12 bulk register (一括登録): upload → checked → confirmation → 実行 → completion. Admins only (§2). */
+export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void> {
+  const uploadLink = { href: '/users/bulk-register', label: 'ユーザ情報一括登録画面へ' };
+
+  app.get('/users/bulk-register', { preHandler: adminOnly }, async (request, reply) => {
+    return sendPage(reply, <BulkRegisterFormPage page={pageBase(request)} encoding="auto" />);
+  });
+
+  app.get('/users/bulk-register/template', { preHandler: adminOnly }, async (_request, reply) => {
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('Content-Disposition', attachmentDisposition(TEMPLATE_FILE_NAME, TEMPLATE_ASCII_FILE_NAME))
+      .send(bulkRegisterTemplate());
+  });
+
+  /**
+   * 確認: the file is read, decoded and checked row by row; any problem shows the form
+   * again with all of them, and nothing is stored. A file that fits becomes a one-time
+   * token whose payload is the checked rows: 実行 registers exactly what was listed.
+   */
+  app.post(
+    '/users/bulk-register/confirm',
+    { preHandler: adminOnly, config: { multipart: true } },
+    async (request, reply) => {
+      const auth = actorOf(request);
+      const multipart = request.isMultipart();
+      const upload: Upload = multipart ? await readUpload(request) : {};
+      // A url-encoded post had its CSRF field checked by the security plugin already.
+      if (multipart && !checkMultipartCsrf(request, upload.csrf)) {
+        request.log.warn({ route: request.routeOptions.url }, 'CSRF token refused');
+        return sendPage(
+          reply,
+          <BulkRegisterFormPage page={pageBase(request)} encoding="auto" errors={[{ id: 'error.csrf' }]} />,
+          403,
+        );
+      }
+      const encoding = parseUploadEncoding(upload.encoding);
+      const form = (
+        status: number,
+        props: Omit<Parameters<typeof BulkRegisterFormPage>[0], 'page' | 'encoding'>,
+      ) =>
+        sendPage(
+          reply,
+          <BulkRegisterFormPage page={pageBase(request)} encoding={encoding} {...props} />,
+          status,
+        );
+
+      if (upload.problem) {
+        return form(upload.problem.id === 'error.bulkRegist.fileTooLarge' ? 413 : 400, {
+          fileError: upload.problem,
+        });
+      }
+      if (!upload.file || (upload.file.name === '' && upload.file.bytes.length === 0)) {
+        return form(400, { fileError: { id: 'error.bulkRegist.fileRequired' } });
+      }
+      if (upload.file.bytes.length === 0)
+        return form(400, { fileError: { id: 'error.bulkRegist.fileEmpty' } });
+      const decoded = decodeUpload(upload.file.bytes, encoding);
+      if (!decoded.ok) return form(400, { fileError: decoded.error });
+      const checked = checkBulkRegisterCsv(decoded.text, { today: japanDate(app.clock.now()) });
+      if (!checked.ok) return form(400, { issues: checked.issues });
+
+      // Told early, before the confirmation; 実行 checks again in its transaction.
+      try {
+        assertRoomForGeneralUsers(
+          await countGeneralUsers(app.store.db, auth.user.operatorCode),
+          checked.rows.length,
+        );
+      } catch (error) {
+        if (!(error instanceof UserLimitReached)) throw error;
+        const described = describeUserActionError(error);
+        return form(described.status, {
+          errors: [{ id: described.id, params: described.params }, ...(described.details ?? [])],
+        });
+      }
+      const payload: BulkRegisterPayload = { rows: checked.rows };
+      const token = await issueActionToken(app.store.db, {
+        sessionId: auth.session.id,
+        purpose: tokenPurpose.bulkRegister(),
+        payload,
+        now: app.clock.now(),
+      });
+      return sendPage(
+        reply,
+        <BulkRegisterConfirmPage
+          page={pageBase(request)}
+          operatorCode={auth.user.operatorCode}
+          operatorName={auth.operatorName}
+          rows={checked.rows}
+          token={token}
+        />,
+      );
+    },
+  );
+
+  /** 実行: every row of the confirmation in one transaction, or none (SPEC §4.12, §4: at most once). */
+  app.post('/users/bulk-register', { preHandler: adminOnly }, async (request, reply) => {
+    const form = parseActionForm(request.body);
+    try {
+      const users = await bulkRegisterUsers(app.store.db, {
+        ...actionContext(app, request, form.token),
+        dialect: app.store.dialect,
+      });
+      return sendPage(
+        reply,
+        <CompletionPage
+          page={pageBase(request)}
+          title={COMPLETE_TITLE}
+          breadcrumbs={crumbs.list(UPLOAD_TITLE, COMPLETE_TITLE)}
+          infos={[
+            { id: 'info.bulkRegist.complete', params: { count: users.length } },
+            { id: 'info.mail.notice' },
+          ]}
+          rows={users.map((u): [string, string] => [u.userId, u.userName])}
+          links={[LIST_LINK, uploadLink]}
+        />,
+      );
+    } catch (error) {
+      // The limit can fill between confirmation and 実行: say so on the confirmation's screen.
+      const onConfirmation = error instanceof UserLimitReached;
+      return sendRefusal(app, request, reply, error, {
+        title: onConfirmation ? CONFIRM_TITLE : UPLOAD_TITLE,
+        breadcrumbs: onConfirmation ? crumbs.list(UPLOAD_TITLE, CONFIRM_TITLE) : crumbs.list(UPLOAD_TITLE),
+        links: [uploadLink, LIST_LINK],
+        action: 'bulkRegister',
+      });
+    }
+  });
+}

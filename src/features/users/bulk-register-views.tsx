@@ -1,0 +1,245 @@
+import type { VNode } from 'preact';
+import { formatDate } from '../../lib/japan-time.js';
+import { CsrfField, DetailTable, FieldRow, Layout, type ShownMessage } from '../../web/layout.js';
+import { message } from '../../web/messages.js';
+import {
+  BULK_REGISTER_COLUMNS,
+  BULK_REGISTER_MAX_ROWS,
+  type BulkRegisterRow,
+  type CsvIssue,
+  columnLetter,
+  UPLOAD_ENCODINGS,
+  type UploadEncoding,
+} from './bulk-register.js';
+import { crumbs, type PageBase } from './manage-views.js';
+import { REGISTRABLE_ROLE, ROLE_LABELS } from './model.js';
+
+/**
+ * The screens of SPEC §4.12 bulk register: the upload form (with the format explained and
+ * every problem of a refused file listed by line and column) and the confirmation.
+ */
+
+export const UPLOAD_TITLE = 'ユーザ情報一括登録画面';
+export const CONFIRM_TITLE = 'ユーザ情報一括登録確認画面';
+export const COMPLETE_TITLE = 'ユーザ情報一括登録完了画面';
+
+function columnText(issue: CsvIssue): string {
+  const column = issue.column;
+  if (!column) return '—';
+  if (column.index < 0) return column.label;
+  const letter = `${columnLetter(column.index)}列`;
+  return column.label ? `${letter}（${column.label}）` : letter;
+}
+
+/** SPEC §4.12: each problem of the file by line and column, all at once. */
+function IssueTable({ issues }: { issues: CsvIssue[] }): VNode {
+  return (
+    <section aria-labelledby="issues-heading">
+      <h2 id="issues-heading">エラー一覧</h2>
+      <table class="results bulk-register-issues">
+        <thead>
+          <tr>
+            <th scope="col">行</th>
+            <th scope="col">列</th>
+            <th scope="col">メッセージ</th>
+          </tr>
+        </thead>
+        <tbody>
+          {issues.map((issue) => (
+            <tr data-line={issue.line ?? ''}>
+              <td>{issue.line === null ? '—' : `${issue.line}行目`}</td>
+              <td>{columnText(issue)}</td>
+              <td>
+                <span class="message-id">{issue.message.id}</span> :{' '}
+                {message(issue.message.id, issue.message.params)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** The file format, as the user needs it to fill in the template (docs/bulk-register.md says the same). */
+function FormatHelp(): VNode {
+  return (
+    <section aria-labelledby="format-heading" class="help">
+      <h2 id="format-heading">CSVファイルの形式</h2>
+      <ul>
+        <li>
+          1行目はヘッダ行です。列名は
+          {BULK_REGISTER_COLUMNS.map((c, i) => (
+            <>
+              {i > 0 ? '、' : ''}「{c.label}」{c.required ? '' : '（省略可）'}
+            </>
+          ))}
+          です。列の順序は自由です。これ以外の列名や、同じ列名の重複はエラーになります。
+        </li>
+        <li>
+          2行目以降に、登録する登録作業者(一般)を1行に1人ずつ記入します（1ファイル最大{BULK_REGISTER_MAX_ROWS}
+          件）。空行は無視します。
+        </li>
+        <li>所属部署・ユーザ名・メールアドレスは必須です。所属部署とユーザ名は50文字以内です。</li>
+        <li>
+          電話番号は省略できます。入力する場合は「03-1234-5678」のように、半角数字をハイフン（-）で3つに区切ります（各1〜5桁、合計10〜11桁）。
+        </li>
+        <li>
+          適用開始日・適用終了日は yyyy/mm/dd 形式です。空欄の場合、適用開始日は登録日、適用終了日は
+          9999/12/31 になります。適用終了日は適用開始日以降の日付にしてください。
+        </li>
+        <li>同じメールアドレスを1つのファイルに2回以上記入することはできません。</li>
+        <li>
+          文字コードは UTF-8（BOMの有無は問いません）または Shift_JIS(CP932) です。「自動判定」では、UTF-8
+          として読めるファイルを UTF-8、それ以外を Shift_JIS(CP932) として読み取ります。ファイルサイズの上限は
+          1MB です。
+        </li>
+        <li>
+          1行でも誤りがあると、どのユーザも登録しません。誤りは行番号（ヘッダ行が1行目）と列で一覧表示します。
+        </li>
+        <li>登録できる登録作業者(一般)は、削除済みを除き1事業者につき最大8ユーザです。</li>
+      </ul>
+      <p>
+        <a class="button button-secondary" href="/users/bulk-register/template" download>
+          テンプレートをダウンロード
+        </a>
+      </p>
+    </section>
+  );
+}
+
+export function BulkRegisterFormPage(props: {
+  page: PageBase;
+  encoding: UploadEncoding;
+  /** Messages at the top of the screen (SPEC §4). */
+  errors?: ShownMessage[];
+  /** The problem of the file itself, shown next to the file field too. */
+  fileError?: ShownMessage | undefined;
+  /** Problems of the file's content, by line and column. */
+  issues?: CsvIssue[];
+}): VNode {
+  const issues = props.issues ?? [];
+  const located = issues.filter((i) => i.line !== null);
+  const fileWide = issues.filter((i) => i.line === null).map((i) => i.message);
+  const errors: ShownMessage[] = [
+    ...(props.errors ?? []),
+    ...(props.fileError ? [props.fileError] : []),
+    ...(located.length > 0
+      ? [{ id: 'error.bulkRegist.invalid' as const, params: { count: located.length } }]
+      : []),
+    ...fileWide,
+  ];
+  return (
+    <Layout {...props.page} title={UPLOAD_TITLE} breadcrumbs={crumbs.list(UPLOAD_TITLE)} errors={errors}>
+      {located.length > 0 ? <IssueTable issues={located} /> : null}
+      <form
+        method="post"
+        action="/users/bulk-register/confirm"
+        enctype="multipart/form-data"
+        class="form"
+        novalidate
+      >
+        <CsrfField token={props.page.csrfToken} />
+        <table class="form-table">
+          <tbody>
+            <FieldRow
+              label="CSVファイル"
+              htmlFor="file"
+              required
+              hint="登録するユーザ情報を記入したCSVファイル（1MBまで）を指定してください。"
+              error={props.fileError}
+            >
+              <input id="file" name="file" type="file" accept=".csv,text/csv" required />
+            </FieldRow>
+            <FieldRow label="文字コード" htmlFor="encoding" hint="通常は「自動判定」のままで構いません。">
+              <select id="encoding" name="encoding">
+                {UPLOAD_ENCODINGS.map((e) => (
+                  <option value={e.value} selected={e.value === props.encoding}>
+                    {e.label}
+                  </option>
+                ))}
+              </select>
+            </FieldRow>
+          </tbody>
+        </table>
+        <div class="actions">
+          <a class="button button-secondary" href="/users">
+            戻る
+          </a>
+          <button type="submit" class="button button-primary">
+            確認
+          </button>
+        </div>
+      </form>
+      <FormatHelp />
+    </Layout>
+  );
+}
+
+function phoneText(phone: string | null): string {
+  return phone ?? '';
+}
+
+/** ユーザ情報一括登録確認画面: the rows exactly as 実行 will register them. */
+export function BulkRegisterConfirmPage(props: {
+  page: PageBase;
+  operatorCode: string;
+  operatorName: string;
+  rows: BulkRegisterRow[];
+  token: string;
+}): VNode {
+  return (
+    <Layout
+      {...props.page}
+      title={CONFIRM_TITLE}
+      breadcrumbs={crumbs.list(UPLOAD_TITLE, CONFIRM_TITLE)}
+      infos={[{ id: 'info.bulkRegist.confirm', params: { count: props.rows.length } }]}
+    >
+      <DetailTable
+        rows={[
+          ['権限区分', ROLE_LABELS[REGISTRABLE_ROLE.role]],
+          ['事業者コード', props.operatorCode],
+          ['参加登録申請者名', props.operatorName],
+        ]}
+      />
+      <table class="results">
+        <thead>
+          <tr>
+            <th scope="col">行</th>
+            <th scope="col">所属部署</th>
+            <th scope="col">ユーザ名</th>
+            <th scope="col">電話番号</th>
+            <th scope="col">メールアドレス</th>
+            <th scope="col">適用開始日</th>
+            <th scope="col">適用終了日</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((row) => (
+            <tr>
+              <td>{row.line}</td>
+              <td>{row.department}</td>
+              <td>{row.userName}</td>
+              <td>{phoneText(row.phone)}</td>
+              <td>{row.email}</td>
+              <td>{formatDate(row.validFrom)}</td>
+              <td>{formatDate(row.validTo)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div class="actions">
+        <a class="button button-secondary" href="/users/bulk-register">
+          戻る
+        </a>
+        <form method="post" action="/users/bulk-register">
+          <CsrfField token={props.page.csrfToken} />
+          <input type="hidden" name="token" value={props.token} />
+          <button type="submit" class="button button-primary">
+            実行
+          </button>
+        </form>
+      </div>
+    </Layout>
+  );
+}
