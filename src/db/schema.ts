@@ -103,6 +103,8 @@ export interface ActionTokenTable {
   payload: string;
   created_at: string;
   used_at: string | null;
+  /** The form instance the confirmation came from (register, bulk register). */
+  form_id: string | null;
 }
 
 export interface RateLimitTable {

@@ -49,11 +49,12 @@ export async function postMultipart(agent: Agent, url: string, parts: Part[]): P
 export function uploadParts(
   agent: Agent,
   file: string | Buffer,
-  options: { encoding?: string; filename?: string; csrf?: string | null } = {},
+  options: { encoding?: string; filename?: string; csrf?: string | null; formId?: string } = {},
 ): Part[] {
   const parts: Part[] = [];
   const csrf = options.csrf === undefined ? agent.csrfToken : options.csrf;
   if (csrf !== null) parts.push({ name: '_csrf', value: csrf });
+  if (options.formId) parts.push({ name: 'formId', value: options.formId });
   parts.push({ name: 'encoding', value: options.encoding ?? 'auto' });
   parts.push({ name: 'file', value: file, filename: options.filename ?? 'users.csv' });
   return parts;

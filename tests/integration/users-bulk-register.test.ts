@@ -320,6 +320,23 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
     expect(await generalUsers(operator.operatorCode)).toHaveLength(2);
   });
 
+  it.skipIf(skip)('a second confirmation of the same upload form does not register again', async () => {
+    const { admin, operator } = await createOperatorWithAdmins(ctx);
+    const agent = await loginAs(ctx, admin);
+    const page = await agent.get('/users/bulk-register');
+    const formId = /name="formId" value="([^"]+)"/.exec(page.body)?.[1];
+    expect(formId).toBeTruthy();
+    const file = csvRows(`again${operator.operatorCode}`, 2);
+    const first = formToken((await upload(agent, file, { formId })).body, '/users/bulk-register');
+    expect((await agent.post('/users/bulk-register', { token: first })).statusCode).toBe(200);
+    // Back to the confirmation: the browser posts the upload again and gets a new token.
+    const second = formToken((await upload(agent, file, { formId })).body, '/users/bulk-register');
+    const again = await agent.post('/users/bulk-register', { token: second });
+    expect(again.statusCode).toBe(409);
+    expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
+    expect(await generalUsers(operator.operatorCode)).toHaveLength(2);
+  });
+
   it.skipIf(skip)(
     'refuses a multipart post without or with a wrong _csrf (403), nothing issued',
     async () => {

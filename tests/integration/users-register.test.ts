@@ -259,4 +259,50 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     const [user] = await generalUsers(operator.operatorCode);
     expect((await userRow(ctx, user!.user_id)).user_name).toBe('確認 済子');
   });
+
+  it.skipIf(skip)(
+    'back to the confirmation after 実行, then 確認 and 実行 again, registers once',
+    async () => {
+      const { admin, operator } = await createOperatorWithAdmins(ctx);
+      const agent = await loginAs(ctx, admin);
+      const page = await agent.get('/users/new');
+      const formId = /name="formId" value="([^"]+)"/.exec(page.body)?.[1];
+      expect(formId).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
+      const values = registerForm({ userName: '戻り 一郎', email: 'modori@example.jp', formId: formId! });
+
+      // 確認 → 戻る → 確認 again: two confirmations of one form; either may execute, once.
+      const first = formToken((await agent.post('/users/new/confirm', values)).body, '/users/new');
+      const back = await agent.post('/users/new/back', { token: first });
+      expect(back.body).toContain(`name="formId" value="${formId}"`);
+      const second = formToken((await agent.post('/users/new/confirm', values)).body, '/users/new');
+      expect(second).not.toBe(first);
+      expect((await agent.post('/users/new', { token: second })).statusCode).toBe(200);
+
+      // The browser's back button re-posts the confirmation (a third token): still refused.
+      const third = formToken((await agent.post('/users/new/confirm', values)).body, '/users/new');
+      for (const token of [first, third]) {
+        const again = await agent.post('/users/new', { token });
+        expect(again.statusCode).toBe(409);
+        expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
+      }
+      expect(await generalUsers(operator.operatorCode)).toHaveLength(1);
+
+      // A new showing of the form is a new registration.
+      const next = await agent.get('/users/new');
+      const otherFormId = /name="formId" value="([^"]+)"/.exec(next.body)?.[1];
+      expect(otherFormId).not.toBe(formId);
+      const fresh = formToken(
+        (
+          await agent.post('/users/new/confirm', {
+            ...values,
+            email: 'modori2@example.jp',
+            formId: otherFormId!,
+          })
+        ).body,
+        '/users/new',
+      );
+      expect((await agent.post('/users/new', { token: fresh })).statusCode).toBe(200);
+      expect(await generalUsers(operator.operatorCode)).toHaveLength(2);
+    },
+  );
 });

@@ -16,7 +16,7 @@ const TOKEN_LIFETIME_MS = 60 * 60_000;
 
 export async function issueActionToken(
   db: Db,
-  input: { sessionId: string; purpose: string; payload?: unknown; now: Date },
+  input: { sessionId: string; purpose: string; payload?: unknown; now: Date; formId?: string },
 ): Promise<string> {
   const token = crypto.randomBytes(24).toString('base64url');
   await db
@@ -28,6 +28,7 @@ export async function issueActionToken(
       payload: JSON.stringify(input.payload ?? null),
       created_at: input.now.toISOString(),
       used_at: null,
+      form_id: input.formId ?? null,
     })
     .execute();
   return token;
@@ -75,6 +76,45 @@ export async function consumeActionToken<T>(
     .where('token_hash', '=', hash)
     .executeTakeFirst();
   return { ok: false, reason: seen?.used_at ? 'used' : 'invalid' };
+}
+
+/** A random ID for one showing of a form (carried by its confirmations). */
+export function newFormId(): string {
+  return crypto.randomBytes(16).toString('base64url');
+}
+
+const FORM_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** The form ID a request carried, or a new one for a form shown before IDs existed. */
+export function formIdOf(body: unknown): string {
+  const value = body && typeof body === 'object' ? (body as Record<string, unknown>).formId : undefined;
+  return typeof value === 'string' && FORM_ID.test(value) ? value : newFormId();
+}
+
+/**
+ * True when a confirmation of the same form was already executed in this session: back
+ * from the completion to the confirmation, a resubmit of 確認 (a new token), then 実行
+ * again must not register twice. Call it after consuming the token, in the same
+ * transaction, under the lock that serialises the action (the operator row).
+ */
+export async function formAlreadyExecuted(
+  db: Db,
+  input: { sessionId: string; token: string },
+): Promise<boolean> {
+  const own = await db
+    .selectFrom('action_tokens')
+    .select('form_id')
+    .where('token_hash', '=', hashToken(input.token))
+    .executeTakeFirst();
+  if (!own?.form_id) return false;
+  const used = await db
+    .selectFrom('action_tokens')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('session_id', '=', input.sessionId)
+    .where('form_id', '=', own.form_id)
+    .where('used_at', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return Number(used.n) > 1;
 }
 
 function isExpired(createdAt: string, now: Date): boolean {

@@ -4,7 +4,7 @@ import { adminOnly } from '../../web/guards.js';
 import type { ShownMessage } from '../../web/layout.js';
 import { sendPage } from '../../web/render.js';
 import { checkMultipartCsrf } from '../../web/security.js';
-import { issueActionToken } from './action-tokens.js';
+import { formIdOf, issueActionToken, newFormId } from './action-tokens.js';
 import {
   bulkRegisterTemplate,
   checkBulkRegisterCsv,
@@ -48,6 +48,7 @@ const TRUNCATE_TOO_LARGE_FILES = { throwFileSizeLimit: false } as Parameters<Fas
 /** What a multipart post of the upload form carried, read without ever throwing. */
 interface Upload {
   csrf?: string;
+  formId?: string;
   encoding?: string;
   file?: { name: string; bytes: Buffer };
   /** A problem of the upload itself: shown next to the file field. */
@@ -72,6 +73,7 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
       } else if (typeof part.value === 'string') {
         if (part.fieldname === '_csrf') upload.csrf ??= part.value;
         if (part.fieldname === 'encoding') upload.encoding ??= part.value;
+        if (part.fieldname === 'formId') upload.formId ??= part.value;
       }
     }
   } catch (error) {
@@ -86,7 +88,10 @@ export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void
   const uploadLink = { href: '/users/bulk-register', label: 'ユーザ情報一括登録画面へ' };
 
   app.get('/users/bulk-register', { preHandler: adminOnly }, async (request, reply) => {
-    return sendPage(reply, <BulkRegisterFormPage page={pageBase(request)} encoding="auto" />);
+    return sendPage(
+      reply,
+      <BulkRegisterFormPage page={pageBase(request)} formId={newFormId()} encoding="auto" />,
+    );
   });
 
   app.get('/users/bulk-register/template', { preHandler: adminOnly }, async (_request, reply) => {
@@ -108,23 +113,29 @@ export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void
       const auth = actorOf(request);
       const multipart = request.isMultipart();
       const upload: Upload = multipart ? await readUpload(request) : {};
+      const formId = formIdOf(upload);
       // A url-encoded post had its CSRF field checked by the security plugin already.
       if (multipart && !checkMultipartCsrf(request, upload.csrf)) {
         request.log.warn({ route: request.routeOptions.url }, 'CSRF token refused');
         return sendPage(
           reply,
-          <BulkRegisterFormPage page={pageBase(request)} encoding="auto" errors={[{ id: 'error.csrf' }]} />,
+          <BulkRegisterFormPage
+            page={pageBase(request)}
+            formId={formId}
+            encoding="auto"
+            errors={[{ id: 'error.csrf' }]}
+          />,
           403,
         );
       }
       const encoding = parseUploadEncoding(upload.encoding);
       const form = (
         status: number,
-        props: Omit<Parameters<typeof BulkRegisterFormPage>[0], 'page' | 'encoding'>,
+        props: Omit<Parameters<typeof BulkRegisterFormPage>[0], 'page' | 'encoding' | 'formId'>,
       ) =>
         sendPage(
           reply,
-          <BulkRegisterFormPage page={pageBase(request)} encoding={encoding} {...props} />,
+          <BulkRegisterFormPage page={pageBase(request)} formId={formId} encoding={encoding} {...props} />,
           status,
         );
 
@@ -162,6 +173,7 @@ export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void
         purpose: tokenPurpose.bulkRegister(),
         payload,
         now: app.clock.now(),
+        formId,
       });
       return sendPage(
         reply,

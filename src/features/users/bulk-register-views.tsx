@@ -110,6 +110,8 @@ function FormatHelp(): VNode {
 
 export function BulkRegisterFormPage(props: {
   page: PageBase;
+  /** This showing of the form; its confirmations execute once between them. */
+  formId: string;
   encoding: UploadEncoding;
   /** Messages at the top of the screen (SPEC §4). */
   errors?: ShownMessage[];
@@ -140,6 +142,7 @@ export function BulkRegisterFormPage(props: {
         novalidate
       >
         <CsrfField token={props.page.csrfToken} />
+        <input type="hidden" name="formId" value={props.formId} />
         <table class="form-table">
           <tbody>
             <FieldRow

@@ -201,6 +201,8 @@ function phoneText(values: Pick<UserFormValues, 'phone1' | 'phone2' | 'phone3'>)
 
 export function RegisterFormPage(props: {
   page: PageBase;
+  /** This showing of the form; its confirmations execute once between them. */
+  formId: string;
   operatorCode: string;
   values: UserFormValues;
   errors?: FieldErrorIds;
@@ -216,6 +218,7 @@ export function RegisterFormPage(props: {
     >
       <form method="post" action="/users/new/confirm" class="form" novalidate>
         <CsrfField token={props.page.csrfToken} />
+        <input type="hidden" name="formId" value={props.formId} />
         <table class="form-table">
           <tbody>
             <FieldRow

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { fieldErrors } from '../../lib/fields.js';
 import { adminOnly } from '../../web/guards.js';
 import { sendPage } from '../../web/render.js';
-import { issueActionToken } from './action-tokens.js';
+import { formIdOf, issueActionToken, newFormId } from './action-tokens.js';
 import { UserLimitReached } from './errors.js';
 import {
   actionContext,
@@ -42,6 +42,7 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
       reply,
       <RegisterFormPage
         page={pageBase(request)}
+        formId={newFormId()}
         operatorCode={actorOf(request).user.operatorCode}
         values={EMPTY_FORM}
       />,
@@ -51,11 +52,13 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
   app.post('/users/new/confirm', { preHandler: adminOnly }, async (request, reply) => {
     const auth = actorOf(request);
     const parsed = ZRegisterUserForm.safeParse(request.body ?? {});
+    const formId = formIdOf(request.body);
     const formPage = (status: number, extra: Parameters<typeof RegisterFormPage>[0]['errors'] = {}) =>
       sendPage(
         reply,
         <RegisterFormPage
           page={pageBase(request)}
+          formId={formId}
           operatorCode={auth.user.operatorCode}
           values={rawFormValues(request.body)}
           errors={extra}
@@ -72,8 +75,9 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
     const token = await issueActionToken(app.store.db, {
       sessionId: auth.session.id,
       purpose: tokenPurpose.register(),
-      payload: payload satisfies RegisterPayload,
+      payload: { ...payload, formId } satisfies RegisterPayload,
       now: app.clock.now(),
+      formId,
     });
     return sendPage(
       reply,
@@ -96,6 +100,7 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
         reply,
         <RegisterFormPage
           page={pageBase(request)}
+          formId={payload.formId}
           operatorCode={actorOf(request).user.operatorCode}
           values={formValuesOf(payload)}
         />,

@@ -7,7 +7,7 @@ import { generateTemporaryPassword, hashPassword } from '../auth/passwords.js';
 import { revokeUserSessions } from '../auth/sessions.js';
 import { queueNotice } from '../mail/notices.js';
 import { createUserWithTemporaryPassword } from '../operators/service.js';
-import { consumeActionToken } from './action-tokens.js';
+import { consumeActionToken, formAlreadyExecuted } from './action-tokens.js';
 import {
   AdminCannotBeDeleted,
   AlreadyExecuted,
@@ -54,7 +54,7 @@ export const tokenPurpose = {
 } as const;
 
 /** What a registration confirmation stores: the validated values it showed. */
-export type RegisterPayload = Omit<TRegisterUserForm, 'role'>;
+export type RegisterPayload = Omit<TRegisterUserForm, 'role'> & { formId: string };
 
 /** What a bulk registration confirmation stores: the validated rows it listed (SPEC §4.12). */
 export interface BulkRegisterPayload {
@@ -186,6 +186,12 @@ async function reserveGeneralUsers(
   assertRoomForGeneralUsers(await countGeneralUsers(tx, ctx.actor.operatorCode), requested);
 }
 
+/** SPEC §4: the same form executes once, whatever confirmations were issued for it. */
+async function assertFormNotExecuted(tx: Db, ctx: ActionContext): Promise<void> {
+  if (await formAlreadyExecuted(tx, { sessionId: ctx.sessionId, token: ctx.token }))
+    throw new AlreadyExecuted();
+}
+
 /** SPEC §4.4 register, within the limit of eight (reserveGeneralUsers). */
 export async function registerUser(
   db: Kysely<Database>,
@@ -194,6 +200,7 @@ export async function registerUser(
   return db.transaction().execute(async (tx) => {
     const values = await consumeToken<RegisterPayload>(tx, ctx, tokenPurpose.register());
     await reserveGeneralUsers(tx, ctx, 1);
+    await assertFormNotExecuted(tx, ctx);
     // Also queues the registration notice with the temporary password (SPEC §4.4, D-16).
     const { user } = await createUserWithTemporaryPassword(tx, {
       department: values.department,
@@ -233,6 +240,7 @@ export async function bulkRegisterUsers(
   return db.transaction().execute(async (tx) => {
     const { rows } = await consumeToken<BulkRegisterPayload>(tx, ctx, tokenPurpose.bulkRegister());
     await reserveGeneralUsers(tx, ctx, rows.length);
+    await assertFormNotExecuted(tx, ctx);
     const created: User[] = [];
     for (const row of rows) {
       const { user } = await createUserWithTemporaryPassword(tx, {
