@@ -6,6 +6,7 @@ import { adminOnly } from '../../web/guards.js';
 import { FieldRow, Layout } from '../../web/layout.js';
 import type { MessageId } from '../../web/messages.js';
 import { pageContext, sendPage } from '../../web/render.js';
+import { attachmentDisposition, neutraliseFormula } from '../users/csv.js';
 import { AUDIT_ACTION_LABELS, actionLabel, OUTCOME_LABELS } from './labels.js';
 import { type AuditQuery, type AuditRecord, countAuditRecords, listAuditRecords } from './repository.js';
 
@@ -201,8 +202,8 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
             r.actorUserId ?? '',
             r.targetUserId ?? '',
             r.ip ?? '',
-            // Neutralise spreadsheet formulas (SPEC D-10 applies to every CSV we write).
-            /^[=+\-@\t\r]/.test(detail) ? `'${detail}` : detail,
+            // SPEC D-10 applies to every CSV we write: no cell is read as a formula.
+            neutraliseFormula(detail),
           ]);
         }
         if (batch.length < EXPORT_BATCH) break;
@@ -214,7 +215,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       .type('text/csv; charset=utf-8')
       .header(
         'Content-Disposition',
-        `attachment; filename="audit_${compactJapanDateTime(app.clock.now())}.csv"; filename*=UTF-8''${encodeURIComponent(name)}`,
+        attachmentDisposition(name, `audit_${compactJapanDateTime(app.clock.now())}.csv`),
       )
       .send(csv);
   });
