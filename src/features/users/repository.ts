@@ -33,9 +33,12 @@ export async function insertUser(db: Db, row: NewUserRow): Promise<void> {
  * SPEC §3: `U` + 9 digits, unique and never reused. Deletion is logical, so an ID that
  * was ever given stays in the table and is never drawn again.
  */
-export async function generateUserId(db: Db): Promise<string> {
+export async function generateUserId(
+  db: Db,
+  draw: () => number = () => crypto.randomInt(0, 1_000_000_000),
+): Promise<string> {
   for (;;) {
-    const candidate = `U${String(crypto.randomInt(0, 1_000_000_000)).padStart(9, '0')}`;
+    const candidate = `U${String(draw()).padStart(9, '0')}`;
     const taken = await db
       .selectFrom('users')
       .select('user_id')

@@ -1,0 +1,26 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateUserId } from '../../src/features/users/repository.js';
+import { createOperator, createTestContext, createUser, type TestContext } from '../helpers/context.js';
+import { storeKinds } from '../helpers/stores.js';
+
+describe.each(storeKinds)('ユーザID on $kind (SPEC §3)', ({ kind, skip }) => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    if (skip) return;
+    ctx = await createTestContext(kind);
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it.skipIf(skip)('is U + 9 digits and never reuses an ID, not even a deleted user’s', async () => {
+    const { operatorCode } = await createOperator(ctx);
+    await createUser(ctx, { operatorCode, userId: 'U000000007', deleted: true });
+    await createUser(ctx, { operatorCode, userId: 'U000000008' });
+    const draws = [7, 8, 42];
+    const id = await generateUserId(ctx.store.db, () => draws.shift()!);
+    expect(id).toBe('U000000042');
+    expect(draws).toEqual([]);
+    expect(await generateUserId(ctx.store.db)).toMatch(/^U\d{9}$/);
+  });
+});
