@@ -32,7 +32,7 @@ export const messages = {
     '仮パスワードの有効期間が過ぎています。管理者にパスワードの再発行を依頼してください。',
   'error.login.unavailable': 'このユーザは現在利用できません。管理者に確認してください。',
   'error.login.required': 'ユーザIDとパスワードを入力してください。',
-  'error.login.rateLimited': 'ログインの試行回数が多すぎます。しばらく待ってから再度お試しください。',
+  'error.login.rateLimited': '試行回数が多すぎます。しばらく待ってから再度お試しください。',
   'error.session.expired': 'セッションの有効期限が切れました。再度ログインしてください。',
   'info.password.mustChange': '仮パスワードでログインしています。新しいパスワードを設定してください。',
 

@@ -49,6 +49,25 @@ describe.each(storeKinds)('platform on $kind', ({ kind, skip }) => {
     },
   );
 
+  it.skipIf(skip)(
+    'limits password change attempts per user, so a session cannot guess the current one',
+    async () => {
+      ctx.clock.advance(61_000);
+      const { admin } = await createOperatorWithAdmins(ctx);
+      const agent = await loginAs(ctx, admin);
+      const attempt = () =>
+        agent.post('/password', {
+          currentPassword: 'a guess at the password',
+          newPassword: 'new passphrase for me',
+          confirmPassword: 'new passphrase for me',
+        });
+      for (let i = 0; i < 3; i++) expect((await attempt()).statusCode).toBe(400);
+      expect((await attempt()).statusCode).toBe(429);
+      ctx.clock.advance(61_000);
+      expect((await attempt()).statusCode).toBe(400);
+    },
+  );
+
   it.skipIf(skip)('answers 404 with a page in the layout', async () => {
     const res = await new Agent(ctx.app).get('/login/../nowhere-to-be-found');
     expect([303, 404]).toContain(res.statusCode);

@@ -128,31 +128,45 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     );
   });
 
-  app.post('/password', { config: { allowTemporaryPassword: true } }, async (request, reply) => {
-    const auth = request.auth!;
-    const form = ZPasswordChangeForm.parse(request.body ?? {});
-    const result = await changeOwnPassword(app.store.db, {
-      user: auth.user,
-      sessionId: auth.session.id,
-      ...form,
-      ...requestContext(app, request),
-    });
-    if (!result.ok) {
-      const ctx = pageContext(request);
-      return sendPage(
-        reply,
-        <PasswordChangePage
-          csrfToken={ctx.csrfToken}
-          auth={ctx.auth!}
-          forced={auth.user.passwordIsTemporary}
-          errors={result.errors}
-        />,
-        400,
-      );
-    }
-    setSessionCookie(app, reply, result.token);
-    return reply.redirect('/?passwordChanged=1', 303);
-  });
+  app.post(
+    '/password',
+    {
+      config: {
+        allowTemporaryPassword: true,
+        // The current password is checked here too: no guessing it at speed from a session.
+        rateLimit: {
+          max: app.appConfig.loginRateLimitPerMinute,
+          timeWindow: 60_000,
+          keyGenerator: (request: FastifyRequest) => `password:${request.auth?.user.userId ?? request.ip}`,
+        },
+      },
+    },
+    async (request, reply) => {
+      const auth = request.auth!;
+      const form = ZPasswordChangeForm.parse(request.body ?? {});
+      const result = await changeOwnPassword(app.store.db, {
+        user: auth.user,
+        sessionId: auth.session.id,
+        ...form,
+        ...requestContext(app, request),
+      });
+      if (!result.ok) {
+        const ctx = pageContext(request);
+        return sendPage(
+          reply,
+          <PasswordChangePage
+            csrfToken={ctx.csrfToken}
+            auth={ctx.auth!}
+            forced={auth.user.passwordIsTemporary}
+            errors={result.errors}
+          />,
+          400,
+        );
+      }
+      setSessionCookie(app, reply, result.token);
+      return reply.redirect('/?passwordChanged=1', 303);
+    },
+  );
 }
 
 /** The TOP page and the 参加登録 link page (SPEC §4, manual ch. 3 ①). */
