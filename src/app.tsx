@@ -105,10 +105,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (error.rateLimited || status === 429) {
         return sendPage(
           reply,
-          <Layout {...pageContext(request)} title="ログイン" errors={[{ id: 'error.login.rateLimited' }]}>
-            <p>
-              <a href="/login">ログイン画面へ戻る</a>
-            </p>
+          <Layout {...pageContext(request)} title="エラー" errors={[{ id: 'error.login.rateLimited' }]}>
+            <p>{request.auth ? <a href="/">TOPへ戻る</a> : <a href="/login">ログイン画面へ戻る</a>}</p>
           </Layout>,
           429,
         );
