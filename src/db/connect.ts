@@ -42,8 +42,11 @@ function openSqlite(file: string): Store {
 
 function openPostgres(url: string): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // An idle client that loses its server must not crash the process.
-  pool.on('error', () => {});
+  // An idle client that loses its server must not crash the process; the next query
+  // reports the outage (and /healthz answers 503). The warning names no credentials.
+  pool.on('error', (error) => {
+    process.emitWarning(`PostgreSQL idle client error: ${error.message}`, 'DatabaseWarning');
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const safe = new URL(url);
   safe.password = '';
