@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Store } from '../../src/db/connect.js';
@@ -54,6 +55,22 @@ export async function createTestContext(
       await store.drop();
     },
   };
+}
+
+/**
+ * A fresh database and app for the tests of one `describe` block on one store kind: the
+ * returned object is filled before the first test and closed after the last.
+ */
+export function useTestContext(kind: StoreKind, skip: boolean, overrides: Partial<Config> = {}): TestContext {
+  const ctx = {} as TestContext;
+  beforeAll(async () => {
+    if (skip) return;
+    Object.assign(ctx, await createTestContext(kind, overrides));
+  });
+  afterAll(async () => {
+    await ctx.close?.();
+  });
+  return ctx;
 }
 
 const hashes = new Map<string, Promise<string>>();

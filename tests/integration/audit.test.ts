@@ -1,22 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createOperatorWithAdmins,
-  createTestContext,
-  createUser,
-  loginAs,
-  type TestContext,
-} from '../helpers/context.js';
+import { describe, expect, it } from 'vitest';
+import { createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
 
 describe.each(storeKinds)('audit records screen on $kind (SPEC §6)', ({ kind, skip }) => {
-  let ctx: TestContext;
-  beforeAll(async () => {
-    if (skip) return;
-    ctx = await createTestContext(kind);
-  });
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const ctx = useTestContext(kind, skip);
 
   it.skipIf(skip)(
     'shows an admin their own operator’s records only, filtered, and exports them',

@@ -1,25 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { temporaryPasswordExpiry } from '../../src/lib/japan-time.js';
 import {
   Agent,
   createOperatorWithAdmins,
-  createTestContext,
   createUser,
   DEFAULT_PASSWORD,
   loginAs,
-  type TestContext,
+  useTestContext,
 } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
 
 describe.each(storeKinds)('login, sessions and password change on $kind', ({ kind, skip }) => {
-  let ctx: TestContext;
-  beforeAll(async () => {
-    if (skip) return;
-    ctx = await createTestContext(kind);
-  });
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const ctx = useTestContext(kind, skip);
 
   async function auditActions(userId: string) {
     const rows = await ctx.store.db

@@ -1,24 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runHousekeeping } from '../../src/features/auth/housekeeping.js';
 import { issueActionToken } from '../../src/features/users/action-tokens.js';
-import {
-  Agent,
-  createOperatorWithAdmins,
-  createTestContext,
-  loginAs,
-  type TestContext,
-} from '../helpers/context.js';
+import { Agent, createOperatorWithAdmins, loginAs, useTestContext } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
 
 describe.each(storeKinds)('housekeeping on $kind', ({ kind, skip }) => {
-  let ctx: TestContext;
-  beforeAll(async () => {
-    if (skip) return;
-    ctx = await createTestContext(kind);
-  });
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const ctx = useTestContext(kind, skip);
 
   it.skipIf(skip)(
     'deletes ended sessions, stale one-time tokens and ended rate-limit windows only',

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { renderMessageList } from '../../src/cli/message-list.js';
 import { FakeClock } from '../../src/lib/clock.js';
@@ -8,24 +8,16 @@ import { messages } from '../../src/web/messages.js';
 import {
   Agent,
   createOperatorWithAdmins,
-  createTestContext,
   DEFAULT_PASSWORD,
   loginAs,
   TEST_START,
-  type TestContext,
   testConfig,
+  useTestContext,
 } from '../helpers/context.js';
 import { openTestStore, storeKinds } from '../helpers/stores.js';
 
 describe.each(storeKinds)('platform on $kind', ({ kind, skip }) => {
-  let ctx: TestContext;
-  beforeAll(async () => {
-    if (skip) return;
-    ctx = await createTestContext(kind, { loginRateLimitPerMinute: 3 });
-  });
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const ctx = useTestContext(kind, skip, { loginRateLimitPerMinute: 3 });
 
   it.skipIf(skip)(
     'limits login attempts per address, in the database, and lets them in again after the window',

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateUserId } from '../../src/features/users/repository.js';
-import { createOperator, createTestContext, createUser, type TestContext } from '../helpers/context.js';
+import { createOperator, createUser, useTestContext } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
 
 describe.each(storeKinds)('ユーザID on $kind (SPEC §3)', ({ kind, skip }) => {
-  let ctx: TestContext;
-  beforeAll(async () => {
-    if (skip) return;
-    ctx = await createTestContext(kind);
-  });
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const ctx = useTestContext(kind, skip);
 
   it.skipIf(skip)('is U + 9 digits and never reuses an ID, not even a deleted user’s', async () => {
     const { operatorCode } = await createOperator(ctx);

@@ -1,13 +1,6 @@
 import iconv from 'iconv-lite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Agent,
-  createOperatorWithAdmins,
-  createTestContext,
-  createUser,
-  loginAs,
-  type TestContext,
-} from '../helpers/context.js';
+import { describe, expect, it } from 'vitest';
+import { Agent, createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
 import { postMultipart, uploadParts } from '../helpers/multipart.js';
 import { storeKinds } from '../helpers/stores.js';
 import { fieldErrorText, formToken, messageIds } from '../helpers/users-manage.js';
@@ -24,14 +17,7 @@ function csvRows(tag: string, n: number): string {
 }
 
 describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip }) => {
-  let ctx: TestContext;
-  beforeAll(async () => {
-    if (skip) return;
-    ctx = await createTestContext(kind);
-  });
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const ctx = useTestContext(kind, skip);
 
   async function generalUsers(operatorCode: string) {
     return ctx.store.db

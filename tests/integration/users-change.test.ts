@@ -1,12 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toSearchKey } from '../../src/features/users/model.js';
-import {
-  createOperatorWithAdmins,
-  createTestContext,
-  createUser,
-  loginAs,
-  type TestContext,
-} from '../helpers/context.js';
+import { createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
 import {
   auditFor,
@@ -20,14 +14,7 @@ import {
 } from '../helpers/users-manage.js';
 
 describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }) => {
-  let ctx: TestContext;
-  beforeAll(async () => {
-    if (skip) return;
-    ctx = await createTestContext(kind);
-  });
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const ctx = useTestContext(kind, skip);
 
   function changeForm(overrides: Record<string, string> = {}): Record<string, string> {
     return {

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Agent,
   createOperatorWithAdmins,
-  createTestContext,
   createUser,
   DEFAULT_PASSWORD,
   loginAs,
-  type TestContext,
+  useTestContext,
 } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
 import {
@@ -20,14 +19,7 @@ import {
 } from '../helpers/users-manage.js';
 
 describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind', ({ kind, skip }) => {
-  let ctx: TestContext;
-  beforeAll(async () => {
-    if (skip) return;
-    ctx = await createTestContext(kind);
-  });
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const ctx = useTestContext(kind, skip);
 
   async function setup() {
     const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type Agent,
   createOperator,
   createOperatorWithAdmins,
-  createTestContext,
   createUser,
   loginAs,
-  type TestContext,
+  useTestContext,
 } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
 
@@ -41,14 +40,7 @@ function search(params: Record<string, string | string[]>): string {
 }
 
 describe.each(storeKinds)('user list, search and detail on $kind', ({ kind, skip }) => {
-  let ctx: TestContext;
-  beforeAll(async () => {
-    if (skip) return;
-    ctx = await createTestContext(kind);
-  });
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const ctx = useTestContext(kind, skip);
 
   async function operatorWithAgent() {
     const { operator, admin, otherAdmin } = await createOperatorWithAdmins(ctx);

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { User } from '../../src/features/users/model.js';
 import {
   Agent,
   createOperatorWithAdmins,
-  createTestContext,
   createUser,
   loginAs,
   type TestContext,
+  useTestContext,
 } from '../helpers/context.js';
 import { type Part, postMultipart, uploadParts } from '../helpers/multipart.js';
 import { storeKinds } from '../helpers/stores.js';
@@ -188,14 +188,7 @@ const VIEW_ROUTES: Record<string, { path: (w: World) => string; targeted: boolea
 };
 
 describe.each(storeKinds)('permissions of user management (SPEC §2) on $kind', ({ kind, skip }) => {
-  let ctx: TestContext;
-  beforeAll(async () => {
-    if (skip) return;
-    ctx = await createTestContext(kind);
-  });
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const ctx = useTestContext(kind, skip);
 
   async function world(): Promise<World> {
     const { admin, operator } = await createOperatorWithAdmins(ctx);

@@ -1,12 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Agent,
-  createOperatorWithAdmins,
-  createTestContext,
-  createUser,
-  loginAs,
-  type TestContext,
-} from '../helpers/context.js';
+import { describe, expect, it } from 'vitest';
+import { Agent, createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
 import {
   auditFor,
@@ -20,14 +13,7 @@ import {
 } from '../helpers/users-manage.js';
 
 describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip }) => {
-  let ctx: TestContext;
-  beforeAll(async () => {
-    if (skip) return;
-    ctx = await createTestContext(kind);
-  });
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const ctx = useTestContext(kind, skip);
 
   async function generalUsers(operatorCode: string) {
     return ctx.store.db

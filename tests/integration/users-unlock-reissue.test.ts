@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/features/auth/passwords.js';
 import {
   Agent,
   createOperatorWithAdmins,
-  createTestContext,
   createUser,
   DEFAULT_PASSWORD,
   loginAs,
-  type TestContext,
+  useTestContext,
 } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
 import {
@@ -21,14 +20,7 @@ import {
 } from '../helpers/users-manage.js';
 
 describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $kind', ({ kind, skip }) => {
-  let ctx: TestContext;
-  beforeAll(async () => {
-    if (skip) return;
-    ctx = await createTestContext(kind);
-  });
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const ctx = useTestContext(kind, skip);
 
   async function setup(values: { locked?: boolean; deleted?: boolean } = {}) {
     const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
