@@ -7,17 +7,34 @@ import argon2 from 'argon2';
  */
 const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+/**
+ * SPEC D-13 (NIST SP 800-63B 3.1.1.2): passwords are hashed in their NFKC form, so that the
+ * same password typed on another device or keyboard (full-width ｐａｓｓ１２３ from a Japanese
+ * IME, U+3000 for a space, a composed or decomposed が) gives the same hash. The policy
+ * (password-policy.ts) checks the same form.
+ */
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, ARGON2_OPTIONS);
+  return argon2.hash(password.normalize('NFKC'), ARGON2_OPTIONS);
 }
 
-/** Constant-time verification (argon2 compares digests in constant time). */
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+async function verifyExactly(hash: string, password: string): Promise<boolean> {
   try {
     return await argon2.verify(hash, password);
   } catch {
     return false;
   }
+}
+
+/**
+ * Constant-time verification (argon2 compares digests in constant time) of the NFKC form.
+ * Hashes made before D-13 normalised passwords were made of the password as typed: when the
+ * NFKC form fails and differs from what was typed, what was typed is tried too, so that such
+ * users can still log in (and change their password to the normalised form).
+ */
+export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+  const normalized = password.normalize('NFKC');
+  if (await verifyExactly(hash, normalized)) return true;
+  return normalized !== password && verifyExactly(hash, password);
 }
 
 /**
