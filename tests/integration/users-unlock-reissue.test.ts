@@ -140,11 +140,13 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
         [other.email, admin.email, otherAdmin.email].sort(),
       );
       const withPassword = mails.filter((m) => m.body.includes('仮パスワード: '));
-      expect(withPassword.map((m) => m.recipient).sort()).toEqual([other.email, admin.email].sort());
+      // D-16 (revised): the user concerned only, not the admin who reissued it.
+      expect(withPassword.map((m) => m.recipient)).toEqual([other.email]);
       const password = /仮パスワード: (\S+)/.exec(withPassword[0]!.body)![1]!;
       expect(password.length).toBeGreaterThanOrEqual(16);
       expect(done.body).not.toContain(password);
       expect(mails.find((m) => m.recipient === otherAdmin.email)!.body).not.toContain(password);
+      expect(mails.find((m) => m.recipient === admin.email)!.body).not.toContain(password);
       const audit = await auditFor(ctx, 'reissuePassword', other.userId);
       expect(audit).toHaveLength(1);
       expect(audit[0]!.detail).not.toContain(password);

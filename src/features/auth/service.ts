@@ -38,6 +38,12 @@ export function normaliseUserIdInput(text: string): string {
 /**
  * SPEC §4.11 login. Counting and locking are single UPDATE statements, so parallel
  * attempts can neither lose a failure nor slip past the lock (no read-modify-write).
+ *
+ * D-14: the user's state decides the answer before the password is looked at. A user
+ * who cannot log in anyway (deleted, locked, disabled, out of validity) gets one answer
+ * per state whatever the password, and every path does exactly one argon2 verification:
+ * an unusable user's password is verified against the decoy hash, so the outcome of
+ * that verification cannot reach the page, the audit or the timing.
  */
 export async function login(
   db: Kysely<Database>,
@@ -57,26 +63,23 @@ export async function login(
     });
 
   const user = userId ? await findUser(db, userId) : undefined;
-  if (!user || user.deleted) {
-    // Same work as a wrong password, so that timing does not tell which IDs exist (D-14).
-    await verifyPassword(await decoyPasswordHash(), input.password);
-    await audit('failure', user ? 'deleted' : 'unknownUser', user);
-    return { ok: false, reason: 'error.login.failed' };
+  const refusal = user ? refusalFor(user, input.now) : UNKNOWN_USER;
+  // The stored hash is read for every known user (the same database work on each path),
+  // but only a usable user's is verified; everyone else's attempt verifies the decoy.
+  const hash = user ? await currentHash(db, user.userId) : undefined;
+  const usableHash = refusal ? undefined : hash;
+  const passwordMatches = await verifyPassword(usableHash ?? (await decoyPasswordHash()), input.password);
+  if (refusal || !user) {
+    // Recorded alike for a right and a wrong password: the audit does not tell them apart.
+    const { reason, auditReason } = refusal ?? UNKNOWN_USER;
+    await audit('failure', auditReason, user);
+    return { ok: false, reason };
   }
 
-  const passwordMatches = await verifyPassword(await currentHash(db, user.userId), input.password);
   if (!passwordMatches) {
-    await countFailure(db, user, input);
-    return { ok: false, reason: 'error.login.failed' };
+    return { ok: false, reason: await countFailure(db, user, input) };
   }
-  if (user.locked) {
-    await audit('failure', 'locked', user);
-    return { ok: false, reason: 'error.login.locked' };
-  }
-  if (!user.enabled || !isWithinValidity(user, japanDate(input.now))) {
-    await audit('failure', user.enabled ? 'outsideValidity' : 'disabled', user);
-    return { ok: false, reason: 'error.login.unavailable' };
-  }
+  // Only an otherwise usable user with the right password learns that it expired.
   if (
     user.passwordIsTemporary &&
     user.temporaryPasswordExpiresAt &&
@@ -129,9 +132,35 @@ async function currentHash(db: Kysely<Database>, userId: string): Promise<string
   return row.password_hash;
 }
 
-/** One failure: +1, and the fifth locks; a locked user's count stays where it locked. */
-async function countFailure(db: Kysely<Database>, user: User, ctx: RequestContext): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+interface Refusal {
+  reason: LoginFailure;
+  auditReason: 'unknownUser' | 'deleted' | 'locked' | 'disabled' | 'outsideValidity';
+}
+
+const UNKNOWN_USER: Refusal = { reason: 'error.login.failed', auditReason: 'unknownUser' };
+
+/**
+ * D-14: the one answer for a user who cannot log in whatever the password, or undefined
+ * for a usable user. A deleted user is answered like an unknown ID; a lock is named
+ * before the other states, so that a locked user always sees the lock.
+ */
+function refusalFor(user: User, now: Date): Refusal | undefined {
+  if (user.deleted) return { reason: 'error.login.failed', auditReason: 'deleted' };
+  if (user.locked) return { reason: 'error.login.locked', auditReason: 'locked' };
+  if (!user.enabled) return { reason: 'error.login.unavailable', auditReason: 'disabled' };
+  if (!isWithinValidity(user, japanDate(now))) {
+    return { reason: 'error.login.unavailable', auditReason: 'outsideValidity' };
+  }
+  return undefined;
+}
+
+/**
+ * One wrong password of a usable user: +1, and the fifth locks. If a parallel attempt
+ * locked the user after we read it, nothing is counted and the answer is the lock's
+ * (as a right password in that window would get), recorded as such.
+ */
+async function countFailure(db: Kysely<Database>, user: User, ctx: RequestContext): Promise<LoginFailure> {
+  return db.transaction().execute(async (tx) => {
     const row = await tx
       .updateTable('users')
       .set((eb) => ({
@@ -147,7 +176,6 @@ async function countFailure(db: Kysely<Database>, user: User, ctx: RequestContex
       .where('locked', '=', 0)
       .returning(['failed_login_count', 'locked'])
       .executeTakeFirst();
-    const justLocked = row !== undefined && Number(row.locked) === 1;
     await recordAudit(tx, {
       at: ctx.now,
       action: 'login',
@@ -156,9 +184,12 @@ async function countFailure(db: Kysely<Database>, user: User, ctx: RequestContex
       operatorCode: user.operatorCode,
       ip: ctx.ip,
       targetUserId: user.userId,
-      detail: { reason: 'wrongPassword', failedLoginCount: row ? Number(row.failed_login_count) : undefined },
+      detail: row
+        ? { reason: 'wrongPassword', failedLoginCount: Number(row.failed_login_count) }
+        : { reason: 'locked' },
     });
-    if (justLocked) {
+    if (!row) return 'error.login.locked';
+    if (Number(row.locked) === 1) {
       await recordAudit(tx, {
         at: ctx.now,
         action: 'lock',
@@ -172,6 +203,7 @@ async function countFailure(db: Kysely<Database>, user: User, ctx: RequestContex
       // SPEC D-17: a user becoming locked is notified like the other events.
       await queueNotice(tx, { event: 'locked', at: ctx.now, user });
     }
+    return 'error.login.failed';
   });
 }
 

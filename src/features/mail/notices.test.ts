@@ -49,12 +49,29 @@ const registered: Notice = {
 const reissued: Notice = { ...registered, event: 'passwordReissued', actor: admin1 };
 
 describe('noticeRecipients (SPEC §5, D-16, D-17)', () => {
-  it('sends to the user concerned and both admins; the secret to the user and the acting admin only', () => {
+  it('registration: to the user concerned and both admins; the secret to the user and the registering admin', () => {
     const r = noticeRecipients(registered, admins);
     expect(r.map((x) => [x.email, x.concerned, x.seesSecret])).toEqual([
       [general.email, true, true],
       [admin1.email, false, true],
       [admin2.email, false, false],
+    ]);
+  });
+
+  it('reissue (D-16 revised): to the user concerned and both admins; the secret to the user alone', () => {
+    const r = noticeRecipients(reissued, admins);
+    expect(r.map((x) => [x.email, x.concerned, x.seesSecret])).toEqual([
+      [general.email, true, true],
+      [admin1.email, false, false],
+      [admin2.email, false, false],
+    ]);
+  });
+
+  it('reissue of an admin by the other admin: only the admin concerned gets the secret (no takeover)', () => {
+    const r = noticeRecipients({ ...reissued, user: admin2, actor: admin1 }, admins);
+    expect(r.map((x) => [x.userId, x.concerned, x.seesSecret])).toEqual([
+      [admin2.userId, true, true],
+      [admin1.userId, false, false],
     ]);
   });
 
@@ -106,7 +123,7 @@ describe('composeNotice', () => {
     expect(mail.body).not.toMatch(/\n\n\n/);
   });
 
-  it('registration: the acting admin gets the secret, the other admin does not (D-16)', () => {
+  it('registration: the registering admin gets the secret, the other admin does not (D-16)', () => {
     const actor = composeNotice(registered, toActor);
     expect(actor.body).toMatch(/^管理 一郎 様\n/);
     expect(actor.body).toContain(`仮パスワード: ${SECRET}`);
@@ -126,15 +143,47 @@ describe('composeNotice', () => {
     );
     expect(mail.body).not.toContain('作業者:');
     expect(mail.body).toContain(`仮パスワード: ${SECRET}`);
+    const other = composeNotice({ ...registered, user: admin1, actor: null }, toOther);
+    expect(other.body).not.toContain(SECRET);
+    expect(other.body).toContain('仮パスワードは対象のユーザにのみ通知しています。');
   });
 
-  it('reissue: temporary password and expiry, subject of its own', () => {
+  it('reissue: temporary password and expiry for the user, subject of its own', () => {
     const mail = composeNotice(reissued, toUser);
     expect(mail.subject).toBe('【容量市場システム】パスワード再発行のお知らせ');
-    expect(mail.body).toContain('パスワードが再発行されました。');
+    expect(mail.body).toContain('あなたのパスワードが再発行されました。');
     expect(mail.body).toContain(`仮パスワード: ${SECRET}`);
     expect(mail.body).toContain('仮パスワードの有効期限: 2026/04/03 23:59');
-    expect(composeNotice(reissued, toOther).body).not.toContain(SECRET);
+    expect(mail.body).toContain('パスワードを変更してください');
+  });
+
+  it('reissue (D-16 revised): the acting and the other admin get a completion notice without the secret', () => {
+    for (const recipient of [
+      { ...toActor, seesSecret: false },
+      toOther,
+      // Even a caller that wrongly marks the acting admin's copy cannot put the secret in it.
+      toActor,
+    ]) {
+      const mail = composeNotice(reissued, recipient);
+      expect(mail.subject).toBe('【容量市場システム】パスワード再発行のお知らせ');
+      expect(mail.body).toContain('次のユーザのパスワードが再発行されました。');
+      expect(mail.body).toContain('ユーザID: U000000003');
+      expect(mail.body).toContain('作業者: 管理 一郎（U000000001）');
+      expect(mail.body).not.toContain(SECRET);
+      expect(mail.body).not.toContain('仮パスワード:');
+      expect(mail.body).not.toContain('仮パスワードの有効期限');
+      expect(mail.body).toContain('仮パスワードは対象のユーザにのみ通知しています。');
+      expect(mail.body).not.toContain('作業を行ったユーザ');
+    }
+  });
+
+  it('reissue of an admin by the other admin: the secret only in the mail to the admin concerned', () => {
+    const notice: Notice = { ...reissued, user: admin2, actor: admin1 };
+    const mails = noticeRecipients(notice, admins).map((r) => ({
+      to: r.userId,
+      mail: composeNotice(notice, r),
+    }));
+    expect(mails.filter((m) => m.mail.body.includes(SECRET)).map((m) => m.to)).toEqual([admin2.userId]);
   });
 
   it('change lists the changed fields', () => {

@@ -72,15 +72,21 @@ export interface NoticeRecipient {
   email: string;
   /** The user the notice is about (as opposed to one of the operator's admins). */
   concerned: boolean;
-  /** D-16: the temporary password goes only to the user concerned and the admin who acted. */
+  /**
+   * D-16 (revised): whether this copy carries the temporary password: always the user
+   * concerned; at a registration also the admin who registered; at a reissue nobody else.
+   */
   seesSecret: boolean;
 }
 
 /**
- * SPEC §5, D-16, D-17: each notice goes to the user concerned and to the operator's
- * two admins, one mail each (an admin who is the user concerned gets one mail, as the
- * user). The temporary password goes only to the user concerned and the admin who
- * acted; a registration from the command line (no actor) sends it to the user alone.
+ * SPEC §5, D-16 (revised), D-17: each notice goes to the user concerned and to the
+ * operator's two admins, one mail each (an admin who is the user concerned gets one
+ * mail, as the user). The temporary password goes to the user concerned, and at a
+ * registration also to the admin who registered (manual ch. 4); a registration from the
+ * command line (no actor) sends it to the user alone. At a reissue it goes to the user
+ * concerned only (manual ch. 9): were the acting admin to receive it, an admin could
+ * reissue the other admin's password, read it and take that account over.
  */
 export function noticeRecipients(
   notice: Notice,
@@ -109,7 +115,7 @@ export function noticeRecipients(
       userName: admin.userName,
       email: admin.email,
       concerned: false,
-      seesSecret: admin.userId === actorId,
+      seesSecret: notice.event === 'registered' && admin.userId === actorId,
     });
   }
   return recipients;
@@ -179,7 +185,9 @@ export function composeNotice(
         '',
         ...withActor(who, when),
       );
-      if (recipient.seesSecret) {
+      // D-16: a reissued password is never in an admin's copy, whatever the caller says.
+      const withSecret = recipient.seesSecret && (toUser || notice.event === 'registered');
+      if (withSecret) {
         lines.push(
           '',
           `仮パスワード: ${notice.temporaryPassword}`,
@@ -196,8 +204,10 @@ export function composeNotice(
             '仮パスワードは対象のユーザにも通知しています。第三者に知られないよう取り扱ってください。',
           );
         }
-      } else {
+      } else if (notice.event === 'registered' && actor) {
         lines.push('', '仮パスワードは対象のユーザと作業を行ったユーザにのみ通知しています。');
+      } else {
+        lines.push('', '仮パスワードは対象のユーザにのみ通知しています。');
       }
       break;
     }
