@@ -9,6 +9,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { pingStore, type Store } from './db/connect.js';
+import { deriveKey, loadServerKey } from './db/server-keys.js';
 import { auditRoutes } from './features/audit/routes.js';
 import { authRoutes, topRoutes } from './features/auth/routes.js';
 import { userListRoutes } from './features/users/list-routes.js';
@@ -16,6 +17,7 @@ import { userManageRoutes } from './features/users/manage-routes.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { projectRoot } from './lib/paths.js';
 import './web/context.js';
+import { BadInput, inputMessage } from './web/input.js';
 import { Layout } from './web/layout.js';
 import { databaseRateLimitStore } from './web/rate-limit-store.js';
 import { pageContext, sendPage } from './web/render.js';
@@ -30,12 +32,18 @@ export interface AppOptions {
 
 const assetsDir = path.join(projectRoot(), 'public');
 
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
 /** Builds the whole web application; tests build it too and talk to it with `inject`. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, store } = options;
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
-    trustProxy: config.trustProxy,
+    // SPEC D-21: a hop count trusts that many proxies in front, counted from this server
+    // (proxy-addr's `(address, hop) => hop < n`); addresses trust those peers only.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     genReqId: () => crypto.randomUUID(),
     // No implicit HEAD routes: a HEAD on an export must not run the export and audit it.
     exposeHeadRoutes: false,
@@ -43,6 +51,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('store', store);
   app.decorate('clock', options.clock ?? systemClock);
   app.decorate('appConfig', config);
+  const serverKey = config.appSecret
+    ? Buffer.from(config.appSecret, 'utf8')
+    : await loadServerKey(store.db, 'app', app.clock.now());
+  app.decorate('keys', { preSession: deriveKey(serverKey, 'pre-session cookie') });
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -126,6 +138,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             </p>
           </Layout>,
           500,
+        );
+      }
+      if (error instanceof BadInput) {
+        // SPEC D-19: a wrongly shaped field is a 400 page naming it, never a 500.
+        request.log.info({ statusCode: 400, fields: error.issues.map((i) => i.field) }, 'input refused');
+        return sendPage(
+          reply,
+          <Layout {...pageContext(request)} title="エラー" errors={error.issues.map(inputMessage)}>
+            <p>{request.auth ? <a href="/">TOPへ戻る</a> : <a href="/login">ログイン画面へ戻る</a>}</p>
+          </Layout>,
+          400,
         );
       }
       request.log.info({ statusCode: status, code: (error as { code?: string }).code }, 'request refused');

@@ -1,5 +1,34 @@
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+
+export type TrustProxy = false | number | string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * SPEC D-21: which peers may tell the client's address in `X-Forwarded-For`. A hop count
+ * takes the address that many entries from the right (the one the nearest proxy saw);
+ * addresses trust only those peers. Undefined when the value is neither.
+ */
+export function parseTrustProxy(value: string): TrustProxy | undefined {
+  const v = value.trim();
+  if (v === 'false' || v === '0') return false;
+  if (/^[0-9]{1,2}$/.test(v)) {
+    const hops = Number(v);
+    return hops >= 1 && hops <= 10 ? hops : undefined;
+  }
+  const entries = v.split(',').map((e) => e.trim());
+  const valid = entries.every((e) => {
+    if (PROXY_NAMES.has(e)) return true;
+    const [address = '', bits, ...rest] = e.split('/');
+    if (rest.length > 0 || net.isIP(address) === 0) return false;
+    if (bits === undefined) return true;
+    const max = net.isIP(address) === 4 ? 32 : 128;
+    return /^[0-9]{1,3}$/.test(bits) && Number(bits) <= max;
+  });
+  return entries.length > 0 && valid ? entries : undefined;
+}
 
 /** Environment, checked once at start-up (fail fast with a readable message). */
 const ZEnvironment = z.object({
@@ -29,9 +58,22 @@ const ZEnvironment = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   TRUST_PROXY: z
-    .enum(['true', 'false'])
+    .string()
     .default('false')
-    .transform((v) => v === 'true'),
+    .transform((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if (parsed === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'TRUST_PROXY must be false, the number of proxies in front (1–10), or their addresses (comma-separated IPs or CIDRs, or loopback/linklocal/uniquelocal); `true` would trust any X-Forwarded-For',
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  /** At least 32 characters; without it the key is made once and kept in the database. */
+  APP_SECRET: z.string().min(32, 'APP_SECRET must be at least 32 characters').optional(),
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SMTP_URL: z
@@ -59,7 +101,9 @@ export type Config = {
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
   secureCookies: boolean;
-  trustProxy: boolean;
+  /** SPEC D-21: false, a hop count, or the proxies' addresses; never "any". */
+  trustProxy: TrustProxy;
+  appSecret: string | undefined;
   loginRateLimitPerMinute: number;
   logLevel: string;
   smtpUrl: string | undefined;
@@ -90,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionAbsoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
     secureCookies: e.SECURE_COOKIES,
     trustProxy: e.TRUST_PROXY,
+    appSecret: e.APP_SECRET,
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
     smtpUrl: e.SMTP_URL,

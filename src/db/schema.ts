@@ -14,6 +14,14 @@ export interface Database {
   mail_outbox: MailOutboxTable;
   action_tokens: ActionTokenTable;
   rate_limits: RateLimitTable;
+  server_keys: ServerKeyTable;
+}
+
+export interface ServerKeyTable {
+  name: string;
+  /** 32 random bytes, base64url. */
+  key_value: string;
+  created_at: string;
 }
 
 export type Flag = 0 | 1;

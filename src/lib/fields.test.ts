@@ -24,6 +24,10 @@ describe('shared field rules (SPEC §3)', () => {
     expect(first(text, 'あ'.repeat(51))).toBe('error.field.text');
     expect(text.parse('あ'.repeat(50))).toHaveLength(50);
     expect(first(text, 'tab\there')).toBe('error.field.text');
+    // Line and paragraph separators and bidirectional overrides are no part of a name.
+    expect(first(text, '事業者\u2028太郎')).toBe('error.field.text');
+    expect(first(text, '事業者\u2029太郎')).toBe('error.field.text');
+    expect(first(text, '\u202eorez')).toBe('error.field.text');
   });
 
   it('D-5: phone is three parts of 1–5 digits, 10–11 digits in all, or all empty', () => {

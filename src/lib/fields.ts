@@ -7,7 +7,12 @@ import { parseCalendarDate } from './japan-time.js';
  * Each rule reports a message ID of the catalog as its zod issue message.
  */
 
-const CONTROL_CHARACTERS = /\p{Cc}/u;
+/**
+ * Characters that have no place in a name: controls, the line and paragraph separators
+ * U+2028/U+2029 (which break lines in mails and CSV viewers), lone surrogates, and the
+ * bidirectional overrides and isolates that can make a name read backwards on screen.
+ */
+const CONTROL_CHARACTERS = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\u202a-\u202e\u2066-\u2069]/u;
 
 /** SPEC D-3: 4 half-width characters of 0-9A-Z. */
 export const ZOperatorCode = z

@@ -16,6 +16,8 @@ declare module 'fastify' {
     store: Store;
     clock: Clock;
     appConfig: Config;
+    /** Keys derived from the server key (src/db/server-keys.ts), one per purpose. */
+    keys: { preSession: Buffer };
   }
   interface FastifyRequest {
     auth: Auth | null;

@@ -44,6 +44,7 @@ export const messages = {
   'error.password.tooLong': 'パスワードは128文字以内で入力してください。',
   'error.password.unprintable': 'パスワードに使用できない文字が含まれています。',
   'error.password.common': 'よく使われているパスワードのため使用できません。',
+  'error.password.blank': 'パスワードに空白や見えない文字だけを使うことはできません。',
   'error.password.containsUserId': 'パスワードにユーザIDを含めることはできません。',
   'error.password.containsUserName': 'パスワードにユーザ名を含めることはできません。',
   'error.password.containsEmail': 'パスワードにメールアドレスの一部を含めることはできません。',
@@ -117,6 +118,11 @@ export const messages = {
 
   // Common.
   'error.forbidden': 'この操作を行う権限がありません。',
+  'error.input.repeated':
+    '「{field}」が複数回送信されました。画面を開き直してから、もう一度操作してください。',
+  'error.input.tooLong': '「{field}」が長すぎます（{max}文字まで）。',
+  'error.input.tooMany': '「{field}」の数が多すぎます。',
+  'error.input.invalid': '「{field}」に使用できない文字または形式の値が含まれています。',
   'error.notFound': 'ページが見つかりません。',
   'error.csrf': '画面の有効期限が切れたか、不正な操作です。画面を開き直してから、もう一度操作してください。',
   'error.alreadyExecuted': 'この操作はすでに実行されています。一覧画面から最新の状態を確認してください。',

@@ -56,15 +56,45 @@ export function clearSessionCookie(app: FastifyInstance, reply: FastifyReply): v
   });
 }
 
-/** CSRF token of a form submitted as a url-encoded or multipart body. */
+/**
+ * CSRF token of a form: the `_csrf` field of a url-encoded body only. A query parameter
+ * would leak into logs and history, and no client of this system sends a header.
+ */
 function submittedCsrf(request: FastifyRequest): string | undefined {
   const body = request.body as Record<string, unknown> | undefined;
   const fromBody = body && typeof body === 'object' ? body._csrf : undefined;
-  if (typeof fromBody === 'string') return fromBody;
-  const header = request.headers['x-csrf-token'];
-  if (typeof header === 'string') return header;
-  const query = (request.query as Record<string, unknown> | undefined)?._csrf;
-  return typeof query === 'string' ? query : undefined;
+  return typeof fromBody === 'string' ? fromBody : undefined;
+}
+
+/**
+ * The first line against cross-site posts, before the token: a browser says where a
+ * request comes from (`Sec-Fetch-Site`, `Origin`), and anything but this site is refused.
+ * Clients that send neither header (no browser) still need the token.
+ */
+export function fromThisSite(request: FastifyRequest, publicUrl: string | undefined): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  const own = [`${request.protocol}://${request.host}`];
+  if (publicUrl) own.push(new URL(publicUrl).origin);
+  return own.includes(origin);
+}
+
+/**
+ * The pre-session cookie (the CSRF key before login) is issued signed: a value the
+ * client made up, or planted by a sibling site where `__Host-` cookies are off, is not
+ * accepted and is replaced by a new one.
+ */
+function signPreSession(key: Buffer, value: string): string {
+  return `${value}.${crypto.createHmac('sha256', key).update(value).digest('base64url')}`;
+}
+
+function verifyPreSession(key: Buffer, cookie: string | undefined): boolean {
+  if (!cookie) return false;
+  const dot = cookie.lastIndexOf('.');
+  if (dot < 40) return false;
+  return tokensEqual(signPreSession(key, cookie.slice(0, dot)), cookie);
 }
 
 /**
@@ -99,9 +129,9 @@ export const securityPlugin = fp(
         }
       }
       if (!request.auth) {
-        let pre = request.cookies[names.pre];
-        if (!pre || pre.length < 40) {
-          pre = newToken();
+        let pre = request.cookies[names.pre] ?? '';
+        if (!verifyPreSession(app.keys.preSession, pre)) {
+          pre = signPreSession(app.keys.preSession, newToken());
           reply.setCookie(names.pre, pre, {
             path: '/',
             httpOnly: true,
@@ -115,7 +145,11 @@ export const securityPlugin = fp(
 
     app.addHook('preHandler', async (request, reply) => {
       const config = request.routeOptions.config;
-      if (request.method === 'POST' || request.method === 'PUT' || request.method === 'DELETE') {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        if (!fromThisSite(request, app.appConfig.publicUrl)) {
+          request.log.warn({ route: request.routeOptions.url }, 'cross-site request refused');
+          return sendCsrfRefusal(request, reply);
+        }
         if (request.isMultipart()) {
           // Only routes that take uploads read multipart bodies, and they check the token.
           if (!config.multipart) return reply.status(415).send();
@@ -123,20 +157,7 @@ export const securityPlugin = fp(
           const sent = submittedCsrf(request);
           if (!sent || !tokensEqual(sent, request.csrfToken)) {
             request.log.warn({ route: request.routeOptions.url }, 'CSRF token refused');
-            return sendPage(
-              reply,
-              <Layout
-                title="エラー"
-                auth={null}
-                csrfToken={request.csrfToken}
-                errors={[{ id: 'error.csrf' }]}
-              >
-                <p>
-                  <a href="/">TOPへ戻る</a>
-                </p>
-              </Layout>,
-              403,
-            );
+            return sendCsrfRefusal(request, reply);
           }
         }
       }
@@ -153,6 +174,18 @@ export const securityPlugin = fp(
   },
   { name: 'security', dependencies: ['@fastify/cookie'] },
 );
+
+function sendCsrfRefusal(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendPage(
+    reply,
+    <Layout title="エラー" auth={null} csrfToken={request.csrfToken} errors={[{ id: 'error.csrf' }]}>
+      <p>
+        <a href="/">TOPへ戻る</a>
+      </p>
+    </Layout>,
+    403,
+  );
+}
 
 /** Checks a multipart form's CSRF field (multipart bodies skip the preHandler check). */
 export function checkMultipartCsrf(request: FastifyRequest, sent: string | undefined): boolean {

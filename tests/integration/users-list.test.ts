@@ -173,8 +173,12 @@ describe.each(storeKinds)('user list, search and detail on $kind', ({ kind, skip
     expect(topErrors(tooLongId.body)).toContain('error.field.userId');
     const fiftyChars = await agent.get(search({ userName: 'あ'.repeat(50) }));
     expect(fiftyChars.statusCode).toBe(200);
-    const arrays = await agent.get('/users?userId=a&userId=b&page=x&enabled=9&search=1');
-    expect(arrays.statusCode).toBe(200);
+    const odd = await agent.get('/users?userId=a&page=x&enabled=9&search=1');
+    expect(odd.statusCode).toBe(200);
+    // SPEC D-19: a repeated single field is a 400 page naming it, never a guess or a 500.
+    const repeated = await agent.get('/users?userId=a&userId=b&search=1');
+    expect(repeated.statusCode).toBe(400);
+    expect(topErrors(repeated.body)).toContain('error.input.repeated');
   });
 
   it.skipIf(skip)('says so at the top when nothing matches', async () => {

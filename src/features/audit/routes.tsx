@@ -1,8 +1,8 @@
 import { stringify } from 'csv-stringify';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { compactJapanDateTime, formatJapanDateTime, parseCalendarDate } from '../../lib/japan-time.js';
 import { adminOnly } from '../../web/guards.js';
+import { type InputSpec, one, requireInput } from '../../web/input.js';
 import { FieldRow, Layout } from '../../web/layout.js';
 import type { MessageId } from '../../web/messages.js';
 import { pageContext, sendPage } from '../../web/render.js';
@@ -13,14 +13,28 @@ import { type AuditQuery, type AuditRecord, countAuditRecords, listAuditRecords 
 const PAGE_SIZE = 50;
 const EXPORT_BATCH = 500;
 
-const ZAuditFilter = z.object({
-  from: z.string().max(20).default(''),
-  to: z.string().max(20).default(''),
-  action: z.string().max(50).default(''),
-  userId: z.string().max(20).default(''),
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
-});
-type TAuditFilter = z.infer<typeof ZAuditFilter>;
+/** SPEC D-19: the audit screen's and export's query, read totally. */
+const AUDIT_QUERY = {
+  from: one('期間（開始）', 20),
+  to: one('期間（終了）', 20),
+  action: one('操作', 50),
+  userId: one('ユーザID', 20),
+  page: one('ページ', 20),
+} satisfies InputSpec;
+
+interface TAuditFilter {
+  from: string;
+  to: string;
+  action: string;
+  userId: string;
+  page: number;
+}
+
+function readAuditFilter(query: unknown): TAuditFilter {
+  const q = requireInput(query, AUDIT_QUERY);
+  const page = /^[0-9]{1,7}$/.test(q.page) ? Math.max(1, Number(q.page)) : 1;
+  return { ...q, page };
+}
 
 type FilterErrors = Partial<Record<'from' | 'to' | 'userId', MessageId>>;
 
@@ -55,7 +69,7 @@ function describeDetail(r: AuditRecord): string {
 export async function auditRoutes(app: FastifyInstance): Promise<void> {
   app.get('/audit', { preHandler: adminOnly }, async (request, reply) => {
     const auth = request.auth!;
-    const filter = ZAuditFilter.parse(request.query ?? {});
+    const filter = readAuditFilter(request.query);
     const { query, errors } = toQuery(auth.user.operatorCode, filter);
     const invalid = Object.keys(errors).length > 0;
     const total = invalid ? 0 : await countAuditRecords(app.store.db, query);
@@ -181,7 +195,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/audit/export', { preHandler: adminOnly }, async (request, reply) => {
     const auth = request.auth!;
-    const filter = ZAuditFilter.parse(request.query ?? {});
+    const filter = readAuditFilter(request.query);
     const { query, errors } = toQuery(auth.user.operatorCode, filter);
     if (Object.keys(errors).length > 0) return reply.redirect(`/audit${filterParams(filter)}`, 303);
     const db = app.store.db;

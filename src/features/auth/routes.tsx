@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { type InputSpec, inputMessage, one, readInput, requireInput } from '../../web/input.js';
 import { Layout } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
 import { clearSessionCookie, setSessionCookie } from '../../web/security.js';
@@ -8,21 +8,33 @@ import { changeOwnPassword, login } from './service.js';
 import { deleteSession } from './sessions.js';
 import { LoginPage, PasswordChangePage } from './views.js';
 
-const ZLoginForm = z.object({
-  userId: z.string().max(100).default(''),
-  password: z.string().max(1024).default(''),
-  next: z.string().max(2000).optional(),
-});
+/** SPEC D-19: the login form's fields, bounded (a password is at most 128 characters). */
+const LOGIN_FORM = {
+  userId: one('ユーザID', 100),
+  password: one('パスワード', 1024),
+  next: one('遷移先', 2048),
+} satisfies InputSpec;
 
-const ZPasswordChangeForm = z.object({
-  currentPassword: z.string().max(1024).default(''),
-  newPassword: z.string().max(4096).default(''),
-  confirmPassword: z.string().max(4096).default(''),
-});
+const LOGIN_QUERY = {
+  next: one('遷移先', 2048),
+  expired: one('expired', 1),
+  loggedOut: one('loggedOut', 1),
+} satisfies InputSpec;
 
-/** Only same-site paths are followed after login (no open redirect). */
-function safeNext(next: string | undefined): string {
-  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+const PASSWORD_CHANGE_FORM = {
+  currentPassword: one('現在のパスワード', 1024),
+  newPassword: one('新しいパスワード', 1024),
+  confirmPassword: one('新しいパスワード（確認）', 1024),
+} satisfies InputSpec;
+
+/**
+ * SPEC D-19: after login only a same-site path is followed: it starts with one `/`, and
+ * holds only printable ASCII without spaces or backslashes (a tab, a line feed or a
+ * U+3000 could make a browser read `/\t/evil.example` as `//evil.example`). Anything
+ * else goes to TOP.
+ */
+export function safeNext(next: string | undefined): string {
+  if (!next || !/^\/(?![/\\])[!-~]*$/.test(next) || next.includes('\\')) return '/';
   return next;
 }
 
@@ -31,23 +43,22 @@ function requestContext(app: FastifyInstance, request: FastifyRequest) {
 }
 
 export async function authRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Querystring: { next?: string; expired?: string; loggedOut?: string } }>(
-    '/login',
-    { config: { public: true } },
-    async (request, reply) => {
-      if (request.auth) return reply.redirect('/', 303);
-      const q = request.query;
-      return sendPage(
-        reply,
-        <LoginPage
-          csrfToken={request.csrfToken}
-          next={q.next}
-          errors={q.expired ? [{ id: 'error.session.expired' }] : []}
-          infos={q.loggedOut ? [{ id: 'info.logout' }] : []}
-        />,
-      );
-    },
-  );
+  app.get('/login', { config: { public: true } }, async (request, reply) => {
+    if (request.auth) return reply.redirect('/', 303);
+    const q = readInput(request.query, LOGIN_QUERY);
+    const errors = q.ok ? [] : q.issues.map(inputMessage);
+    if (q.values.expired) errors.push({ id: 'error.session.expired' });
+    return sendPage(
+      reply,
+      <LoginPage
+        csrfToken={request.csrfToken}
+        next={safeNext(q.values.next) === '/' ? undefined : q.values.next}
+        errors={errors}
+        infos={q.values.loggedOut ? [{ id: 'info.logout' }] : []}
+      />,
+      q.ok ? 200 : 400,
+    );
+  });
 
   app.post(
     '/login',
@@ -62,7 +73,20 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const form = ZLoginForm.parse(request.body ?? {});
+      const input = readInput(request.body, LOGIN_FORM);
+      const form = input.values;
+      if (!input.ok) {
+        return sendPage(
+          reply,
+          <LoginPage
+            csrfToken={request.csrfToken}
+            userId={form.userId}
+            next={form.next}
+            errors={input.issues.map(inputMessage)}
+          />,
+          400,
+        );
+      }
       if (!form.userId.trim() || !form.password) {
         return sendPage(
           reply,
@@ -143,7 +167,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const auth = request.auth!;
-      const form = ZPasswordChangeForm.parse(request.body ?? {});
+      const form = requireInput(request.body, PASSWORD_CHANGE_FORM);
       const result = await changeOwnPassword(app.store.db, {
         user: auth.user,
         sessionId: auth.session.id,

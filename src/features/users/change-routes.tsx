@@ -24,7 +24,13 @@ import {
   resultRows,
 } from './manage-views.js';
 import type { User } from './model.js';
-import { formValuesOf, rawFormValues, type UserFormValues, ZChangeUserForm } from './schemas.js';
+import {
+  formValuesOf,
+  rawFormValues,
+  readUserForm,
+  type UserFormValues,
+  ZChangeUserForm,
+} from './schemas.js';
 import {
   assertChangeable,
   assertCurrentVersion,
@@ -79,8 +85,9 @@ export async function userChangeRoutes(app: FastifyInstance): Promise<void> {
       const user = await loadTargetOr404(app, request, reply);
       if (!user) return reply;
       const auth = actorOf(request);
-      const parsed = ZChangeUserForm.safeParse(request.body ?? {});
-      const raw = rawFormValues(request.body);
+      const body = readUserForm(request.body);
+      const parsed = ZChangeUserForm.safeParse(body);
+      const raw = rawFormValues(body);
       if (!parsed.success) {
         return sendPage(reply, formPage(request, user, raw, fieldErrors(parsed.error)), 400);
       }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth } from '../../web/context.js';
 import { sendUserNotFound } from '../../web/guards.js';
+import { type InputSpec, one, requireInput } from '../../web/input.js';
 import type { ShownMessage } from '../../web/layout.js';
 import type { MessageId } from '../../web/messages.js';
 import { pageContext, sendPage } from '../../web/render.js';
@@ -28,6 +29,10 @@ import { tokenPurpose } from './service.js';
 
 /** A user ID as a URL can name it; anything else is simply not found. */
 const USER_ID_IN_PATH = /^[0-9A-Za-z]{1,10}$/;
+
+/** SPEC D-19: what the export and the detail read from their query besides the search. */
+const EXPORT_QUERY = { encoding: one('文字コード', 20), confirmed: one('確認', 10) } satisfies InputSpec;
+const DETAIL_QUERY = { back: one('戻り先', 2048) } satisfies InputSpec;
 
 /**
  * The detail's 戻る returns to the list page it came from (SPEC D-9). Only a path of
@@ -137,8 +142,8 @@ export async function userListRoutes(app: FastifyInstance): Promise<void> {
   // SPEC §4.3 / D-10, and §2 row 6: admins and general users export.
   app.get('/users/export', async (request, reply) => {
     const auth = viewer(request);
-    const query = (request.query ?? {}) as Record<string, unknown>;
-    const parsed = parseSearchQuery(query, auth.user.operatorCode);
+    const parsed = parseSearchQuery(request.query, auth.user.operatorCode);
+    const query = requireInput(request.query, EXPORT_QUERY);
     if (!parsed.ok) return sendUserList(app, request, reply, parsed);
     const encoding = parseCsvEncoding(query.encoding);
     if (query.confirmed !== '1') {
@@ -151,41 +156,38 @@ export async function userListRoutes(app: FastifyInstance): Promise<void> {
     return exportCsv(app, request, reply, parsed, encoding);
   });
 
-  app.get<{ Params: { userId: string }; Querystring: { back?: string } }>(
-    '/users/:userId',
-    async (request, reply) => {
-      const auth = viewer(request);
-      const { userId } = request.params;
-      // SPEC §2: another operator's user is answered exactly like an unknown ID.
-      const user = USER_ID_IN_PATH.test(userId)
-        ? await findOperatorUser(app.store.db, auth.user.operatorCode, userId)
-        : undefined;
-      if (!user) return sendUserNotFound(request, reply);
-      const isAdmin = auth.user.role === 'admin';
-      const now = app.clock.now();
-      const token = (purpose: string) =>
-        issueActionToken(app.store.db, { sessionId: auth.session.id, purpose, now });
-      // SPEC §2 rows 2–4 and §4.5–§4.9: each button only for whom it is allowed.
-      const buttons = {
-        unlockToken:
-          isAdmin && user.locked && !user.deleted ? await token(tokenPurpose.unlock(user.userId)) : undefined,
-        reissueToken: isAdmin && !user.deleted ? await token(tokenPurpose.reissue(user.userId)) : undefined,
-        passwordChange: user.userId === auth.user.userId,
-        change: isAdmin && !user.deleted,
-        delete: isAdmin && !user.deleted && user.role !== 'admin',
-      };
-      return sendPage(
-        reply,
-        <UserDetailPage
-          {...pageContext(request)}
-          user={user}
-          operatorName={auth.operatorName}
-          buttons={buttons}
-          backHref={safeListBack(request.query.back)}
-        />,
-      );
-    },
-  );
+  app.get<{ Params: { userId: string } }>('/users/:userId', async (request, reply) => {
+    const auth = viewer(request);
+    const { userId } = request.params;
+    // SPEC §2: another operator's user is answered exactly like an unknown ID.
+    const user = USER_ID_IN_PATH.test(userId)
+      ? await findOperatorUser(app.store.db, auth.user.operatorCode, userId)
+      : undefined;
+    if (!user) return sendUserNotFound(request, reply);
+    const isAdmin = auth.user.role === 'admin';
+    const now = app.clock.now();
+    const token = (purpose: string) =>
+      issueActionToken(app.store.db, { sessionId: auth.session.id, purpose, now });
+    // SPEC §2 rows 2–4 and §4.5–§4.9: each button only for whom it is allowed.
+    const buttons = {
+      unlockToken:
+        isAdmin && user.locked && !user.deleted ? await token(tokenPurpose.unlock(user.userId)) : undefined,
+      reissueToken: isAdmin && !user.deleted ? await token(tokenPurpose.reissue(user.userId)) : undefined,
+      passwordChange: user.userId === auth.user.userId,
+      change: isAdmin && !user.deleted,
+      delete: isAdmin && !user.deleted && user.role !== 'admin',
+    };
+    return sendPage(
+      reply,
+      <UserDetailPage
+        {...pageContext(request)}
+        user={user}
+        operatorName={auth.operatorName}
+        buttons={buttons}
+        backHref={safeListBack(requireInput(request.query, DETAIL_QUERY).back)}
+      />,
+    );
+  });
 }
 
 function auditDetail(c: SearchConditions, encoding: CsvEncoding, extra: Record<string, unknown>) {

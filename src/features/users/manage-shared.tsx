@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { sendUserNotFound } from '../../web/guards.js';
+import { type InputSpec, type InputValues, many, one, requireInput } from '../../web/input.js';
 import type { Crumb, ShownMessage } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
 import { type AuditAction, recordAudit } from '../audit/service.js';
@@ -13,34 +13,20 @@ import type { ActionContext } from './service.js';
 
 /** Route helpers shared by the register, change, delete, bulk-delete, unlock and reissue routes. */
 
-/** One posted string: missing → '', repeated → the first, bounded in length (never a 500). */
-const ZPostedString = z.preprocess((value) => {
-  const one = Array.isArray(value) ? value[0] : value;
-  return typeof one === 'string' ? one.slice(0, 200) : '';
-}, z.string());
-
-/** Posted checkbox values: one, many or none, each bounded. */
-const ZPostedList = z.preprocess((value) => {
-  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return list
-    .filter((v): v is string => typeof v === 'string')
-    .slice(0, 1000)
-    .map((v) => v.slice(0, 20));
-}, z.array(z.string()));
-
-/** The fields of every 実行 / confirmation form (SPEC §4, D-15). */
-export const ZActionForm = z.object({
-  token: ZPostedString,
+/** The fields of every 実行 / confirmation form (SPEC §4, D-15), read totally (D-19). */
+const ACTION_FORM = {
+  token: one('トークン', 200),
   /** '1' when the browser's dialog was accepted (public/app.js) or the confirmation page posted. */
-  confirmed: ZPostedString,
-  userIds: ZPostedList,
+  confirmed: one('確認', 10),
+  userIds: many('選択', 20, 1000),
   /** The list's query string (bulk delete), to show a refusal on the same list. */
-  listQuery: ZPostedString,
-});
-export type TActionForm = z.output<typeof ZActionForm>;
+  listQuery: one('検索条件', 2048),
+  formId: one('フォームID', 100),
+} satisfies InputSpec;
+export type TActionForm = InputValues<typeof ACTION_FORM>;
 
 export function parseActionForm(body: unknown): TActionForm {
-  return ZActionForm.parse(body && typeof body === 'object' ? body : {});
+  return requireInput(body, ACTION_FORM);
 }
 
 export function pageBase(request: FastifyRequest): PageBase {

@@ -16,7 +16,13 @@ import {
 } from './manage-shared.js';
 import { CompletionPage, crumbs, RegisterConfirmPage, RegisterFormPage, resultRows } from './manage-views.js';
 import { MAX_GENERAL_USERS } from './model.js';
-import { formValuesOf, rawFormValues, type UserFormValues, ZRegisterUserForm } from './schemas.js';
+import {
+  formValuesOf,
+  rawFormValues,
+  readUserForm,
+  type UserFormValues,
+  ZRegisterUserForm,
+} from './schemas.js';
 import { countGeneralUsers, type RegisterPayload, registerUser, tokenPurpose } from './service.js';
 
 const EMPTY_FORM: UserFormValues = {
@@ -51,8 +57,9 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/users/new/confirm', { preHandler: adminOnly }, async (request, reply) => {
     const auth = actorOf(request);
-    const parsed = ZRegisterUserForm.safeParse(request.body ?? {});
-    const formId = formIdOf(request.body);
+    const body = readUserForm(request.body);
+    const parsed = ZRegisterUserForm.safeParse(body);
+    const formId = formIdOf(body);
     const formPage = (status: number, extra: Parameters<typeof RegisterFormPage>[0]['errors'] = {}) =>
       sendPage(
         reply,
@@ -60,7 +67,7 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
           page={pageBase(request)}
           formId={formId}
           operatorCode={auth.user.operatorCode}
-          values={rawFormValues(request.body)}
+          values={rawFormValues(body)}
           errors={extra}
           topMessages={status === 409 ? [{ id: 'error.user.limitReached' }] : []}
         />,

@@ -5,7 +5,16 @@ import { toUser, type User } from './model.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
+/**
+ * SPEC §3: a ユーザID is `U` + 9 digits. Anything else names no user and never reaches the
+ * database (SPEC D-19: a NUL or an over-long ID in a URL is a 404, not a PostgreSQL error).
+ */
+export function isUserId(text: string): boolean {
+  return /^U[0-9]{9}$/.test(text);
+}
+
 export async function findUser(db: Db, userId: string): Promise<User | undefined> {
+  if (!isUserId(userId)) return undefined;
   const row = await db.selectFrom('users').selectAll().where('user_id', '=', userId).executeTakeFirst();
   return row ? toUser(row) : undefined;
 }
@@ -16,6 +25,7 @@ export async function findOperatorUser(
   operatorCode: string,
   userId: string,
 ): Promise<User | undefined> {
+  if (!isUserId(userId)) return undefined;
   const row = await db
     .selectFrom('users')
     .selectAll()

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ZCalendarDate, ZEmail, ZPhoneParts, zText } from '../../lib/fields.js';
 import { formatDate } from '../../lib/japan-time.js';
+import { type InputSpec, one, requireInput } from '../../web/input.js';
 import type { MessageId } from '../../web/messages.js';
 import { REGISTRABLE_ROLE } from './model.js';
 
@@ -124,6 +125,30 @@ export const ZBulkRegisterRow = ZContactFields.extend({
   validTo: ZRequiredDate,
 }).superRefine(refineDateOrder);
 export type TBulkRegisterRow = z.output<typeof ZBulkRegisterRow>;
+
+/**
+ * SPEC D-19: the shape of the register and change forms, read before their field rules:
+ * each field at most once, bounded, without control characters (a 400 page otherwise).
+ */
+const USER_FORM = {
+  role: one('権限区分', 20),
+  department: one('所属部署', 1000),
+  userName: one('ユーザ名', 1000),
+  phone1: one('電話番号', 100),
+  phone2: one('電話番号', 100),
+  phone3: one('電話番号', 100),
+  email: one('メールアドレス', 1000),
+  enabled: one('有効/無効', 10),
+  validFrom: one('適用開始日', 100),
+  validTo: one('適用終了日', 100),
+  version: one('バージョン', 20),
+  formId: one('フォームID', 100),
+} satisfies InputSpec;
+
+/** The posted register or change form as plain strings (throws `BadInput` when misshapen). */
+export function readUserForm(body: unknown): Record<keyof typeof USER_FORM, string> {
+  return requireInput(body, USER_FORM);
+}
 
 /** The raw strings of a user form, to show it again as typed (errors, 戻る). */
 export interface UserFormValues {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrations.js';
+import { BadInput } from '../../web/input.js';
 import { toSearchKey } from './model.js';
 import {
   escapeLike,
@@ -49,10 +50,16 @@ describe('parseSearchQuery', () => {
   });
 
   it('ignores malformed pages and unknown box values instead of failing', () => {
-    const parsed = parseSearchQuery({ page: '-2', enabled: ['x', '1'], userId: ['U1', 'U2'] }, '0001');
+    const parsed = parseSearchQuery({ page: '-2', enabled: ['x', '1'], userId: 'U1' }, '0001');
     expect(parsed.ok && parsed.page).toBe(1);
     expect(parsed.ok && parsed.conditions.enabled).toBe(true);
     expect(parsed.ok && parsed.conditions.userIdPrefix).toBe('U1');
+  });
+
+  it('refuses a repeated single field as bad input (SPEC D-19: a 400 page, not a guess)', () => {
+    expect(() => parseSearchQuery({ userId: ['U1', 'U2'] }, '0001')).toThrow(BadInput);
+    expect(() => parseSearchQuery({ userName: 'a'.repeat(201) }, '0001')).toThrow(BadInput);
+    expect(() => parseSearchQuery({ userName: 'a\u0000' }, '0001')).toThrow(BadInput);
   });
 
   it('round-trips through the query string of the pager links', () => {

@@ -2,6 +2,7 @@ import { type SelectQueryBuilder, sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/schema.js';
 import { fieldErrors } from '../../lib/fields.js';
+import { type InputSpec, many, one, requireInput } from '../../web/input.js';
 import type { MessageId } from '../../web/messages.js';
 import { toSearchKey, toUser, type User } from './model.js';
 import type { Db } from './repository.js';
@@ -31,21 +32,16 @@ export interface SearchConditions {
   showDeleted: boolean;
 }
 
-const one = z.preprocess((v) => (Array.isArray(v) ? v[0] : v), z.string().optional()).catch(undefined);
-const many = z.preprocess(
-  (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
-  z.array(z.string().max(10)).max(4),
-);
-
-/** The raw query: lenient about shape so that a hand-edited URL gets a page, never a 500. */
-const ZRawSearchQuery = z.object({
-  operatorCode: one,
-  userId: one,
-  userName: one,
-  enabled: many.catch([]),
-  showDeleted: one,
-  page: one,
-});
+/** SPEC D-19: the query of the list, the export and the detail's back link, read totally. */
+export const SEARCH_QUERY = {
+  operatorCode: one('事業者コード', 100),
+  userId: one('ユーザID', 100),
+  userName: one('ユーザ名', 200),
+  enabled: many('有効/無効', 10, 4),
+  showDeleted: one('削除済みの情報を表示', 10),
+  search: one('検索', 10),
+  page: one('ページ', 20),
+} satisfies InputSpec;
 
 /**
  * Field rules of the search form. The manual's 別冊 (field rules) is not available, so
@@ -79,19 +75,19 @@ export type SearchParse =
  * viewer's own (SPEC §4.1: prefilled with the user's own).
  */
 export function parseSearchQuery(query: unknown, ownOperatorCode: string): SearchParse {
-  const raw = ZRawSearchQuery.safeParse(typeof query === 'object' && query !== null ? query : {});
-  const q = raw.success ? raw.data : { enabled: [] };
+  const source = typeof query === 'object' && query !== null ? (query as Record<string, unknown>) : {};
+  const q = requireInput(query, SEARCH_QUERY);
   const form: SearchForm = {
-    operatorCode: q.operatorCode ?? ownOperatorCode,
-    userId: q.userId ?? '',
-    userName: q.userName ?? '',
+    operatorCode: source.operatorCode === undefined ? ownOperatorCode : q.operatorCode,
+    userId: q.userId,
+    userName: q.userName,
     // 有効 first, as the form shows the boxes.
     enabled: (['1', '0'] as const).filter((v) => q.enabled.includes(v)),
     showDeleted: q.showDeleted === '1',
   };
   const checked = ZSearchFields.safeParse(form);
   if (!checked.success) return { ok: false, form, errors: fieldErrors(checked.error) };
-  const pageNumber = Number.parseInt(q.page ?? '1', 10);
+  const pageNumber = /^[0-9]{1,9}$/.test(q.page) ? Number(q.page) : 1;
   return {
     ok: true,
     form,
