@@ -3,10 +3,8 @@ import type {} from '@fastify/cookie';
 import type {} from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { newToken, validateSession } from '../features/auth/sessions.js';
-import { findOperator } from '../features/operators/repository.js';
+import { loadSession, newToken } from '../features/auth/sessions.js';
 import { isWithinValidity } from '../features/users/model.js';
-import { findUser } from '../features/users/repository.js';
 import { japanDate } from '../lib/japan-time.js';
 import { Layout } from './layout.js';
 import { sendPage } from './render.js';
@@ -112,16 +110,15 @@ export const securityPlugin = fp(
       const token = request.cookies[names.session];
       if (token) {
         const now = app.clock.now();
-        const session = await validateSession(app.store.db, token, now, {
+        const found = await loadSession(app.store.db, token, now, {
           idleMs: app.appConfig.sessionIdleMs,
           absoluteMs: app.appConfig.sessionAbsoluteMs,
         });
-        const user = session ? await findUser(app.store.db, session.userId) : undefined;
+        const user = found?.user;
         // Defence in depth: disabling or deleting a user also deletes their sessions.
         const usable = user && !user.deleted && user.enabled && isWithinValidity(user, japanDate(now));
-        if (session && user && usable) {
-          const operator = await findOperator(app.store.db, user.operatorCode);
-          request.auth = { user, session, operatorName: operator?.operatorName ?? '' };
+        if (found && user && usable) {
+          request.auth = { user, session: found.session, operatorName: found.operatorName };
           request.csrfToken = deriveCsrfToken(token);
         } else {
           request.sessionExpired = true;

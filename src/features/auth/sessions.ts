@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { toUser, type User } from '../users/model.js';
 import type { Db } from '../users/repository.js';
 
 export interface SessionPolicy {
@@ -49,28 +50,63 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 /**
  * SPEC §4.11: a session ends after `idleMs` without a request or `absoluteMs` after login.
- * An expired session is deleted when it is seen.
+ * An ended session is refused, not deleted: a page view only reads (SPEC D-18), and
+ * housekeeping removes ended sessions. The only write is `last_seen_at`, at most once a
+ * minute.
  */
-export async function validateSession(
+async function checkSession(
+  db: Db,
+  row: { id: string; userId: string; createdAt: string; lastSeenAt: string },
+  now: Date,
+  policy: SessionPolicy,
+): Promise<Session | undefined> {
+  const createdAt = new Date(row.createdAt);
+  const lastSeenAt = new Date(row.lastSeenAt);
+  const t = now.getTime();
+  if (t - lastSeenAt.getTime() > policy.idleMs || t - createdAt.getTime() > policy.absoluteMs)
+    return undefined;
+  if (t - lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
+    await db
+      .updateTable('sessions')
+      .set({ last_seen_at: now.toISOString() })
+      .where('id', '=', row.id)
+      .execute();
+  }
+  return { id: row.id, userId: row.userId, createdAt, lastSeenAt: now };
+}
+
+/**
+ * The session of a cookie with its user and the user's operator name, in one indexed
+ * join (every request runs it): a deleted session or user is seen at once, so
+ * revocation stays immediate.
+ */
+export async function loadSession(
   db: Db,
   token: string,
   now: Date,
   policy: SessionPolicy,
-): Promise<Session | undefined> {
+): Promise<{ session: Session; user: User; operatorName: string } | undefined> {
   const id = hashToken(token);
-  const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.user_id', 'sessions.user_id')
+    .innerJoin('operators', 'operators.operator_code', 'users.operator_code')
+    .selectAll('users')
+    .select([
+      'sessions.created_at as session_created_at',
+      'sessions.last_seen_at as session_last_seen_at',
+      'operators.operator_name',
+    ])
+    .where('sessions.id', '=', id)
+    .executeTakeFirst();
   if (!row) return undefined;
-  const createdAt = new Date(row.created_at);
-  const lastSeenAt = new Date(row.last_seen_at);
-  const t = now.getTime();
-  if (t - lastSeenAt.getTime() > policy.idleMs || t - createdAt.getTime() > policy.absoluteMs) {
-    await db.deleteFrom('sessions').where('id', '=', id).execute();
-    return undefined;
-  }
-  if (t - lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
-    await db.updateTable('sessions').set({ last_seen_at: now.toISOString() }).where('id', '=', id).execute();
-  }
-  return { id, userId: row.user_id, createdAt, lastSeenAt: now };
+  const session = await checkSession(
+    db,
+    { id, userId: row.user_id, createdAt: row.session_created_at, lastSeenAt: row.session_last_seen_at },
+    now,
+    policy,
+  );
+  return session ? { session, user: toUser(row), operatorName: row.operator_name } : undefined;
 }
 
 export async function deleteSession(db: Db, id: string): Promise<void> {
