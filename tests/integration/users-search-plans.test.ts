@@ -1,0 +1,123 @@
+import { CompiledQuery, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileSearch, type SearchConditions } from '../../src/features/users/search.js';
+import { createTestContext, createUser, loginAs, type TestContext } from '../helpers/context.js';
+import { storeKinds } from '../helpers/stores.js';
+
+/**
+ * Plans that cannot flip (performance issue, SPEC D-9): one operator holds far more rows
+ * than the others, nearly all deleted, so that "its live users in ユーザID order" is a
+ * handful among many. Ordered by user_id alone, PostgreSQL walked the primary key over
+ * the whole table for such an operator (112,000 rows read for 4 hits). The search orders
+ * by the composite index's columns, so no spread of rows can make a table-wide scan the
+ * cheaper plan; this test checks the plans on both stores.
+ */
+
+const TOTAL = 100_000;
+const SKEWED = '0001';
+const SKEWED_DELETED = 12_000;
+const SKEWED_LIVE = 4;
+const OTHERS = 8_999;
+
+async function fill(ctx: TestContext): Promise<void> {
+  const now = ctx.clock.now().toISOString();
+  const rest = TOTAL - SKEWED_DELETED - SKEWED_LIVE;
+  // Rows 0..rest-1 spread over operators 1000..; then the skewed operator's rows, their IDs
+  // interleaved with everyone else's (a permutation of the row number).
+  const columns = sql`user_id, operator_code, role, department, user_name, user_name_key, phone, email,
+    enabled, valid_from, valid_to, locked, failed_login_count, deleted, deleted_at, password_hash,
+    password_is_temporary, temporary_password_expires_at, password_changed_at, version, created_at, updated_at`;
+  await ctx.store.db.transaction().execute(async (trx) => {
+    if (ctx.kind === 'sqlite') {
+      await sql`
+        with recursive seq(i) as (select 0 union all select i + 1 from seq where i < ${OTHERS})
+        insert into operators (operator_code, operator_name, created_at)
+        select case when i = 0 then ${SKEWED} else printf('%04d', 1000 + i) end, '株式会社' || i, ${now} from seq`.execute(
+        trx,
+      );
+      await sql`
+        with recursive seq(i) as (select 0 union all select i + 1 from seq where i < ${TOTAL - 1})
+        insert into users (${columns})
+        select printf('U%09d', (i * 997) % 1000000),
+          case when i >= ${rest} then ${SKEWED} else printf('%04d', 1001 + i % ${OTHERS}) end,
+          'general', '試験部', 'ユーザ' || i, 'ユーザ' || i, null, 'u' || i || '@example.jp', 1,
+          '2020-01-01', '9999-12-31', 0, 0, case when i >= ${rest} and i < ${rest + SKEWED_DELETED} then 1 else 0 end,
+          null, 'bulk-row-cannot-log-in', 0, null, ${now}, 1, ${now}, ${now}
+        from seq`.execute(trx);
+    } else {
+      await sql`
+        insert into operators (operator_code, operator_name, created_at)
+        select case when i = 0 then ${SKEWED} else lpad((1000 + i)::text, 4, '0') end, '株式会社' || i, ${now}
+        from generate_series(0, ${OTHERS}) as i`.execute(trx);
+      await sql`
+        insert into users (${columns})
+        select 'U' || lpad(((i::bigint * 997) % 1000000)::text, 9, '0'),
+          case when i >= ${rest} then ${SKEWED} else lpad((1001 + i % ${OTHERS})::text, 4, '0') end,
+          'general', '試験部', 'ユーザ' || i, 'ユーザ' || i, null, 'u' || i || '@example.jp', 1,
+          '2020-01-01', '9999-12-31', 0, 0,
+          case when i >= ${rest} and i < ${rest + SKEWED_DELETED} then 1 else 0 end,
+          null, 'bulk-row-cannot-log-in', 0, null, ${now}, 1, ${now}, ${now}
+        from generate_series(0, ${TOTAL - 1}) as i`.execute(trx);
+    }
+  });
+  await sql`analyze`.execute(ctx.store.db);
+}
+
+async function plan(ctx: TestContext, query: CompiledQuery): Promise<string> {
+  const prefix = ctx.kind === 'sqlite' ? 'explain query plan ' : 'explain ';
+  const result = await ctx.store.db.executeQuery<Record<string, unknown>>(
+    CompiledQuery.raw(prefix + query.sql, [...query.parameters]),
+  );
+  return result.rows.map((r) => String(ctx.kind === 'sqlite' ? r.detail : r['QUERY PLAN'])).join('\n');
+}
+
+const defaults: SearchConditions = {
+  operatorCode: SKEWED,
+  userIdPrefix: '',
+  userName: '',
+  enabled: null,
+  showDeleted: false,
+};
+
+describe.each(storeKinds)('search plans with a skewed operator on $kind', ({ kind, skip }) => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    if (skip) return;
+    ctx = await createTestContext(kind);
+    await fill(ctx);
+  }, 120_000);
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it.skipIf(skip)('reads the operator’s index range for every search, never the primary key', async () => {
+    const cases: [string, SearchConditions][] = [
+      ['defaults', defaults],
+      ['deleted shown', { ...defaults, showDeleted: true }],
+      ['enabled only', { ...defaults, enabled: true }],
+      ['ID prefix', { ...defaults, userIdPrefix: 'U00' }],
+    ];
+    for (const [label, conditions] of cases) {
+      const compiled = compileSearch(ctx.store.db, SKEWED, conditions)!;
+      const text = await plan(ctx, compiled.page);
+      process.stdout.write(`[plans ${kind}] ${label} / page:\n  ${text.replaceAll('\n', '\n  ')}\n`);
+      expect(text, label).not.toMatch(/users_pkey|sqlite_autoindex_users|Seq Scan|SCAN users\b/);
+      expect(text, label).toMatch(
+        conditions.showDeleted
+          ? /users_operator_(deleted_)?user_id/
+          : // Only undeleted rows are read: the partial index, or (SQLite) the composite one
+            // bounded by both columns.
+            /users_operator_live_user_id|users_operator_deleted_user_id \(operator_code=\? AND deleted=\?\)/,
+      );
+    }
+  });
+
+  it.skipIf(skip)('lists the four live users of the skewed operator through the app', async () => {
+    const admin = await createUser(ctx, { operatorCode: SKEWED, role: 'admin' });
+    const agent = await loginAs(ctx, admin);
+    const res = await agent.get('/users');
+    expect(res.statusCode).toBe(200);
+    // Four bulk rows and the admin.
+    expect(res.body).toContain(`1 - ${SKEWED_LIVE + 1} 件 (全${SKEWED_LIVE + 1}件)`);
+  });
+});
