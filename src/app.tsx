@@ -54,7 +54,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const serverKey = config.appSecret
     ? Buffer.from(config.appSecret, 'utf8')
     : await loadServerKey(store.db, 'app', app.clock.now());
-  app.decorate('keys', { preSession: deriveKey(serverKey, 'pre-session cookie') });
+  app.decorate('keys', {
+    preSession: deriveKey(serverKey, 'pre-session cookie'),
+    actionToken: deriveKey(serverKey, 'confirmation token'),
+  });
 
   await app.register(helmet, {
     contentSecurityPolicy: {

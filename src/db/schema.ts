@@ -12,7 +12,7 @@ export interface Database {
   sessions: SessionTable;
   audit_records: AuditRecordTable;
   mail_outbox: MailOutboxTable;
-  action_tokens: ActionTokenTable;
+  used_action_tokens: UsedActionTokenTable;
   rate_limits: RateLimitTable;
   server_keys: ServerKeyTable;
 }
@@ -103,16 +103,15 @@ export interface MailOutboxTable {
   message_id: string;
 }
 
-export interface ActionTokenTable {
-  /** SHA-256 of the one-time token, hex. */
-  token_hash: string;
+/** SPEC D-18: the IDs of signed confirmation tokens already executed (at most once). */
+export interface UsedActionTokenTable {
+  token_id: string;
   session_id: string;
-  purpose: string;
-  payload: string;
-  created_at: string;
-  used_at: string | null;
-  /** The form instance the confirmation came from (register, bulk register). */
+  /** The form the confirmation came from, when it has one (register, bulk register). */
   form_id: string | null;
+  used_at: string;
+  /** When the token would have expired anyway: housekeeping removes the row after. */
+  expires_at: string;
 }
 
 export interface RateLimitTable {

@@ -17,7 +17,7 @@ declare module 'fastify' {
     clock: Clock;
     appConfig: Config;
     /** Keys derived from the server key (src/db/server-keys.ts), one per purpose. */
-    keys: { preSession: Buffer };
+    keys: { preSession: Buffer; actionToken: Buffer };
   }
   interface FastifyRequest {
     auth: Auth | null;

@@ -65,7 +65,10 @@ describe.skipIf(chromiumMissing)('ch. 9: reissue a password (Chromium)', () => {
       event: 'passwordReissued',
       recipient: 'hanako@operator0001.example',
     });
-    expect(temporaryPasswordIn(actorMail[0]!.body)).toBe(temporary);
+    // SPEC D-16 (revised): the acting admin is told of the reissue, never the password.
+    expect(actorMail).toHaveLength(1);
+    expect(actorMail[0]!.body).not.toContain(temporary);
+    expect(actorMail[0]!.body).toContain('仮パスワードは対象のユーザにのみ通知しています。');
 
     // 二郎's open session ended with the reissue (SPEC §4.11).
     await jiro.goto('/users');

@@ -12,13 +12,8 @@ export function sessionIdOf(agent: Agent): string {
 }
 
 /** A one-time token as the list or detail page would issue it for this agent's session. */
-export function issueToken(
-  ctx: TestContext,
-  agent: Agent,
-  purpose: string,
-  payload?: unknown,
-): Promise<string> {
-  return issueActionToken(ctx.store.db, {
+export function issueToken(ctx: TestContext, agent: Agent, purpose: string, payload?: unknown): string {
+  return issueActionToken(ctx.app.keys.actionToken, {
     sessionId: sessionIdOf(agent),
     purpose,
     payload,

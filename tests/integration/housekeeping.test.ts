@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runHousekeeping } from '../../src/features/auth/housekeeping.js';
-import { issueActionToken } from '../../src/features/users/action-tokens.js';
+import { consumeActionToken, issueActionToken } from '../../src/features/users/action-tokens.js';
 import { Agent, createOperatorWithAdmins, loginAs, useTestContext } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
 
@@ -13,11 +13,20 @@ describe.each(storeKinds)('housekeeping on $kind', ({ kind, skip }) => {
       const { admin, otherAdmin } = await createOperatorWithAdmins(ctx);
       const idle = await loginAs(ctx, admin);
       const idleSession = (await ctx.store.db.selectFrom('sessions').select('id').execute())[0]!.id;
-      await issueActionToken(ctx.store.db, {
+      // A confirmation used at once: its record outlives the token by nothing.
+      const token = issueActionToken(ctx.app.keys.actionToken, {
         sessionId: idleSession,
         purpose: 'register',
         now: ctx.clock.now(),
       });
+      const used = await consumeActionToken(ctx.store.db, {
+        key: ctx.app.keys.actionToken,
+        token,
+        sessionId: idleSession,
+        purpose: 'register',
+        now: ctx.clock.now(),
+      });
+      expect(used.ok).toBe(true);
       await new Agent(ctx.app).post('/login', { userId: 'U000000000', password: 'x' });
       ctx.clock.advance(61 * 60_000);
       const active = await loginAs(ctx, otherAdmin);

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { peekActionToken } from '../../src/features/users/action-tokens.js';
 import {
   type Agent,
   createOperator,
@@ -8,6 +9,7 @@ import {
   useTestContext,
 } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
+import { formToken, sessionIdOf } from '../helpers/users-manage.js';
 
 /** Attribute values come HTML-escaped: `&amp;` in hrefs. */
 function unescapeHtml(s: string): string {
@@ -282,16 +284,20 @@ describe.each(storeKinds)('user list, search and detail on $kind', ({ kind, skip
     expect(form).toContain('data-confirm="選択したユーザ情報を一括削除します。よろしいですか。"');
     expect(form).toContain(`<input type="hidden" name="_csrf" value="${agent.csrfToken}"/>`);
     expect(form).toContain('<input type="hidden" name="confirmed" value="0"/>');
-    expect(form).toMatch(/<input type="hidden" name="token" value="[A-Za-z0-9_-]{20,}"\/>/);
+    expect(form).toMatch(/<input type="hidden" name="token" value="[A-Za-z0-9_.-]{20,}"\/>/);
     expect(form).toMatch(/<input type="checkbox" data-select-all(="true")?\/>/);
     expect(form).toContain(`name="userIds" value="${general.userId}"`);
     expect(form).toMatch(/<button type="submit"[^>]*>一括削除<\/button>/);
-    const tokens = await ctx.store.db
-      .selectFrom('action_tokens')
-      .select('purpose')
-      .where('purpose', '=', 'bulkDelete')
-      .execute();
-    expect(tokens.length).toBeGreaterThan(0);
+    // The token is signed for this session and bulk delete (SPEC D-18: nothing was stored).
+    const bulkToken = /name="token" value="([^"]+)"/.exec(form!)![1]!;
+    const check = await peekActionToken(ctx.store.db, {
+      key: ctx.app.keys.actionToken,
+      token: bulkToken,
+      sessionId: sessionIdOf(agent),
+      purpose: 'bulkDelete',
+      now: ctx.clock.now(),
+    });
+    expect(check.ok).toBe(true);
     expect(res.body).toMatch(/<button type="submit"[^>]*>CSV出力<\/button>/);
 
     const generalAgent = await loginAs(ctx, general);
@@ -377,14 +383,20 @@ describe.each(storeKinds)('user list, search and detail on $kind', ({ kind, skip
       expect(res.body).toContain(`href="/users/${user.userId}/change"`);
       expect(res.body).toContain(`href="/users/${user.userId}/delete"`);
       expect(res.body.match(/<input type="hidden" name="confirmed" value="0"\/>/g)).toHaveLength(2);
-      const purposes = (
-        await ctx.store.db
-          .selectFrom('action_tokens')
-          .select('purpose')
-          .where('purpose', 'in', [`unlock:${user.userId}`, `reissue:${user.userId}`])
-          .execute()
-      ).map((r) => r.purpose);
-      expect(purposes.sort()).toEqual([`reissue:${user.userId}`, `unlock:${user.userId}`]);
+      // Each button's token is signed for its own action and target only.
+      for (const action of ['unlock', 'reissue']) {
+        const token = formToken(res.body, `/users/${user.userId}/${action}`);
+        const check = (purpose: string) =>
+          peekActionToken(ctx.store.db, {
+            key: ctx.app.keys.actionToken,
+            token,
+            sessionId: sessionIdOf(env.agent),
+            purpose,
+            now: ctx.clock.now(),
+          });
+        expect((await check(`${action}:${user.userId}`)).ok).toBe(true);
+        expect((await check(`${action}:${env.otherAdmin.userId}`)).ok).toBe(false);
+      }
     });
 
     it.skipIf(skip)('an admin on another admin: no delete; no unlock when not locked', async () => {

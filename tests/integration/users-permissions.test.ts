@@ -205,11 +205,7 @@ describe.each(storeKinds)('permissions of user management (SPEC §2) on $kind', 
     const sessions = await db.selectFrom('sessions').select(['id', 'user_id']).orderBy('id').execute();
     const mails = await db.selectFrom('mail_outbox').select('id').execute();
     const history = await db.selectFrom('password_history').select('id').execute();
-    const used = await db
-      .selectFrom('action_tokens')
-      .select('token_hash')
-      .where('used_at', 'is not', null)
-      .execute();
+    const used = await db.selectFrom('used_action_tokens').select('token_id').execute();
     const successes = await db
       .selectFrom('audit_records')
       .select('id')

@@ -1,81 +1,120 @@
 import crypto from 'node:crypto';
-import { hashToken } from '../auth/sessions.js';
 import type { Db } from './repository.js';
 
 /**
- * SPEC §4: every 実行 executes at most once. A confirmation (page or form) carries a
- * one-time token bound to the session and the action; the action consumes it with one
- * atomic UPDATE inside its own transaction, so a reload, a double click or a resubmit
- * after 戻る finds it used. If the action rolls back, the token stays usable.
- * The payload keeps what was confirmed (the values of a registration, say), so that
- * 実行 executes exactly what the confirmation page showed.
+ * SPEC §4 and D-18: every 実行 executes at most once, and showing a page writes nothing.
+ *
+ * A confirmation (a page, or a button with the browser's dialog) carries a token that is
+ * *signed*, not stored: an HMAC over its content with a key every process of the
+ * database shares (src/db/server-keys.ts), bound to the session, the action and its
+ * target (the purpose), expiring after an hour. It may carry what was confirmed (the
+ * values of a registration), so that 実行 executes exactly what the page showed.
+ *
+ * "At most once" is enforced when the action runs: its transaction inserts the token's
+ * ID into used_action_tokens under a unique key. A reload, a double click or a resubmit
+ * after 戻る finds the ID there; if the action rolls back, so does the insert and the
+ * token stays usable.
  */
 
 /** A confirmation older than this has to be shown again. */
-const TOKEN_LIFETIME_MS = 60 * 60_000;
+export const TOKEN_LIFETIME_MS = 60 * 60_000;
 
-export async function issueActionToken(
-  db: Db,
+interface TokenBody {
+  /** The token's ID: what "used" records. */
+  i: string;
+  /** The purpose: action and target. */
+  p: string;
+  /** Expiry, epoch milliseconds. */
+  e: number;
+  /** The form the confirmation came from (register, bulk register). */
+  f?: string;
+  /** What was confirmed. */
+  d?: unknown;
+}
+
+function mac(key: Buffer, sessionId: string, body: string): string {
+  return crypto.createHmac('sha256', key).update(sessionId).update('\n').update(body).digest('base64url');
+}
+
+export function issueActionToken(
+  key: Buffer,
   input: { sessionId: string; purpose: string; payload?: unknown; now: Date; formId?: string },
-): Promise<string> {
-  const token = crypto.randomBytes(24).toString('base64url');
-  await db
-    .insertInto('action_tokens')
+): string {
+  const body: TokenBody = {
+    i: crypto.randomBytes(16).toString('base64url'),
+    p: input.purpose,
+    e: input.now.getTime() + TOKEN_LIFETIME_MS,
+    ...(input.formId ? { f: input.formId } : {}),
+    ...(input.payload === undefined ? {} : { d: input.payload }),
+  };
+  const encoded = Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+  return `${encoded}.${mac(key, input.sessionId, encoded)}`;
+}
+
+export type TokenCheck<T> =
+  | { ok: true; payload: T; id: string; formId: string | undefined }
+  | { ok: false; reason: 'used' | 'invalid' };
+
+interface TokenInput {
+  key: Buffer;
+  token: string;
+  sessionId: string;
+  purpose: string;
+  now: Date;
+}
+
+/** The token's content when its signature, session, purpose and lifetime hold. */
+function verify(input: TokenInput): TokenBody | undefined {
+  const dot = input.token.indexOf('.');
+  if (dot <= 0) return undefined;
+  const encoded = input.token.slice(0, dot);
+  const expected = Buffer.from(mac(input.key, input.sessionId, encoded));
+  const given = Buffer.from(input.token.slice(dot + 1));
+  if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) return undefined;
+  let body: TokenBody;
+  try {
+    body = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as TokenBody;
+  } catch {
+    return undefined;
+  }
+  if (body.p !== input.purpose || typeof body.e !== 'number' || body.e <= input.now.getTime())
+    return undefined;
+  return body;
+}
+
+/** Reads a token without using it (to show its confirmation page again, 戻る): reads only. */
+export async function peekActionToken<T>(db: Db, input: TokenInput): Promise<TokenCheck<T>> {
+  const body = verify(input);
+  if (!body) return { ok: false, reason: 'invalid' };
+  const used = await db
+    .selectFrom('used_action_tokens')
+    .select('token_id')
+    .where('token_id', '=', body.i)
+    .executeTakeFirst();
+  if (used) return { ok: false, reason: 'used' };
+  return { ok: true, payload: body.d as T, id: body.i, formId: body.f };
+}
+
+/**
+ * Uses a token, once: call it inside the transaction of the action it guards. The insert
+ * that marks it used is the guard: of two parallel uses, the second finds the key taken.
+ */
+export async function consumeActionToken<T>(db: Db, input: TokenInput): Promise<TokenCheck<T>> {
+  const body = verify(input);
+  if (!body) return { ok: false, reason: 'invalid' };
+  const inserted = await db
+    .insertInto('used_action_tokens')
     .values({
-      token_hash: hashToken(token),
+      token_id: body.i,
       session_id: input.sessionId,
-      purpose: input.purpose,
-      payload: JSON.stringify(input.payload ?? null),
-      created_at: input.now.toISOString(),
-      used_at: null,
-      form_id: input.formId ?? null,
+      form_id: body.f ?? null,
+      used_at: input.now.toISOString(),
+      expires_at: new Date(body.e).toISOString(),
     })
-    .execute();
-  return token;
-}
-
-export type TokenCheck<T> = { ok: true; payload: T } | { ok: false; reason: 'used' | 'invalid' };
-
-/** Reads a token without using it (to show its confirmation page again). */
-export async function peekActionToken<T>(
-  db: Db,
-  input: { token: string; sessionId: string; purpose: string; now: Date },
-): Promise<TokenCheck<T>> {
-  const row = await db
-    .selectFrom('action_tokens')
-    .selectAll()
-    .where('token_hash', '=', hashToken(input.token))
-    .where('session_id', '=', input.sessionId)
-    .where('purpose', '=', input.purpose)
+    .onConflict((oc) => oc.column('token_id').doNothing())
     .executeTakeFirst();
-  if (!row || isExpired(row.created_at, input.now)) return { ok: false, reason: 'invalid' };
-  if (row.used_at) return { ok: false, reason: 'used' };
-  return { ok: true, payload: JSON.parse(row.payload) as T };
-}
-
-/** Uses a token, once: call it inside the transaction of the action it guards. */
-export async function consumeActionToken<T>(
-  db: Db,
-  input: { token: string; sessionId: string; purpose: string; now: Date },
-): Promise<TokenCheck<T>> {
-  const hash = hashToken(input.token);
-  const row = await db
-    .updateTable('action_tokens')
-    .set({ used_at: input.now.toISOString() })
-    .where('token_hash', '=', hash)
-    .where('session_id', '=', input.sessionId)
-    .where('purpose', '=', input.purpose)
-    .where('used_at', 'is', null)
-    .where('created_at', '>', new Date(input.now.getTime() - TOKEN_LIFETIME_MS).toISOString())
-    .returning('payload')
-    .executeTakeFirst();
-  if (row) return { ok: true, payload: JSON.parse(row.payload) as T };
-  const seen = await db
-    .selectFrom('action_tokens')
-    .select('used_at')
-    .where('token_hash', '=', hash)
-    .executeTakeFirst();
-  return { ok: false, reason: seen?.used_at ? 'used' : 'invalid' };
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return { ok: false, reason: 'used' };
+  return { ok: true, payload: body.d as T, id: body.i, formId: body.f };
 }
 
 /** A random ID for one showing of a form (carried by its confirmations). */
@@ -92,38 +131,31 @@ export function formIdOf(body: unknown): string {
 }
 
 /**
- * True when a confirmation of the same form was already executed in this session: back
- * from the completion to the confirmation, a resubmit of 確認 (a new token), then 実行
- * again must not register twice. Call it after consuming the token, in the same
+ * True when another confirmation of the same form was already executed in this session:
+ * back from the completion to the confirmation, a resubmit of 確認 (a new token), then
+ * 実行 again must not register twice. Call it after consuming the token, in the same
  * transaction, under the lock that serialises the action (the operator row).
  */
 export async function formAlreadyExecuted(
   db: Db,
-  input: { sessionId: string; token: string },
+  input: { sessionId: string; tokenId: string; formId: string | undefined },
 ): Promise<boolean> {
-  const own = await db
-    .selectFrom('action_tokens')
-    .select('form_id')
-    .where('token_hash', '=', hashToken(input.token))
-    .executeTakeFirst();
-  if (!own?.form_id) return false;
-  const used = await db
-    .selectFrom('action_tokens')
-    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+  if (!input.formId) return false;
+  const other = await db
+    .selectFrom('used_action_tokens')
+    .select('token_id')
     .where('session_id', '=', input.sessionId)
-    .where('form_id', '=', own.form_id)
-    .where('used_at', 'is not', null)
-    .executeTakeFirstOrThrow();
-  return Number(used.n) > 1;
+    .where('form_id', '=', input.formId)
+    .where('token_id', '!=', input.tokenId)
+    .executeTakeFirst();
+  return other !== undefined;
 }
 
-function isExpired(createdAt: string, now: Date): boolean {
-  return now.getTime() - new Date(createdAt).getTime() > TOKEN_LIFETIME_MS;
-}
-
-/** Housekeeping: tokens past their lifetime are useless. */
+/** Housekeeping: a used token past its lifetime could not be used again anyway. */
 export async function purgeActionTokens(db: Db, now: Date): Promise<number> {
-  const cutoff = new Date(now.getTime() - TOKEN_LIFETIME_MS).toISOString();
-  const result = await db.deleteFrom('action_tokens').where('created_at', '<', cutoff).executeTakeFirst();
+  const result = await db
+    .deleteFrom('used_action_tokens')
+    .where('expires_at', '<', now.toISOString())
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

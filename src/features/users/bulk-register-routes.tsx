@@ -168,7 +168,7 @@ export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void
         });
       }
       const payload: BulkRegisterPayload = { rows: checked.rows };
-      const token = await issueActionToken(app.store.db, {
+      const token = issueActionToken(app.keys.actionToken, {
         sessionId: auth.session.id,
         purpose: tokenPurpose.bulkRegister(),
         payload,

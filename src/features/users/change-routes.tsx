@@ -102,7 +102,7 @@ export async function userChangeRoutes(app: FastifyInstance): Promise<void> {
         return sendRefusal(app, request, reply, error, refusal(user, request));
       }
       const payload: ChangePayload = parsed.data;
-      const token = await issueActionToken(app.store.db, {
+      const token = issueActionToken(app.keys.actionToken, {
         sessionId: auth.session.id,
         purpose: tokenPurpose.change(user.userId),
         payload,

@@ -60,7 +60,7 @@ export async function userDeleteRoutes(app: FastifyInstance): Promise<void> {
           described.status,
         );
       }
-      const token = await issueActionToken(app.store.db, {
+      const token = issueActionToken(app.keys.actionToken, {
         sessionId: auth.session.id,
         purpose: tokenPurpose.delete(user.userId),
         now: app.clock.now(),

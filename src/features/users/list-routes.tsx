@@ -86,7 +86,7 @@ async function sendUserList(
   if (result.total === 0 && extraErrors.length === 0) errors.push({ id: 'error.search.noHits' });
   const bulkDeleteToken =
     isAdmin && result.users.length > 0
-      ? await issueActionToken(app.store.db, {
+      ? issueActionToken(app.keys.actionToken, {
           sessionId: auth.session.id,
           purpose: tokenPurpose.bulkDelete(),
           now: app.clock.now(),
@@ -167,12 +167,12 @@ export async function userListRoutes(app: FastifyInstance): Promise<void> {
     const isAdmin = auth.user.role === 'admin';
     const now = app.clock.now();
     const token = (purpose: string) =>
-      issueActionToken(app.store.db, { sessionId: auth.session.id, purpose, now });
+      issueActionToken(app.keys.actionToken, { sessionId: auth.session.id, purpose, now });
     // SPEC §2 rows 2–4 and §4.5–§4.9: each button only for whom it is allowed.
     const buttons = {
       unlockToken:
-        isAdmin && user.locked && !user.deleted ? await token(tokenPurpose.unlock(user.userId)) : undefined,
-      reissueToken: isAdmin && !user.deleted ? await token(tokenPurpose.reissue(user.userId)) : undefined,
+        isAdmin && user.locked && !user.deleted ? token(tokenPurpose.unlock(user.userId)) : undefined,
+      reissueToken: isAdmin && !user.deleted ? token(tokenPurpose.reissue(user.userId)) : undefined,
       passwordChange: user.userId === auth.user.userId,
       change: isAdmin && !user.deleted,
       delete: isAdmin && !user.deleted && user.role !== 'admin',

@@ -15,7 +15,8 @@ import type { ActionContext } from './service.js';
 
 /** The fields of every 実行 / confirmation form (SPEC §4, D-15), read totally (D-19). */
 const ACTION_FORM = {
-  token: one('トークン', 200),
+  // A signed confirmation token carries what was confirmed (up to eight registrations).
+  token: one('トークン', 32_000),
   /** '1' when the browser's dialog was accepted (public/app.js) or the confirmation page posted. */
   confirmed: one('確認', 10),
   userIds: many('選択', 20, 1000),
@@ -40,7 +41,14 @@ export function actorOf(request: FastifyRequest) {
 
 export function actionContext(app: FastifyInstance, request: FastifyRequest, token: string): ActionContext {
   const auth = actorOf(request);
-  return { actor: auth.user, sessionId: auth.session.id, token, ip: request.ip, now: app.clock.now() };
+  return {
+    actor: auth.user,
+    sessionId: auth.session.id,
+    token,
+    tokenKey: app.keys.actionToken,
+    ip: request.ip,
+    now: app.clock.now(),
+  };
 }
 
 /**
@@ -65,6 +73,7 @@ export async function peekToken<T>(
   purpose: string,
 ): Promise<T> {
   const check = await peekActionToken<T>(app.store.db, {
+    key: app.keys.actionToken,
     token,
     sessionId: actorOf(request).session.id,
     purpose,

@@ -79,7 +79,7 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
       return formPage(409);
     }
     const { role: _role, ...payload } = parsed.data;
-    const token = await issueActionToken(app.store.db, {
+    const token = issueActionToken(app.keys.actionToken, {
       sessionId: auth.session.id,
       purpose: tokenPurpose.register(),
       payload: { ...payload, formId } satisfies RegisterPayload,

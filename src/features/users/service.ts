@@ -38,6 +38,8 @@ export interface ActionContext {
   actor: User;
   sessionId: string;
   token: string;
+  /** The key that signed the confirmation's token (SPEC D-18). */
+  tokenKey: Buffer;
   ip: string;
   now: Date;
 }
@@ -64,15 +66,22 @@ export interface BulkRegisterPayload {
 /** What a change confirmation stores: the validated values and the version they apply to. */
 export type ChangePayload = Omit<TChangeUserForm, 'version'> & { version: number };
 
+/** The token each action consumed, for the same-form check that follows it. */
+const consumed = new WeakMap<ActionContext, { id: string; formId: string | undefined }>();
+
 /** SPEC §4: uses the confirmation's token once, inside the action's transaction. */
 async function consumeToken<T>(tx: Db, ctx: ActionContext, purpose: string): Promise<T> {
   const check = await consumeActionToken<T>(tx, {
+    key: ctx.tokenKey,
     token: ctx.token,
     sessionId: ctx.sessionId,
     purpose,
     now: ctx.now,
   });
-  if (check.ok) return check.payload;
+  if (check.ok) {
+    consumed.set(ctx, { id: check.id, formId: check.formId });
+    return check.payload;
+  }
   throw check.reason === 'used' ? new AlreadyExecuted() : new InvalidActionToken();
 }
 
@@ -188,7 +197,11 @@ async function reserveGeneralUsers(
 
 /** SPEC §4: the same form executes once, whatever confirmations were issued for it. */
 async function assertFormNotExecuted(tx: Db, ctx: ActionContext): Promise<void> {
-  if (await formAlreadyExecuted(tx, { sessionId: ctx.sessionId, token: ctx.token }))
+  const own = consumed.get(ctx);
+  if (
+    own &&
+    (await formAlreadyExecuted(tx, { sessionId: ctx.sessionId, tokenId: own.id, formId: own.formId }))
+  )
     throw new AlreadyExecuted();
 }
 
