@@ -14,6 +14,8 @@
       const flag = form.querySelector('input[name="confirmed"]');
       if (flag) flag.value = '1';
     }
+    // A download leaves the page as it was: its button must work again at once.
+    if (form.dataset.download) return;
     // One click, one request: double clicks do not send the form twice.
     if (form.dataset.submitted === '1') {
       event.preventDefault();

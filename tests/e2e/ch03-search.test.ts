@@ -172,6 +172,11 @@ describe.skipIf(chromiumMissing)('ch. 3: search, list, detail and CSV export (Ch
     );
     // The page stays the list: a download is not a new screen.
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報一覧画面');
+    // And CSV出力 works again without a reload (no double-submit guard on a download).
+    expect(await button(admin, 'CSV出力').isEnabled()).toBe(true);
+    admin.once('dialog', (d) => void d.accept());
+    const [again] = await Promise.all([admin.waitForEvent('download'), button(admin, 'CSV出力').click()]);
+    expect(again.suggestedFilename()).toMatch(/^ユーザ情報一覧_\d{14}\.csv$/);
   });
 
   it('a general user reaches the list from the 参加登録 links, sees no 変更/削除, and may export', async () => {

@@ -32,14 +32,31 @@ const HEADER = [
 /** 2026-04-01 10:00:00 Japan time, the test clock's start. */
 const FILE_NAME = 'ユーザ情報一覧_20260401100000.csv';
 
-function exportUrl(params: Record<string, string>): string {
-  return `/users/export?${new URLSearchParams({ confirmed: '1', ...params }).toString()}`;
+/** An export as the list's form posts it after the browser's dialog (confirmed=1). */
+interface ExportRequest {
+  exportParams: Record<string, string>;
+}
+
+function exportUrl(params: Record<string, string>): ExportRequest {
+  return { exportParams: { confirmed: '1', ...params } };
+}
+
+/** The export through the agent (its body decoded as UTF-8). */
+function postExport(agent: Agent, request: ExportRequest) {
+  return agent.post('/users/export', request.exportParams);
 }
 
 /** The raw bytes of a response (the agent decodes bodies as UTF-8). */
-async function getRaw(ctx: TestContext, agent: Agent, url: string) {
+async function getRaw(ctx: TestContext, agent: Agent, request: string | ExportRequest) {
   const cookie = [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  return ctx.app.inject({ method: 'GET', url, headers: { cookie } });
+  if (typeof request === 'string')
+    return ctx.app.inject({ method: 'GET', url: request, headers: { cookie } });
+  return ctx.app.inject({
+    method: 'POST',
+    url: '/users/export',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ ...request.exportParams, _csrf: agent.csrfToken }).toString(),
+  });
 }
 
 function topErrors(body: string): string {
@@ -117,7 +134,7 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
     const list = await agent.get(
       `/users?operatorCode=${operator.operatorCode}&userName=%E8%A9%A6%E9%A8%93&enabled=1&showDeleted=1&search=1`,
     );
-    const form = /<form method="get" action="\/users\/export"[\s\S]*?<\/form>/.exec(list.body)?.[0];
+    const form = /<form method="post" action="\/users\/export"[\s\S]*?<\/form>/.exec(list.body)?.[0];
     expect(form).toBeDefined();
     expect(form).toContain('data-confirm="ユーザ情報をCSV出力します。よろしいですか。"');
     expect(form).toContain('<input type="hidden" name="confirmed" value="0"/>');
@@ -132,14 +149,26 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
   it.skipIf(skip)('without JavaScript, a confirmation page comes first (OK / キャンセル)', async () => {
     const { operator, admin } = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
+    // From the list without JavaScript: the post carries confirmed=0, and gets the page.
+    const fromList = await agent.post('/users/export', {
+      operatorCode: operator.operatorCode,
+      userId: 'U',
+      confirmed: '0',
+      encoding: 'cp932',
+    });
+    expect(fromList.statusCode).toBe(200);
+    expect(fromList.headers['content-type']).toMatch(/^text\/html/);
+    expect(fromList.body).toContain('info.csv.confirm');
+    // The page itself is a GET anyone may reload or bookmark: it reads only (SPEC D-18).
     const res = await agent.get(
-      `/users/export?operatorCode=${operator.operatorCode}&userId=U&confirmed=0&encoding=cp932`,
+      `/users/export?operatorCode=${operator.operatorCode}&userId=U&encoding=cp932`,
     );
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.body).toContain('info.csv.confirm');
     expect(res.body).toContain('ユーザ情報をCSV出力します。よろしいですか。');
-    const form = /<form method="get" action="\/users\/export"[\s\S]*?<\/form>/.exec(res.body)?.[0] ?? '';
+    const form = /<form method="post" action="\/users\/export"[\s\S]*?<\/form>/.exec(res.body)?.[0] ?? '';
+    expect(form).toContain(`<input type="hidden" name="_csrf" value="${agent.csrfToken}"/>`);
     expect(form).toContain('<input type="hidden" name="confirmed" value="1"/>');
     expect(form).toContain('<input type="hidden" name="encoding" value="cp932"/>');
     expect(form).toContain('<input type="hidden" name="userId" value="U"/>');
@@ -148,11 +177,18 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
     expect(cancel).toMatch(/^\/users\?/);
     expect(cancel).toContain(`operatorCode=${operator.operatorCode}`);
     expect(await csvAudits(admin.userId)).toEqual([]);
+    // A GET that says confirmed=1 still only shows the page: no file, no audit record.
+    const asGet = await agent.get(`/users/export?operatorCode=${operator.operatorCode}&confirmed=1`);
+    expect(asGet.headers['content-type']).toMatch(/^text\/html/);
+    expect(await csvAudits(admin.userId)).toEqual([]);
 
-    // OK submits the same form with confirmed=1: the file.
-    const ok = await agent.get(
-      `/users/export?operatorCode=${operator.operatorCode}&userId=U&encoding=utf8&confirmed=1`,
-    );
+    // OK posts the page's form: the file.
+    const ok = await agent.post('/users/export', {
+      operatorCode: operator.operatorCode,
+      userId: 'U',
+      encoding: 'utf8',
+      confirmed: '1',
+    });
     expect(ok.headers['content-type']).toMatch(/^text\/csv/);
   });
 
@@ -224,7 +260,8 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
     await createUser(ctx, { operatorCode: operator.operatorCode, userName: '対象 無効', enabled: false });
     await createUser(ctx, { operatorCode: operator.operatorCode, userName: '対象 削除', deleted: true });
     const agent = await loginAs(ctx, admin);
-    const res = await agent.get(
+    const res = await postExport(
+      agent,
       exportUrl({ operatorCode: operator.operatorCode, userName: '対象', enabled: '1', page: '2' }),
     );
     const records = parse(res.body.replace(/^\uFEFF/, '')) as string[][];
@@ -239,7 +276,7 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
       users.push(await createUser(ctx, { operatorCode: operator.operatorCode, userName }));
     }
     const agent = await loginAs(ctx, admin);
-    const res = await agent.get(exportUrl({ operatorCode: operator.operatorCode }));
+    const res = await postExport(agent, exportUrl({ operatorCode: operator.operatorCode }));
     const records = parse(res.body.replace(/^\uFEFF/, '')) as string[][];
     const nameOf = (userId: string) => records.find((r) => r[0] === userId)?.[5];
     expect(nameOf(users[0]!.userId)).toBe('\'=HYPERLINK("http://evil.example")');
@@ -305,7 +342,7 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
     });
 
     // The same rows export as UTF-8, unchanged.
-    const utf8 = await agent.get(exportUrl({ operatorCode: operator.operatorCode }));
+    const utf8 = await postExport(agent, exportUrl({ operatorCode: operator.operatorCode }));
     expect(utf8.statusCode).toBe(200);
     expect(utf8.body).toContain('𠮷野 家子');
     expect(utf8.body).toContain('営業部😀');
@@ -315,13 +352,13 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
     const { operator, admin } = await createOperatorWithAdmins(ctx);
     const other = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
-    const none = await agent.get(exportUrl({ operatorCode: operator.operatorCode, userId: 'Z' }));
+    const none = await postExport(agent, exportUrl({ operatorCode: operator.operatorCode, userId: 'Z' }));
     expect(none.statusCode).toBe(400);
     expect(none.headers['content-type']).toMatch(/^text\/html/);
     expect(topErrors(none.body)).toContain('error.csv.noHits');
     expect(topErrors(none.body)).toContain('CSV出力の対象となるユーザ情報はありません。');
     // Another operator's code: no hits too, never their users (SPEC §2).
-    const foreign = await agent.get(exportUrl({ operatorCode: other.operator.operatorCode }));
+    const foreign = await postExport(agent, exportUrl({ operatorCode: other.operator.operatorCode }));
     expect(topErrors(foreign.body)).toContain('error.csv.noHits');
     expect(foreign.body).not.toContain(other.admin.userId);
     expect((await csvAudits(admin.userId)).map((a) => a.outcome)).toEqual(['failure', 'failure']);
@@ -330,7 +367,7 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
   it.skipIf(skip)('invalid conditions: the field errors on the list page, no file', async () => {
     const { admin } = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
-    const res = await agent.get(exportUrl({ operatorCode: 'x' }));
+    const res = await postExport(agent, exportUrl({ operatorCode: 'x' }));
     expect(res.statusCode).toBe(400);
     expect(topErrors(res.body)).toContain('error.field.operatorCode');
     expect(res.body).toContain('<div class="field-error" id="operatorCode-error">');
@@ -351,7 +388,7 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
     expect(new Set(lines.slice(1).map((l) => l.split(',')[0])).size).toBe(12_000);
 
     // Without showDeleted the same operator has just its two admins.
-    const active = await agent.get(exportUrl({ operatorCode: operator.operatorCode }));
+    const active = await postExport(agent, exportUrl({ operatorCode: operator.operatorCode }));
     expect(active.body.split('\r\n').filter((l) => l !== '')).toHaveLength(3);
 
     await createUser(ctx, { operatorCode: operator.operatorCode });

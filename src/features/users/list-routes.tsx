@@ -139,15 +139,32 @@ export async function userListRoutes(app: FastifyInstance): Promise<void> {
     return sendUserList(app, request, reply, parsed);
   });
 
-  // SPEC §4.3 / D-10, and §2 row 6: admins and general users export.
+  // SPEC §4.3 / D-10, and §2 row 6: admins and general users export. The confirmation is
+  // a page anyone may open or reload (a GET reads only, D-18); the export itself, which
+  // is audited, is a post: from the list after the browser's dialog, or from this page's OK.
   app.get('/users/export', async (request, reply) => {
     const auth = viewer(request);
     const parsed = parseSearchQuery(request.query, auth.user.operatorCode);
     const query = requireInput(request.query, EXPORT_QUERY);
     if (!parsed.ok) return sendUserList(app, request, reply, parsed);
-    const encoding = parseCsvEncoding(query.encoding);
-    if (query.confirmed !== '1') {
-      // SPEC D-15: without JavaScript the confirmation is this page.
+    return sendPage(
+      reply,
+      <CsvConfirmPage
+        {...pageContext(request)}
+        form={parsed.form}
+        encoding={parseCsvEncoding(query.encoding)}
+      />,
+    );
+  });
+
+  app.post('/users/export', async (request, reply) => {
+    const auth = viewer(request);
+    const parsed = parseSearchQuery(request.body, auth.user.operatorCode);
+    const form = requireInput(request.body, EXPORT_QUERY);
+    if (!parsed.ok) return sendUserList(app, request, reply, parsed);
+    const encoding = parseCsvEncoding(form.encoding);
+    if (form.confirmed !== '1') {
+      // SPEC D-15: without JavaScript the confirmation is a page.
       return sendPage(
         reply,
         <CsvConfirmPage {...pageContext(request)} form={parsed.form} encoding={encoding} />,

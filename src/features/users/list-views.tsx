@@ -207,9 +207,19 @@ function ResultsTable(props: { users: User[]; operatorName: string; backQuery: s
 }
 
 /** SPEC §4.3: CSV出力 asks first (the browser's dialog, or the confirmation page without JS). */
-function CsvExportForm({ form }: { form: SearchForm }): VNode {
+function CsvExportForm({ form, csrfToken }: { form: SearchForm; csrfToken: string }): VNode {
+  // A post: the export is an action (it is audited, SPEC §6), and a GET only reads (D-18).
+  // data-download: the page stays after the file arrives, so the button must not stay
+  // disabled by the double-submit guard (public/app.js).
   return (
-    <form method="get" action="/users/export" class="csv-export-form" data-confirm={CSV_QUESTION}>
+    <form
+      method="post"
+      action="/users/export"
+      class="csv-export-form"
+      data-confirm={CSV_QUESTION}
+      data-download="1"
+    >
+      <CsrfField token={csrfToken} />
       <ConditionFields form={form} />
       <input type="hidden" name="confirmed" value="0" />
       <label for="csv-encoding">文字コード</label>{' '}
@@ -288,7 +298,7 @@ export function UserListPage(props: UserListPageProps): VNode {
             </>
           )}
           <div class="actions">
-            <CsvExportForm form={form} />
+            <CsvExportForm form={form} csrfToken={props.csrfToken} />
           </div>
         </section>
       ) : null}
@@ -388,7 +398,8 @@ export function CsvConfirmPage(props: PageBase & { form: SearchForm; encoding: C
       infos={[{ id: 'info.csv.confirm' }]}
     >
       <p>文字コード: {encodingLabel}</p>
-      <form method="get" action="/users/export" class="actions">
+      <form method="post" action="/users/export" class="actions" data-download="1">
+        <CsrfField token={props.csrfToken} />
         <ConditionFields form={props.form} />
         <input type="hidden" name="encoding" value={props.encoding} />
         <input type="hidden" name="confirmed" value="1" />

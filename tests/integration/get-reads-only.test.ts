@@ -1,0 +1,161 @@
+import type { FastifyInstance } from 'fastify';
+import type { KyselyPlugin, OperationNode, RootOperationNode } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { FakeClock } from '../../src/lib/clock.js';
+import {
+  Agent,
+  createOperatorWithAdmins,
+  createUser,
+  loginAs,
+  TEST_START,
+  testConfig,
+} from '../helpers/context.js';
+import { openTestStore, storeKinds } from '../helpers/stores.js';
+
+/**
+ * SPEC D-18: a GET never writes to the database, the rate limiter's counters and a
+ * session's once-a-minute `last_seen_at` aside. The app runs on a database handle that
+ * records every statement that would write; every GET route is visited by an admin, a
+ * general user and an anonymous visitor, and only the allowed writes may appear.
+ */
+
+interface Write {
+  kind: string;
+  table: string;
+  columns: string[];
+}
+
+function tableOf(node: OperationNode | undefined): string {
+  const text = JSON.stringify(node ?? {});
+  return /"kind":"IdentifierNode","name":"([^"]+)"/.exec(text)?.[1] ?? '?';
+}
+
+function describeWrite(node: RootOperationNode): Write | undefined {
+  switch (node.kind) {
+    case 'InsertQueryNode':
+      return { kind: 'insert', table: tableOf(node.into), columns: [] };
+    case 'UpdateQueryNode':
+      return {
+        kind: 'update',
+        table: tableOf(node.table),
+        columns: (node.updates ?? []).map((u) => tableOf(u.column)),
+      };
+    case 'DeleteQueryNode':
+      return { kind: 'delete', table: tableOf(node.from), columns: [] };
+    case 'MergeQueryNode':
+      return { kind: 'merge', table: tableOf(node.into), columns: [] };
+    case 'RawNode': {
+      const text = node.sqlFragments.join('?');
+      return /^\s*(insert|update|delete|create|drop|alter|replace)\b/i.test(text)
+        ? { kind: 'raw', table: text.slice(0, 60), columns: [] }
+        : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The writes D-18 allows on a GET. */
+function allowed(w: Write): boolean {
+  if (w.kind === 'update' && w.table === 'sessions') return w.columns.every((c) => c === 'last_seen_at');
+  return w.table === 'rate_limits';
+}
+
+/** Every GET route pattern of the app, and a URL that reaches its handler. */
+function urls(ids: { general: string; locked: string }): Record<string, string[]> {
+  return {
+    '/': ['/'],
+    '*': ['/assets/app.js', '/no-such-page'],
+    '/audit': ['/audit', '/audit?from=2026/01/01&page=2'],
+    '/audit/export': ['/audit/export'],
+    '/healthz': ['/healthz'],
+    '/login': ['/login', '/login?next=/users&expired=1'],
+    '/password': ['/password'],
+    '/participation': ['/participation'],
+    '/users': ['/users', '/users?userName=a&search=1&page=3', '/users?showDeleted=1&search=1'],
+    '/users/export': ['/users/export', '/users/export?confirmed=1&encoding=cp932'],
+    '/users/new': ['/users/new'],
+    '/users/bulk-register': ['/users/bulk-register'],
+    '/users/bulk-register/template': ['/users/bulk-register/template'],
+    '/users/:userId': [`/users/${ids.general}`, `/users/${ids.locked}`, '/users/U999999999'],
+    '/users/:id/change': [`/users/${ids.general}/change`],
+    '/users/:id/delete': [`/users/${ids.general}/delete`],
+  };
+}
+
+describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip }) => {
+  const writes: Write[] = [];
+  let recording = false;
+  const recorder: KyselyPlugin = {
+    transformQuery(args) {
+      if (recording) {
+        const w = describeWrite(args.node);
+        if (w) writes.push(w);
+      }
+      return args.node;
+    },
+    async transformResult(args) {
+      return args.result;
+    },
+  };
+  let app: FastifyInstance;
+  let store: Awaited<ReturnType<typeof openTestStore>>;
+  const clock = new FakeClock(TEST_START);
+
+  beforeAll(async () => {
+    if (skip) return;
+    store = await openTestStore(kind);
+    app = await buildApp({
+      config: testConfig(),
+      store: { ...store, db: store.db.withPlugin(recorder) },
+      clock,
+      logger: false,
+    });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.drop();
+  });
+
+  it.skipIf(skip)('covers every GET route of the app', async () => {
+    const printed = app.printRoutes({ commonPrefix: false, method: 'GET' });
+    const count = printed.match(/\(GET\)/g)?.length ?? 0;
+    expect(count).toBe(Object.keys(urls({ general: '', locked: '' })).length);
+  });
+
+  it.skipIf(skip)('only reads, for an admin, a general user and an anonymous visitor', async () => {
+    const ctx = { store, clock, app };
+    const { admin, operator } = await createOperatorWithAdmins(ctx);
+    const general = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const locked = await createUser(ctx, { operatorCode: operator.operatorCode, locked: true });
+    const adminAgent = await loginAs(ctx, admin);
+    const generalAgent = await loginAs(ctx, general);
+    const anonymous = new Agent(app);
+    await anonymous.get('/login');
+    // Two minutes on: each session's first request may touch last_seen_at, once.
+    clock.advance(2 * 60_000);
+
+    const all = Object.values(urls({ general: general.userId, locked: locked.userId })).flat();
+    const seen: string[] = [];
+    recording = true;
+    try {
+      for (const agent of [adminAgent, generalAgent, anonymous]) {
+        for (const url of all) {
+          const before = writes.length;
+          const res = await agent.get(url);
+          expect(res.statusCode, url).toBeLessThan(500);
+          for (const w of writes.slice(before))
+            seen.push(`${url}: ${w.kind} ${w.table} ${w.columns.join(',')}`);
+        }
+      }
+    } finally {
+      recording = false;
+    }
+    const forbidden = writes.filter((w) => !allowed(w));
+    expect(forbidden, seen.join('\n')).toEqual([]);
+    // The only writes: one last_seen_at per signed-in session.
+    expect(writes.filter((w) => w.table === 'sessions')).toHaveLength(2);
+  });
+});
