@@ -96,6 +96,11 @@ export const messages = {
   'error.bulkRegist.fileTooLarge': 'CSVファイルのサイズが上限（1MB）を超えています。',
   'error.bulkRegist.upload':
     'アップロードされた内容を読み取れませんでした。画面を開き直して、CSVファイルを1つ指定してください。',
+  'error.bulkRegist.tooManyLines':
+    'CSVファイルの行数が上限（{limit}行）を超えています。空行を含めて{limit}行以内にしてください。',
+  'error.bulkRegist.lineTooLong': 'CSVファイルの{line}行目が長すぎます（1行{limit}文字まで）。',
+  'error.bulkRegist.tooManyColumns': 'CSVファイルの{line}行目の列数が上限（{limit}列）を超えています。',
+  'error.bulkRegist.issuesOmitted': 'ほかに{count}件の誤りがあります（表示は最初の{limit}件までです）。',
   'error.bulkRegist.encoding':
     'CSVファイルを{encoding}として読み取れません。文字コード（UTF-8またはShift_JIS(CP932)）とファイルの種類を確認してください。',
   'error.bulkRegist.invalid':

@@ -151,8 +151,11 @@ export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void
         return form(400, { fileError: { id: 'error.bulkRegist.fileEmpty' } });
       const decoded = decodeUpload(upload.file.bytes, encoding);
       if (!decoded.ok) return form(400, { fileError: decoded.error });
+      // D-20: bounded before parsing; a limit refuses the file as a whole, next to its field.
       const checked = checkBulkRegisterCsv(decoded.text, { today: japanDate(app.clock.now()) });
-      if (!checked.ok) return form(400, { issues: checked.issues });
+      if (!checked.ok) {
+        return form(400, { fileError: checked.fileError, issues: checked.issues, omitted: checked.omitted });
+      }
 
       // Told early, before the confirmation; 実行 checks again in its transaction.
       try {

@@ -9,6 +9,7 @@ import {
   type CsvIssue,
   columnLetter,
   UPLOAD_ENCODINGS,
+  UPLOAD_LIMITS,
   type UploadEncoding,
 } from './bulk-register.js';
 import { crumbs, type PageBase } from './manage-views.js';
@@ -23,6 +24,9 @@ export const UPLOAD_TITLE = 'ユーザ情報一括登録画面';
 export const CONFIRM_TITLE = 'ユーザ情報一括登録確認画面';
 export const COMPLETE_TITLE = 'ユーザ情報一括登録完了画面';
 
+/** A number as the page shows it: 1,000. */
+const shown = (n: number) => n.toLocaleString('ja-JP');
+
 function columnText(issue: CsvIssue): string {
   const column = issue.column;
   if (!column) return '—';
@@ -31,8 +35,15 @@ function columnText(issue: CsvIssue): string {
   return column.label ? `${letter}（${column.label}）` : letter;
 }
 
-/** SPEC §4.12: each problem of the file by line and column, all at once. */
-function IssueTable({ issues }: { issues: CsvIssue[] }): VNode {
+/**
+ * SPEC §4.12: each problem of the file by line and column, all at once; D-20: at most
+ * `maxListedIssues` of them, and a closing line says how many more there were.
+ */
+function IssueTable({ issues, omitted }: { issues: CsvIssue[]; omitted: number }): VNode {
+  const rest: ShownMessage = {
+    id: 'error.bulkRegist.issuesOmitted',
+    params: { count: omitted, limit: issues.length },
+  };
   return (
     <section aria-labelledby="issues-heading">
       <h2 id="issues-heading">エラー一覧</h2>
@@ -55,6 +66,13 @@ function IssueTable({ issues }: { issues: CsvIssue[] }): VNode {
               </td>
             </tr>
           ))}
+          {omitted > 0 ? (
+            <tr class="issues-omitted">
+              <td colspan={3}>
+                <span class="message-id">{rest.id}</span> : {message(rest.id, rest.params)}
+              </td>
+            </tr>
+          ) : null}
         </tbody>
       </table>
     </section>
@@ -95,6 +113,11 @@ function FormatHelp(): VNode {
           1MB です。
         </li>
         <li>
+          ファイルは空行を含めて{shown(UPLOAD_LIMITS.maxLines)}行まで、1行{shown(UPLOAD_LIMITS.maxLineChars)}
+          文字まで、{shown(UPLOAD_LIMITS.maxColumns)}
+          列までです。これを超えるファイルは、内容を確認せずにエラーになります。
+        </li>
+        <li>
           1行でも誤りがあると、どのユーザも登録しません。誤りは行番号（ヘッダ行が1行目）と列で一覧表示します。
         </li>
         <li>登録できる登録作業者(一般)は、削除済みを除き1事業者につき最大8ユーザです。</li>
@@ -117,23 +140,26 @@ export function BulkRegisterFormPage(props: {
   errors?: ShownMessage[];
   /** The problem of the file itself, shown next to the file field too. */
   fileError?: ShownMessage | undefined;
-  /** Problems of the file's content, by line and column. */
+  /** Problems of the file's content, by line and column (at most `maxListedIssues`). */
   issues?: CsvIssue[];
+  /** How many problems more than `issues` the file has. */
+  omitted?: number | undefined;
 }): VNode {
   const issues = props.issues ?? [];
+  const omitted = props.omitted ?? 0;
   const located = issues.filter((i) => i.line !== null);
   const fileWide = issues.filter((i) => i.line === null).map((i) => i.message);
   const errors: ShownMessage[] = [
     ...(props.errors ?? []),
     ...(props.fileError ? [props.fileError] : []),
     ...(located.length > 0
-      ? [{ id: 'error.bulkRegist.invalid' as const, params: { count: located.length } }]
+      ? [{ id: 'error.bulkRegist.invalid' as const, params: { count: located.length + omitted } }]
       : []),
     ...fileWide,
   ];
   return (
     <Layout {...props.page} title={UPLOAD_TITLE} breadcrumbs={crumbs.list(UPLOAD_TITLE)} errors={errors}>
-      {located.length > 0 ? <IssueTable issues={located} /> : null}
+      {located.length > 0 ? <IssueTable issues={located} omitted={omitted} /> : null}
       <form
         method="post"
         action="/users/bulk-register/confirm"

@@ -1,5 +1,7 @@
 import iconv from 'iconv-lite';
+import { render } from 'preact-render-to-string';
 import { describe, expect, it } from 'vitest';
+import { message } from '../../web/messages.js';
 import {
   BULK_REGISTER_COLUMNS,
   bulkRegisterTemplate,
@@ -9,7 +11,9 @@ import {
   columnLetter,
   decodeUpload,
   parseUploadEncoding,
+  UPLOAD_LIMITS,
 } from './bulk-register.js';
+import { BulkRegisterFormPage } from './bulk-register-views.js';
 
 const TODAY = '2026-04-01';
 const HEADER = '所属部署,ユーザ名,電話番号,メールアドレス,適用開始日,適用終了日';
@@ -181,10 +185,13 @@ describe('checkBulkRegisterCsv: refused files', () => {
   });
 
   it('refuses more than eight data rows as a whole', () => {
-    const rows = Array.from({ length: 10_000 }, (_, i) => `営業部,利用者${i},,u${i}@example.jp,,`);
+    const rows = Array.from({ length: 150 }, (_, i) => `営業部,利用者${i},,u${i}@example.jp,,`);
     const result = check(`${HEADER}\n${rows.join('\n')}\n`);
     expect(summary(result)).toEqual([[null, null, 'error.bulkRegist.tooManyRows']]);
-    expect(issuesOf(result)[0]!.message.params).toEqual({ count: 10_000 });
+    expect(issuesOf(result)[0]!.message.params).toEqual({ count: 150 });
+    expect(summary(check(`${HEADER}\n${rows.slice(0, 9).join('\n')}\n`))).toEqual([
+      [null, null, 'error.bulkRegist.tooManyRows'],
+    ]);
     const eight = check(`${HEADER}\n${rows.slice(0, 8).join('\n')}\n`);
     expect(eight.ok && eight.rows).toHaveLength(8);
   });
@@ -198,6 +205,195 @@ describe('checkBulkRegisterCsv: refused files', () => {
     expect(summary(check(`${HEADER}\n営業部,a"x",,a@example.jp,,\n`))).toEqual([
       [2, 'B', 'error.bulkRegist.syntax'],
     ]);
+  });
+});
+
+describe('checkBulkRegisterCsv: the bounds of D-20, before parsing', () => {
+  const ROW = (i: number) => `営業部,利用者${i},,u${i}@example.jp,,`;
+  /** A valid file of `lines` physical lines: the header, two rows, blank lines. */
+  const withLines = (lines: number, end = '\n') =>
+    `${[HEADER, ROW(1), ROW(2), ...Array(lines - 3).fill('')].join(end)}${end}`;
+
+  function refusal(result: CheckResult) {
+    if (result.ok) throw new Error('expected the file to be refused');
+    expect(result.issues).toEqual([]);
+    return result.fileError;
+  }
+
+  it('has the limits the upload page and docs/bulk-register.md state', () => {
+    expect(UPLOAD_LIMITS).toEqual({
+      maxLines: 200,
+      maxLineChars: 500,
+      maxSeparatorsPerLine: 200,
+      maxColumns: 20,
+      maxListedIssues: 100,
+    });
+  });
+
+  it('refuses more than 200 physical lines, blank ones included, whatever ends them', () => {
+    for (const end of ['\n', '\r\n', '\r']) {
+      const within = check(withLines(200, end));
+      expect(within.ok && within.rows.map((r) => r.line), JSON.stringify(end)).toEqual([2, 3]);
+      // A line end at the very end of the file starts no line; without it, still 200.
+      expect(check(withLines(200, end).slice(0, -end.length)).ok).toBe(true);
+      expect(refusal(check(withLines(201, end)))).toEqual({
+        id: 'error.bulkRegist.tooManyLines',
+        params: { limit: '200' },
+      });
+      expect(refusal(check(`${HEADER}${end}${end.repeat(500_000)}`))?.id).toBe(
+        'error.bulkRegist.tooManyLines',
+      );
+    }
+    expect(message('error.bulkRegist.tooManyLines', { limit: '200' })).toBe(
+      'CSVファイルの行数が上限（200行）を超えています。空行を含めて200行以内にしてください。',
+    );
+  });
+
+  it('refuses a line of more than 500 characters, naming it', () => {
+    const padded = (length: number) => ROW(1) + ' '.repeat(length - ROW(1).length);
+    const within = check(`${HEADER}\n${padded(500)}\n`);
+    expect(within.ok && within.rows).toHaveLength(1);
+    expect(refusal(check(`${HEADER}\n${ROW(2)}\n${padded(501)}\n`))).toEqual({
+      id: 'error.bulkRegist.lineTooLong',
+      params: { line: '3', limit: '500' },
+    });
+    // Characters, not bytes: a line of 500 with 480 kanji (1,458 bytes) is read and checked.
+    const kanji = (n: number) => `"${'営'.repeat(n)}",a,,k@example.jp,,`;
+    expect(kanji(480)).toHaveLength(500);
+    expect(summary(check(`${HEADER}\n${kanji(480)}\n`))).toEqual([[2, 'A', 'error.field.text']]);
+    expect(refusal(check(`${HEADER}\n${kanji(481)}\n`))?.id).toBe('error.bulkRegist.lineTooLong');
+    expect(refusal(check(`${HEADER}\n"${'あ'.repeat(340_000)}"\n`))).toEqual({
+      id: 'error.bulkRegist.lineTooLong',
+      params: { line: '2', limit: '500' },
+    });
+    expect(message('error.bulkRegist.lineTooLong', { line: '3', limit: '500' })).toBe(
+      'CSVファイルの3行目が長すぎます（1行500文字まで）。',
+    );
+  });
+
+  it('refuses more than 20 columns: over 200 commas at the pre-scan, over 20 cells when parsed', () => {
+    const manyCommas = refusal(check(','.repeat(1_000_000)));
+    expect(manyCommas).toEqual({ id: 'error.bulkRegist.tooManyColumns', params: { line: '1', limit: '20' } });
+    expect(refusal(check(`${HEADER}${','.repeat(1_000_000)}`))).toEqual(manyCommas);
+    expect(refusal(check(`${HEADER}\n${ROW(1)}\n${','.repeat(201)}\n`))?.params).toEqual({
+      line: '3',
+      limit: '20',
+    });
+    // 21 cells, found by csv-parse: in the header, and in a data row (its spreadsheet row).
+    expect(refusal(check(`${HEADER}${',x'.repeat(15)}\n${ROW(1)}\n`))?.params).toEqual({
+      line: '1',
+      limit: '20',
+    });
+    expect(refusal(check(`${HEADER}\n${ROW(1)}\n\n${ROW(2)}${',x'.repeat(15)}\n`))?.params).toEqual({
+      line: '4',
+      limit: '20',
+    });
+    expect(message('error.bulkRegist.tooManyColumns', { line: '1', limit: '20' })).toBe(
+      'CSVファイルの1行目の列数が上限（20列）を超えています。',
+    );
+  });
+
+  it('does not count quoted commas as columns: 200 commas in a line pass the pre-scan', () => {
+    // 20 cells are within the limit: the row is checked, and refused for its cell count.
+    expect(summary(check(`${HEADER}\n${ROW(1)}${',x'.repeat(14)}\n`))).toEqual([
+      [2, null, 'error.bulkRegist.columnCount'],
+    ]);
+    const quoted = `"${','.repeat(95)}",容量 一郎,,a@example.jp,,\n"${','.repeat(50)}","${','.repeat(50)}",,b@example.jp,,`;
+    expect(quoted.split('\n').map((l) => l.split(',').length - 1)).toEqual([100, 105]);
+    expect(summary(check(`${HEADER}\n${quoted}\n`))).toEqual([[2, 'A', 'error.field.text']]);
+    const line200 = `"${','.repeat(195)}",a,,c@example.jp,,`;
+    expect(summary(check(`${HEADER}\n${line200}\n`))).toEqual([[2, 'A', 'error.field.text']]);
+  });
+
+  it('stops at the first limit it reaches, in the order of the file', () => {
+    const longAt3 = `${HEADER}\n${ROW(1)}\n${'x'.repeat(501)}\n${'\n'.repeat(500)}`;
+    expect(refusal(check(longAt3))?.id).toBe('error.bulkRegist.lineTooLong');
+    const longAt250 = `${HEADER}\n${'\n'.repeat(248)}${'x'.repeat(5000)}\n`;
+    expect(refusal(check(longAt250))?.id).toBe('error.bulkRegist.tooManyLines');
+  });
+
+  it('bounds a broken quote: the record stops at 1,500 bytes and is reported as the syntax error it is', () => {
+    const rest = Array.from({ length: 150 }, (_, i) => `営業部,利用者${i},,u${i}@example.jp,,`).join('\n');
+    const result = check(`${HEADER}\n${ROW(1)}\n営業部,"壊れた,,b@example.jp,,\n${rest}\n`);
+    expect(summary(result)).toEqual([[3, 'B', 'error.bulkRegist.syntax']]);
+  });
+
+  it('lists at most 100 problems and says how many more there were', () => {
+    // With the real limits a file cannot have more than 48 problems (8 rows of 6 cells);
+    // wider limits let a header of 150 unknown names through: 150 + 4 missing columns.
+    const header = Array.from({ length: 150 }, (_, i) => `列${i}`).join(',');
+    const result = checkBulkRegisterCsv(`${header}\n`, {
+      today: TODAY,
+      limits: { maxColumns: 200, maxLineChars: 2000 },
+    });
+    if (result.ok) throw new Error('expected the file to be refused');
+    expect(result.issues).toHaveLength(100);
+    expect(result.omitted).toBe(54);
+    expect(result.issues[99]!.message.params).toEqual({ name: '列99' });
+    const few = checkBulkRegisterCsv(`${HEADER}\n,,,,,x\n,,,,,y\n`, {
+      today: TODAY,
+      limits: { maxListedIssues: 3 },
+    });
+    expect(few.ok === false && [few.issues.length, few.omitted]).toEqual([3, 5]);
+    const all = check(`${HEADER}\n,,,,,x\n,,,,,y\n`);
+    expect(all.ok === false && [all.issues.length, all.omitted]).toEqual([8, 0]);
+  });
+
+  it('shows the first problems in the table, a closing line for the rest, and their total', () => {
+    const issues: CsvIssue[] = Array.from({ length: 100 }, (_, i) => ({
+      line: i + 2,
+      column: { index: 0, label: '所属部署' },
+      message: { id: 'error.field.required', params: { field: '所属部署' } },
+    }));
+    const html = render(
+      BulkRegisterFormPage({
+        page: { auth: null, csrfToken: 'csrf' },
+        formId: 'form',
+        encoding: 'auto',
+        issues,
+        omitted: 54,
+      }),
+    );
+    expect(html.match(/<tr data-line=/g)).toHaveLength(100);
+    expect(html).toContain('ほかに54件の誤りがあります（表示は最初の100件までです）。');
+    expect(html).toContain('error.bulkRegist.issuesOmitted');
+    expect(html).toContain('CSVファイルに誤りがあるため、登録しませんでした（154件）。');
+    expect(html).toContain('空行を含めて200行まで、1行500文字まで、20列までです。');
+    const none = render(
+      BulkRegisterFormPage({
+        page: { auth: null, csrfToken: 'csrf' },
+        formId: 'form',
+        encoding: 'auto',
+        issues,
+      }),
+    );
+    expect(none).not.toContain('error.bulkRegist.issuesOmitted');
+  });
+
+  it('checks the costliest files within the limits quickly (CPU time, not wall time)', () => {
+    const { maxLines, maxLineChars: width } = UPLOAD_LIMITS;
+    const fill = (line: string) => {
+      expect(line.length).toBe(width);
+      return `${HEADER}\n${`${line}\n`.repeat(maxLines - 1)}`;
+    };
+    const cell = 'x'.repeat(width / 20 - 1);
+    const costly: [string, string][] = [
+      ['blank lines', `${HEADER}\n${'\n'.repeat(maxLines - 1)}`],
+      ['lines of spaces', fill(' '.repeat(width))],
+      ['lines of 20 cells', fill(`${`${cell},`.repeat(19)}${cell}x`)],
+      ['quoted kanji', fill(`"${'あ'.repeat(width - 7)}",,,,,`)],
+      ['one quoted kanji cell', fill(`"${'あ'.repeat(width - 2)}"`)],
+      ['quoted commas', fill(`"${','.repeat(190)}${'x'.repeat(width - 197)}",,,,,`)],
+    ];
+    check(costly[0]![1]);
+    for (const [name, text] of costly) {
+      const before = process.cpuUsage();
+      const result = check(text);
+      const { user, system } = process.cpuUsage(before);
+      if (process.env.UPLOAD_BOUNDS_REPORT) process.stdout.write(`${name}: ${(user + system) / 1000} ms\n`);
+      expect(result.ok, name).toBe(false);
+      expect((user + system) / 1000, name).toBeLessThan(100);
+    }
   });
 });
 

@@ -32,6 +32,40 @@ export const UPLOAD_MAX_BYTES = 1024 * 1024;
 /** SPEC §1: a file can never hold more rows than an operator can have general users. */
 export const BULK_REGISTER_MAX_ROWS = MAX_GENERAL_USERS;
 
+/**
+ * SPEC D-20: the bounds of an upload, checked on the decoded text before it is parsed
+ * (the size, 1 MiB, is bounded by the multipart limit). A file holds at most eight data
+ * rows, each of at most about 400 characters (6 cells at their longest: 50 + 50 + 13 +
+ * 254 + 10 + 10), so the limits leave wide room for blank lines, spaces and quotes while
+ * keeping the costliest file within them cheap: csv-parse reads about 5–10 MB/s here and
+ * builds an error object for every record whose cell count differs from the first, so
+ * 200 lines of 500 characters (at most 300 KB as UTF-8) take some 10–30 ms, where the
+ * 1 MiB a size limit alone allows took seconds.
+ */
+export interface UploadLimits {
+  /** Physical lines, blank ones included (LF, CRLF and CR each end one). */
+  maxLines: number;
+  /** Characters of one physical line, without its line end. */
+  maxLineChars: number;
+  /**
+   * Commas of one physical line, counted before parsing, so quoted ones too: generous
+   * for commas inside cells (two 50-character cells full of them make 105 in all).
+   */
+  maxSeparatorsPerLine: number;
+  /** Cells of one record, after parsing. */
+  maxColumns: number;
+  /** Problems listed on the page; a closing line says how many more there were. */
+  maxListedIssues: number;
+}
+
+export const UPLOAD_LIMITS: Readonly<UploadLimits> = {
+  maxLines: 200,
+  maxLineChars: 500,
+  maxSeparatorsPerLine: 200,
+  maxColumns: 20,
+  maxListedIssues: 100,
+};
+
 type ColumnKey = 'department' | 'userName' | 'phone' | 'email' | 'validFrom' | 'validTo';
 
 /** The columns, by their Japanese header (SPEC §3 labels); the order of the template. */
@@ -63,7 +97,14 @@ export interface CsvIssue {
 
 export type DecodeResult = { ok: true; text: string } | { ok: false; error: ShownMessage };
 
-export type CheckResult = { ok: true; rows: BulkRegisterRow[] } | { ok: false; issues: CsvIssue[] };
+/**
+ * A refused file: its problems (at most `maxListedIssues` of them, `omitted` says how
+ * many more), or `fileError` when a limit of D-20 refused it as a whole before or while
+ * parsing; `issues` is empty then.
+ */
+export type CheckResult =
+  | { ok: true; rows: BulkRegisterRow[] }
+  | { ok: false; issues: CsvIssue[]; omitted?: number; fileError?: ShownMessage };
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -111,25 +152,95 @@ interface CsvRecord {
 
 const isBlank = (cells: string[]) => cells.every((c) => c.trim() === '');
 
+/** A number as the messages show it: 1,000. */
+const shown = (n: number) => n.toLocaleString('ja-JP');
+
+/** A limit of D-20 reached while parsing: it ends the reading, as a broken quote does. */
+class UploadLimitReached extends Error {
+  constructor(readonly shownMessage: ShownMessage) {
+    super(shownMessage.id);
+  }
+}
+
+const LF = 10;
+const CR = 13;
+const COMMA = 44;
+
 /**
- * Parses the text into records, dropping blank ones as they come (a file of a million
- * empty lines stays small). A syntax error (a broken quote) ends the reading: after it
- * the parser cannot know where the following rows begin.
+ * The pre-scan of D-20: one pass over the characters, before csv-parse sees them, that
+ * stops at the first limit reached: the physical line count (LF, CRLF or CR each end a
+ * line; a line end at the very end of the file starts no new line), the length of a line
+ * and the commas of a line. Line numbers are physical lines, as a text editor numbers
+ * them. It reads at most `maxLines × (maxLineChars + 2)` characters.
  */
-function readRecords(text: string): { records: CsvRecord[]; syntaxError?: { line: number; index: number } } {
+function scanBounds(text: string, limits: UploadLimits): ShownMessage | undefined {
+  let line = 1;
+  let lineStart = 0;
+  let commas = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === LF || c === CR) {
+      if (c === CR && text.charCodeAt(i + 1) === LF) i++;
+      lineStart = i + 1;
+      commas = 0;
+      if (lineStart < text.length && ++line > limits.maxLines) {
+        return { id: 'error.bulkRegist.tooManyLines', params: { limit: shown(limits.maxLines) } };
+      }
+    } else if (i - lineStart >= limits.maxLineChars) {
+      return {
+        id: 'error.bulkRegist.lineTooLong',
+        params: { line: shown(line), limit: shown(limits.maxLineChars) },
+      };
+    } else if (c === COMMA && ++commas > limits.maxSeparatorsPerLine) {
+      return tooManyColumns(line, limits);
+    }
+  }
+  return undefined;
+}
+
+function tooManyColumns(line: number, limits: UploadLimits): ShownMessage {
+  return {
+    id: 'error.bulkRegist.tooManyColumns',
+    params: { line: shown(line), limit: shown(limits.maxColumns) },
+  };
+}
+
+type ReadResult = {
+  records: CsvRecord[];
+  syntaxError?: { line: number; index: number };
+  limit?: ShownMessage;
+};
+
+/**
+ * Parses the text into records, dropping blank ones as they come. It is given only text
+ * that passed `scanBounds`, and its options bound the work again: `to_line` (csv-parse
+ * counts a CRLF inside quotes as two lines, so twice the limit never cuts a file the
+ * pre-scan let through), `max_record_size` (in UTF-8 bytes: what a line of the longest
+ * length can take; a longer record spans lines inside quotes, nearly always a broken
+ * quote, and is reported as the syntax error it is) and the column limit, checked on each
+ * record. A syntax error (a broken quote) ends the reading: after it the parser cannot
+ * know where the following rows begin.
+ */
+function readRecords(text: string, limits: UploadLimits): ReadResult {
   const records: CsvRecord[] = [];
   try {
     parse(text, {
       bom: true,
       relax_column_count: true,
       skip_empty_lines: false,
+      to_line: 2 * limits.maxLines,
+      max_record_size: 3 * limits.maxLineChars,
       on_record: (cells: string[], context) => {
+        if (cells.length > limits.maxColumns) {
+          throw new UploadLimitReached(tooManyColumns(context.records, limits));
+        }
         if (!isBlank(cells)) records.push({ line: context.records, cells });
         return null;
       },
     });
     return { records };
   } catch (error) {
+    if (error instanceof UploadLimitReached) return { records, limit: error.shownMessage };
     if (!(error instanceof CsvError)) throw error;
     const failed = error as CsvError & { records?: number; column?: number };
     return {
@@ -238,9 +349,25 @@ function checkRow(
  * address twice in one file is refused (compared without regard to case): it is nearly
  * always a copy-and-paste slip, and would send two temporary passwords to one person.
  * `today` (Japan time) is the default 適用開始日.
+ *
+ * Before any of this, D-20: the file is refused as a whole (`fileError`) at the first of
+ * its lines, line lengths and columns that exceeds `UPLOAD_LIMITS`, and at most
+ * `maxListedIssues` problems are listed. `limits` lets tests lower or raise them.
  */
-export function checkBulkRegisterCsv(text: string, options: { today: IsoDate }): CheckResult {
-  const { records, syntaxError } = readRecords(text);
+export function checkBulkRegisterCsv(
+  text: string,
+  options: { today: IsoDate; limits?: Partial<UploadLimits> },
+): CheckResult {
+  const limits: UploadLimits = { ...UPLOAD_LIMITS, ...options.limits };
+  // D-20: the bounds first, and nothing more once one is reached.
+  const outOfBounds = scanBounds(text, limits);
+  if (outOfBounds) return { ok: false, issues: [], fileError: outOfBounds };
+  const { records, syntaxError, limit } = readRecords(text, limits);
+  if (limit) return { ok: false, issues: [], fileError: limit };
+  const refused = (all: CsvIssue[]): CheckResult => {
+    const listed = all.slice(0, limits.maxListedIssues);
+    return { ok: false, issues: listed, omitted: all.length - listed.length };
+  };
   const [header, ...data] = records;
   const issues: CsvIssue[] = [];
   const positions = header ? checkHeader(header) : undefined;
@@ -252,12 +379,12 @@ export function checkBulkRegisterCsv(text: string, options: { today: IsoDate }):
       column: syntaxError.index >= 0 ? { index: syntaxError.index, label } : null,
       message: { id: 'error.bulkRegist.syntax' },
     });
-    return { ok: false, issues };
+    return refused(issues);
   }
   if (!header || !positions) {
     return { ok: false, issues: [{ line: null, column: null, message: { id: 'error.bulkRegist.noRows' } }] };
   }
-  if (positions.issues.length > 0) return { ok: false, issues: positions.issues };
+  if (positions.issues.length > 0) return refused(positions.issues);
   if (data.length === 0) {
     return { ok: false, issues: [{ line: null, column: null, message: { id: 'error.bulkRegist.noRows' } }] };
   }
@@ -307,7 +434,7 @@ export function checkBulkRegisterCsv(text: string, options: { today: IsoDate }):
     if (email !== '' && first === undefined) firstLineOfEmail.set(email, record.line);
     if (checked.row) rows.push(checked.row);
   }
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, rows };
+  return issues.length > 0 ? refused(issues) : { ok: true, rows };
 }
 
 /** The template's example row: reserved example.jp address, dates left to their defaults. */
