@@ -1,10 +1,17 @@
+import { stringify } from 'csv-stringify/sync';
+import fc from 'fast-check';
+import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import {
   CSV_MAX_ROWS,
   contentDisposition,
   csvFileName,
   csvHeader,
+  csvLine,
+  csvRecord,
   csvStream,
+  encodeCp932,
+  findUnencodableCell,
   isCp932Encodable,
   neutraliseFormula,
 } from './csv.js';
@@ -63,6 +70,64 @@ describe('isCp932Encodable', () => {
   });
 });
 
+/** The definition the tables precompute: iconv-lite writes `?` for what CP932 lacks. */
+const roundTrips = (text: string) => iconv.decode(iconv.encode(text, 'cp932'), 'cp932') === text;
+
+describe('the CP932 tables', () => {
+  it('agree with the iconv-lite round trip on every UTF-16 code unit', () => {
+    const disagree: string[] = [];
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      if (isCp932Encodable(ch) !== roundTrips(ch)) disagree.push(c.toString(16));
+    }
+    expect(disagree).toEqual([]);
+  });
+  it('encode every writable character to iconv-lite’s bytes, and refuse the rest', () => {
+    const differ: string[] = [];
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      const bytes = encodeCp932(ch);
+      const expected = roundTrips(ch) ? iconv.encode(ch, 'cp932') : undefined;
+      if (bytes === undefined ? expected !== undefined : !expected?.equals(bytes))
+        differ.push(c.toString(16));
+    }
+    expect(differ).toEqual([]);
+  });
+  it('encode a mixed text like iconv-lite, and refuse it for one character outside CP932', () => {
+    const text = 'ユーザID,髙橋 ①郎,需給部～,ｶﾀｶﾅ,"a""b",\\,\r\n'.repeat(50);
+    expect(encodeCp932(text)?.equals(iconv.encode(text, 'cp932'))).toBe(true);
+    for (const bad of ['𠮷', '😀', '〜', '¥', '\ud800', '\udc00x'])
+      expect(encodeCp932(`${text}${bad}`)).toBeUndefined();
+    expect(isCp932Encodable('a𠮷')).toBe(false);
+  });
+});
+
+describe('csvLine', () => {
+  it('writes a record exactly as csv-stringify does with CRLF', () => {
+    const cell = fc.string({ maxLength: 8, unit: fc.constantFrom(...'a髙 ,"\r\n\'=-@\t') });
+    fc.assert(
+      fc.property(fc.array(cell, { minLength: 1, maxLength: 6 }), (cells) => {
+        expect(csvLine(cells)).toBe(stringify([cells], { record_delimiter: 'windows' }));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('findUnencodableCell', () => {
+  it('names the first column CP932 cannot write, in the detail screen’s order', () => {
+    expect(findUnencodableCell(user(1, { userName: '髙橋', department: '①' }), '株式会社')).toBeUndefined();
+    expect(findUnencodableCell(user(1, { userName: '𠮷野', email: 'x😀@example.jp' }), 'x')).toEqual({
+      userId: 'U000000001',
+      column: 'ユーザ名',
+    });
+    expect(findUnencodableCell(user(1), '〜商事')).toEqual({
+      userId: 'U000000001',
+      column: '参加登録申請者名',
+    });
+  });
+});
+
 describe('file name', () => {
   it('is ユーザ情報一覧_yyyyMMddHHmmss.csv in Japan time', () => {
     expect(csvFileName(new Date('2026-12-31T15:04:05Z'))).toBe('ユーザ情報一覧_20270101000405.csv');
@@ -114,6 +179,68 @@ describe('csvStream', () => {
     expect(done).toEqual([[2, undefined]]);
   });
 
+  it('writes the same bytes as csv-stringify (BOM, CRLF, quoting) and iconv-lite, batch after batch', async () => {
+    const odd = [
+      '=1+1',
+      '+81',
+      '-5',
+      '@A1',
+      '\tx',
+      '\rx',
+      'a,b',
+      'say "hi"',
+      'two\nlines',
+      'cr\r\nlf',
+      '髙橋 ①郎',
+      '需給部～',
+      '',
+    ];
+    const users = Array.from({ length: 1234 }, (_, i) =>
+      user(i, {
+        userName: odd[i % odd.length]!,
+        department: odd[(i * 5) % odd.length]!,
+        phone: i % 3 === 0 ? null : odd[(i * 7) % odd.length]!,
+        enabled: i % 2 === 0,
+        locked: i % 5 === 0,
+        deleted: i % 7 === 0,
+        role: i % 4 === 0 ? 'admin' : 'general',
+      }),
+    );
+    async function* batches() {
+      for (let i = 0; i < users.length; i += 500) yield users.slice(i, i + 500);
+    }
+    const operatorName = '株式会社"容量",市場';
+    const records = [csvHeader(), ...users.map((u) => csvRecord(u, operatorName))];
+    const utf8 = await collect(csvStream(batches(), { operatorName, encoding: 'utf8' }));
+    expect(utf8.equals(Buffer.from(stringify(records, { bom: true, record_delimiter: 'windows' })))).toBe(
+      true,
+    );
+    const cp932 = await collect(csvStream(batches(), { operatorName, encoding: 'cp932' }));
+    expect(cp932.equals(iconv.encode(stringify(records, { record_delimiter: 'windows' }), 'cp932'))).toBe(
+      true,
+    );
+  });
+
+  it('writes just the header for no rows', async () => {
+    async function* none(): AsyncGenerator<User[]> {}
+    const text = (await collect(csvStream(none(), { operatorName: 'x', encoding: 'utf8' }))).toString('utf8');
+    expect(text).toBe(`\uFEFF${csvHeader().join(',')}\r\n`);
+  });
+
+  it('counts the rows up to the one CP932 cannot write when it fails the stream', async () => {
+    const done: number[] = [];
+    async function* batches() {
+      yield [user(1), user(2, { department: '営業部😀' }), user(3)];
+    }
+    const stream = csvStream(batches(), {
+      operatorName: 'x',
+      encoding: 'cp932',
+      onDone: async (n) => void done.push(n),
+    });
+    await expect(collect(stream)).rejects.toThrow(/unencodable value for U000000002/);
+    expect(done).toEqual([2]);
+  });
+
   it('fails the stream rather than write ? when a CP932 row turns unencodable mid-way', async () => {
     const done: [number, Error | undefined][] = [];
     async function* batches() {
@@ -135,8 +262,13 @@ describe('csvStream', () => {
       for (let b = 0; b <= CSV_MAX_ROWS / 500; b++)
         yield Array.from({ length: 500 }, (_, i) => user(b * 500 + i));
     }
-    await expect(collect(csvStream(batches(), { operatorName: 'x', encoding: 'utf8' }))).rejects.toThrow(
-      /limit/,
-    );
+    const done: number[] = [];
+    const stream = csvStream(batches(), {
+      operatorName: 'x',
+      encoding: 'utf8',
+      onDone: async (n) => void done.push(n),
+    });
+    await expect(collect(stream)).rejects.toThrow(/limit/);
+    expect(done).toEqual([CSV_MAX_ROWS + 1]);
   });
 });

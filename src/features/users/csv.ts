@@ -1,6 +1,4 @@
-import { PassThrough, pipeline, Readable, Transform } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
-import { stringify } from 'csv-stringify';
+import { PassThrough, pipeline, Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { compactJapanDateTime } from '../../lib/japan-time.js';
 import type { User } from './model.js';
@@ -64,9 +62,119 @@ export function csvRecord(user: User, operatorName: string): string[] {
   return userDetailRows(user, operatorName).map(([, value]) => neutraliseFormula(value));
 }
 
-/** True when CP932 represents the text exactly (iconv-lite writes `?` for what it cannot). */
-export function isCp932Encodable(text: string): boolean {
+/**
+ * A field as csv-stringify writes it with this export's options (delimiter `,`, quote and
+ * escape `"`, record delimiter CRLF, quote_record_delimiter left at its default, which is
+ * false once a record delimiter is given): quoted, with quotes doubled, when it holds `,`,
+ * `"` or CRLF; otherwise as it is, a lone LF or CR included (input validation keeps control
+ * characters out of every field). csv.test.ts checks it against csv-stringify.
+ */
+function csvField(value: string): string {
+  return /[,"]|\r\n/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/** A record with its CRLF. */
+export function csvLine(cells: readonly string[]): string {
+  let line = '';
+  for (let i = 0; i < cells.length; i++) line += (i === 0 ? '' : ',') + csvField(cells[i]!);
+  return `${line}\r\n`;
+}
+
+/** The definition: CP932 represents the text exactly (iconv-lite writes `?` for what it cannot). */
+function cp932RoundTrips(text: string): boolean {
   return iconv.decode(iconv.encode(text, 'cp932'), 'cp932') === text;
+}
+
+/** CP932 by UTF-16 code unit: 1 in `unwritable` when CP932 lacks it, else its code in `code`. */
+interface Cp932Tables {
+  unwritable: Uint8Array;
+  /** The one-byte code, or lead byte × 256 + trail byte. */
+  code: Uint16Array;
+}
+
+let cp932: Cp932Tables | undefined;
+
+/** CP932's lead bytes: a byte in these ranges starts a two-byte code. */
+function isLeadByte(b: number): boolean {
+  return (b >= 0x81 && b <= 0x9f) || (b >= 0xe0 && b <= 0xfc);
+}
+
+/**
+ * iconv-lite's CP932, precomputed for every UTF-16 code unit, so that a batch is checked
+ * and encoded in one pass. Built on first use from a single encode and decode of every BMP
+ * character: CP932 has no shift state and iconv-lite writes one byte sequence per character
+ * (`?` for one it lacks), so the bytes and the decoded text line up with the input
+ * character by character; were they ever not to, each character is taken alone. A unit is
+ * writable when it round-trips (cp932RoundTrips); surrogates are not: CP932 has nothing
+ * outside the BMP, and a lone surrogate is not text. csv.test.ts checks every entry against
+ * iconv-lite.
+ */
+function cp932Tables(): Cp932Tables {
+  if (cp932) return cp932;
+  const unwritable = new Uint8Array(0x10000).fill(1);
+  const code = new Uint16Array(0x10000);
+  const units: number[] = [];
+  for (let c = 0; c < 0x10000; c++) if (c < 0xd800 || c > 0xdfff) units.push(c);
+  const all = Buffer.from(Uint16Array.from(units).buffer).toString('utf16le');
+  const bytes = iconv.encode(all, 'cp932');
+  const back = iconv.decode(bytes, 'cp932');
+  // Walk the bytes one character at a time: a lead byte starts a two-byte code.
+  let n = 0;
+  let p = 0;
+  for (; n < units.length && p < bytes.length; n++) {
+    const lead = bytes[p]!;
+    const two = isLeadByte(lead) && p + 1 < bytes.length;
+    code[units[n]!] = two ? (lead << 8) | bytes[p + 1]! : lead;
+    p += two ? 2 : 1;
+  }
+  const aligned = n === units.length && p === bytes.length && back.length === all.length;
+  for (let i = 0; i < units.length; i++) {
+    const c = units[i]!;
+    if (aligned) {
+      if (back.charCodeAt(i) === c) unwritable[c] = 0;
+    } else {
+      const one = String.fromCharCode(c);
+      const b = iconv.encode(one, 'cp932');
+      if (b.length <= 2 && cp932RoundTrips(one)) {
+        unwritable[c] = 0;
+        code[c] = b.length === 2 ? (b[0]! << 8) | b[1]! : b[0]!;
+      }
+    }
+  }
+  cp932 = { unwritable, code };
+  return cp932;
+}
+
+/**
+ * True when CP932 represents the text exactly, so that iconv-lite writes no `?` for it:
+ * one table lookup per UTF-16 code unit.
+ */
+export function isCp932Encodable(text: string): boolean {
+  const { unwritable } = cp932Tables();
+  for (let i = 0; i < text.length; i++) if (unwritable[text.charCodeAt(i)] === 1) return false;
+  return true;
+}
+
+/**
+ * The text in CP932, the bytes iconv-lite writes, or undefined when CP932 cannot represent
+ * it (where iconv-lite would write `?`): the check and the encoding in one pass.
+ */
+export function encodeCp932(text: string): Buffer | undefined {
+  const { unwritable, code } = cp932Tables();
+  const out = Buffer.allocUnsafe(text.length * 2);
+  let p = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (unwritable[c] === 1) return undefined;
+    const b = code[c]!;
+    if (b > 0xff) {
+      out[p++] = b >> 8;
+      out[p++] = b & 0xff;
+    } else {
+      out[p++] = b;
+    }
+  }
+  return out.subarray(0, p);
 }
 
 /** The first cell CP932 cannot represent: the user and the column, for the message. */
@@ -74,26 +182,13 @@ export function findUnencodableCell(
   user: User,
   operatorName: string,
 ): { userId: string; column: string } | undefined {
+  const { unwritable } = cp932Tables();
   for (const [label, value] of userDetailRows(user, operatorName)) {
-    if (!isCp932Encodable(value)) return { userId: user.userId, column: label };
+    for (let i = 0; i < value.length; i++) {
+      if (unwritable[value.charCodeAt(i)] === 1) return { userId: user.userId, column: label };
+    }
   }
   return undefined;
-}
-
-/**
- * UTF-8 bytes from csv-stringify to CP932 bytes. A StringDecoder keeps a character split
- * across chunks whole; CP932 has no shift state, so chunks encode independently.
- */
-function cp932Encoder(): Transform {
-  const decoder = new StringDecoder('utf8');
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      callback(null, iconv.encode(decoder.write(chunk), 'cp932'));
-    },
-    flush(callback) {
-      callback(null, iconv.encode(decoder.end(), 'cp932'));
-    },
-  });
 }
 
 /** Raised while streaming when a row turns out to be unencodable or over the limit. */
@@ -123,12 +218,13 @@ export function contentDisposition(now: Date): string {
 }
 
 /**
- * The file as a byte stream: header row, then one row per user as the batches arrive,
- * through csv-stringify and (for CP932) iconv-lite, so memory stays bounded by a batch.
- * UTF-8 starts with a BOM so that spreadsheet software detects the encoding.
- * With CP932 each row is checked again while streaming: the data may have changed
- * since the pre-check, and a `?` must never replace a character; the stream fails
- * instead (the client sees an incomplete download, never a silently altered file).
+ * The file as a byte stream: header row, then the rows one batch at a time as the batches
+ * arrive, each batch written as one CSV text and encoded in one call, so memory stays
+ * bounded by a batch. UTF-8 starts with a BOM so that spreadsheet software detects the
+ * encoding; records end with CRLF. With CP932 each batch is checked again while streaming
+ * (one table pass over its text): the data may have changed since the pre-check, and a `?`
+ * must never replace a character; the rows before the offending one are sent and the stream
+ * fails (the client sees an incomplete download, never a silently altered file).
  */
 export function csvStream(
   batches: AsyncIterable<User[]>,
@@ -139,19 +235,36 @@ export function csvStream(
   },
 ): Readable {
   const { operatorName, encoding } = options;
-  async function* records(): AsyncGenerator<string[]> {
-    yield csvHeader();
+  /** The bytes, or undefined when CP932 cannot represent the text. */
+  const encode = (text: string): Buffer | undefined =>
+    encoding === 'cp932' ? encodeCp932(text) : Buffer.from(text, 'utf8');
+  async function* chunks(): AsyncGenerator<Buffer> {
     let rows = 0;
     try {
+      const header = csvLine(csvHeader());
+      const head = encode(encoding === 'utf8' ? `\uFEFF${header}` : header);
+      if (!head) throw new CsvExportAborted('unencodable header');
+      yield head;
       for await (const batch of batches) {
-        for (const user of batch) {
-          rows += 1;
-          if (rows > CSV_MAX_ROWS) throw new CsvExportAborted('row limit exceeded while streaming');
-          if (encoding === 'cp932' && findUnencodableCell(user, operatorName)) {
-            throw new CsvExportAborted(`unencodable value for ${user.userId} while streaming`);
-          }
-          yield csvRecord(user, operatorName);
+        const room = CSV_MAX_ROWS - rows;
+        const taken = batch.length > room ? batch.slice(0, room) : batch;
+        const lines = taken.map((user) => csvLine(csvRecord(user, operatorName)));
+        let bytes = encode(lines.join(''));
+        let failure: CsvExportAborted | undefined;
+        if (!bytes) {
+          // Only CP932 fails, and only on a cell: separators, quotes and CRLF are ASCII.
+          const bad = taken.findIndex((user) => findUnencodableCell(user, operatorName));
+          rows += bad + 1;
+          failure = new CsvExportAborted(`unencodable value for ${taken[bad]?.userId} while streaming`);
+          bytes = encode(lines.slice(0, Math.max(bad, 0)).join(''));
+        } else if (taken !== batch) {
+          rows = CSV_MAX_ROWS + 1;
+          failure = new CsvExportAborted('row limit exceeded while streaming');
+        } else {
+          rows += taken.length;
         }
+        if (bytes && bytes.length > 0) yield bytes;
+        if (failure) throw failure;
       }
     } catch (error) {
       await options.onDone?.(rows, error instanceof Error ? error : new Error(String(error)));
@@ -159,14 +272,8 @@ export function csvStream(
     }
     await options.onDone?.(rows);
   }
-  const stringifier = stringify({ bom: encoding === 'utf8', record_delimiter: 'windows' });
   const out = new PassThrough();
   // The pipeline destroys every stage on failure; `out` then ends the reply with the error.
-  const done = () => {};
-  if (encoding === 'cp932') {
-    pipeline(Readable.from(records()), stringifier, cp932Encoder(), out, done);
-  } else {
-    pipeline(Readable.from(records()), stringifier, out, done);
-  }
+  pipeline(Readable.from(chunks(), { objectMode: false }), out, () => {});
   return out;
 }
