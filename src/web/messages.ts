@@ -73,6 +73,8 @@ export const messages = {
   'error.user.deleted': '削除済みのユーザ情報は操作できません。',
   'error.user.adminCannotBeDeleted': '登録作業者(管理者)のユーザ情報は削除できません。',
   'error.user.ownEnabled': '自分のユーザの有効/無効は変更できません。',
+  'error.user.adminEmailOwnOnly':
+    '登録作業者(管理者)のメールアドレスは、本人のみ変更できます。本人に変更を依頼してください。',
   'error.user.notLocked': '対象のユーザはロックされていません。',
   'error.bulkDelete.noneSelected': '一括削除するユーザ情報を選択してください。',
   'error.bulkDelete.blocked': '次のユーザ情報は削除できないため、一括削除を中止しました: {users}',

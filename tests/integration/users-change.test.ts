@@ -238,6 +238,42 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
     expect(own.statusCode).toBe(200);
   });
 
+  it.skipIf(skip)(
+    "an admin cannot point the other admin's mail address elsewhere (no takeover through reissue)",
+    async () => {
+      const { otherAdmin, agent } = await setup();
+      const posted = await agent.post(
+        `/users/${otherAdmin.userId}/change/confirm`,
+        changeForm({ email: 'attacker@evil.example' }),
+      );
+      expect(posted.statusCode).toBe(400);
+      expect(fieldErrorText(posted.body, 'email')).toBe(
+        '登録作業者(管理者)のメールアドレスは、本人のみ変更できます。本人に変更を依頼してください。',
+      );
+      // Also when 実行 carries such a change (checked again in the action's transaction).
+      const token = await issueToken(ctx, agent, `change:${otherAdmin.userId}`, {
+        department: otherAdmin.department,
+        userName: otherAdmin.userName,
+        phone: null,
+        email: 'attacker@evil.example',
+        enabled: true,
+        validFrom: otherAdmin.validFrom,
+        validTo: otherAdmin.validTo,
+        version: 1,
+      });
+      const forged = await agent.post(`/users/${otherAdmin.userId}/change`, { token });
+      expect(forged.statusCode).toBe(400);
+      expect(messageIds(forged.body)).toEqual(['error.user.adminEmailOwnOnly']);
+      expect((await userRow(ctx, otherAdmin.userId)).email).toBe(otherAdmin.email);
+      // The other fields of the other admin can still be changed, keeping the address.
+      const ok = await agent.post(
+        `/users/${otherAdmin.userId}/change/confirm`,
+        changeForm({ email: otherAdmin.email.toUpperCase() }),
+      );
+      expect(ok.statusCode).toBe(200);
+    },
+  );
+
   it.skipIf(skip)('a deleted user cannot be changed', async () => {
     const { operator, agent } = await setup();
     const gone = await createUser(ctx, { operatorCode: operator.operatorCode, deleted: true });

@@ -3,7 +3,7 @@ import { fieldErrors } from '../../lib/fields.js';
 import { adminOnly } from '../../web/guards.js';
 import { sendPage } from '../../web/render.js';
 import { issueActionToken } from './action-tokens.js';
-import { OwnEnabledChange } from './errors.js';
+import { AdminEmailOwnOnly, OwnEnabledChange } from './errors.js';
 import {
   actionContext,
   actorOf,
@@ -92,12 +92,19 @@ export async function userChangeRoutes(app: FastifyInstance): Promise<void> {
         return sendPage(reply, formPage(request, user, raw, fieldErrors(parsed.error)), 400);
       }
       try {
-        assertChangeable(user, auth.user, parsed.data.enabled);
+        assertChangeable(user, auth.user, parsed.data);
         // Told early; 実行 applies the change only to this version (optimistic locking).
         assertCurrentVersion(user, parsed.data.version);
       } catch (error) {
         if (error instanceof OwnEnabledChange) {
           return sendPage(reply, formPage(request, user, raw, { enabled: 'error.user.ownEnabled' }), 400);
+        }
+        if (error instanceof AdminEmailOwnOnly) {
+          return sendPage(
+            reply,
+            formPage(request, user, raw, { email: 'error.user.adminEmailOwnOnly' }),
+            400,
+          );
         }
         return sendRefusal(app, request, reply, error, refusal(user, request));
       }

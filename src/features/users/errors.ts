@@ -51,6 +51,15 @@ export class OwnEnabledChange extends UserActionError {
   readonly kind = 'ownEnabledChange';
 }
 
+/**
+ * An admin's メールアドレス is changed by that admin only: otherwise one admin could
+ * point the other's address at a mailbox of their own and reissue the other's password,
+ * which goes to that address (SPEC D-16, ASVS V7.5.1).
+ */
+export class AdminEmailOwnOnly extends UserActionError {
+  readonly kind = 'adminEmailOwnOnly';
+}
+
 /** SPEC §4.7: bulk delete with no user ticked. */
 export class NoneSelected extends UserActionError {
   readonly kind = 'noneSelected';
@@ -105,6 +114,7 @@ export function describeUserActionError(error: UserActionError): DescribedError 
   if (error instanceof UserNotFound) return { id: 'error.user.notFound', status: 404 };
   if (error instanceof NotLocked) return { id: 'error.user.notLocked', status: 409 };
   if (error instanceof OwnEnabledChange) return { id: 'error.user.ownEnabled', status: 400 };
+  if (error instanceof AdminEmailOwnOnly) return { id: 'error.user.adminEmailOwnOnly', status: 400 };
   if (error instanceof NoneSelected) return { id: 'error.bulkDelete.noneSelected', status: 400 };
   if (error instanceof BulkDeleteBlocked) {
     return { id: 'error.bulkDelete.blocked', params: { users: error.userIds.join('、') }, status: 409 };

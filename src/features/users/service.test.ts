@@ -4,6 +4,7 @@ import { migrateToLatest } from '../../db/migrations.js';
 import { issueActionToken, peekActionToken } from './action-tokens.js';
 import {
   AdminCannotBeDeleted,
+  AdminEmailOwnOnly,
   AlreadyExecuted,
   BulkDeleteBlocked,
   describeUserActionError,
@@ -70,10 +71,20 @@ describe('the rules of each action', () => {
 
   it('an admin cannot change their own 有効/無効; others can (SPEC §2 row 2)', () => {
     const admin = user({ role: 'admin' });
-    expect(() => assertChangeable(admin, admin, false)).toThrow(OwnEnabledChange);
-    expect(() => assertChangeable(admin, admin, true)).not.toThrow();
-    expect(() => assertChangeable(user({ userId: 'U000000002' }), admin, false)).not.toThrow();
+    expect(() => assertChangeable(admin, admin, { enabled: false })).toThrow(OwnEnabledChange);
+    expect(() => assertChangeable(admin, admin, { enabled: true })).not.toThrow();
+    expect(() => assertChangeable(user({ userId: 'U000000002' }), admin, { enabled: false })).not.toThrow();
     expect(() => assertChangeable(user({ deleted: true }), admin)).toThrow(UserDeleted);
+  });
+
+  it('an admin’s mail address is changed by that admin only (no takeover through reissue)', () => {
+    const admin = user({ role: 'admin' });
+    const other = user({ role: 'admin', userId: 'U000000002', email: 'other@example.jp' });
+    expect(() => assertChangeable(other, admin, { email: 'mine@evil.example' })).toThrow(AdminEmailOwnOnly);
+    expect(() => assertChangeable(other, admin, { email: 'OTHER@example.jp' })).not.toThrow();
+    expect(() => assertChangeable(admin, admin, { email: 'new@example.jp' })).not.toThrow();
+    const general = user({ userId: 'U000000003', email: 'g@example.jp' });
+    expect(() => assertChangeable(general, admin, { email: 'g2@example.jp' })).not.toThrow();
   });
 
   it('a form of an older version is stale (SPEC §4.5)', () => {

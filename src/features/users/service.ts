@@ -10,6 +10,7 @@ import { createUserWithTemporaryPassword } from '../operators/service.js';
 import { consumeActionToken, formAlreadyExecuted } from './action-tokens.js';
 import {
   AdminCannotBeDeleted,
+  AdminEmailOwnOnly,
   AlreadyExecuted,
   BulkDeleteBlocked,
   InvalidActionToken,
@@ -109,11 +110,26 @@ export function assertReissuable(user: User): void {
   if (user.deleted) throw new UserDeleted();
 }
 
-/** SPEC §4.5: a deleted user cannot be changed; an admin cannot change their own 有効/無効. */
-export function assertChangeable(user: User, actor: User, enabled?: boolean): void {
+/**
+ * SPEC §4.5: a deleted user cannot be changed; an admin cannot change their own 有効/無効,
+ * nor the other admin's メールアドレス (AdminEmailOwnOnly).
+ */
+export function assertChangeable(
+  user: User,
+  actor: User,
+  change: { enabled?: boolean; email?: string } = {},
+): void {
   if (user.deleted) throw new UserDeleted();
-  if (enabled !== undefined && user.userId === actor.userId && enabled !== user.enabled) {
+  if (change.enabled !== undefined && user.userId === actor.userId && change.enabled !== user.enabled) {
     throw new OwnEnabledChange();
+  }
+  if (
+    change.email !== undefined &&
+    user.role === 'admin' &&
+    user.userId !== actor.userId &&
+    change.email.toLowerCase() !== user.email.toLowerCase()
+  ) {
+    throw new AdminEmailOwnOnly();
   }
 }
 
@@ -298,7 +314,7 @@ export async function changeUser(
   return db.transaction().execute(async (tx) => {
     const values = await consumeToken<ChangePayload>(tx, ctx, tokenPurpose.change(ctx.userId));
     const before = await loadTarget(tx, ctx, ctx.userId);
-    assertChangeable(before, ctx.actor, values.enabled);
+    assertChangeable(before, ctx.actor, values);
     const result = await tx
       .updateTable('users')
       .set((eb) => ({
