@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import path from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
@@ -15,8 +14,8 @@ import { authRoutes, topRoutes } from './features/auth/routes.js';
 import { userListRoutes } from './features/users/list-routes.js';
 import { userManageRoutes } from './features/users/manage-routes.js';
 import { type Clock, systemClock } from './lib/clock.js';
-import { projectRoot } from './lib/paths.js';
 import './web/context.js';
+import { ASSETS_DIR } from './web/assets.js';
 import { BadInput, inputMessage } from './web/input.js';
 import { Layout } from './web/layout.js';
 import { databaseRateLimitStore } from './web/rate-limit-store.js';
@@ -29,8 +28,6 @@ export interface AppOptions {
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
 }
-
-const assetsDir = path.join(projectRoot(), 'public');
 
 function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
@@ -86,10 +83,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     errorResponseBuilder: (_request, context) =>
       Object.assign(new Error('rate limited'), { statusCode: context.statusCode, rateLimited: true }),
   });
+  // Styles and scripts are for everyone: the login and first password screens need them
+  // too. They carry no session work at all (no cookie, no query), and their URLs carry a
+  // fingerprint of the content (src/web/assets.ts), so browsers keep them for a year.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/assets/')) route.config = { ...route.config, public: true, asset: true };
+  });
   await app.register(fastifyStatic, {
-    root: assetsDir,
+    root: ASSETS_DIR,
     prefix: '/assets/',
-    maxAge: '1h',
+    maxAge: '365d',
+    immutable: true,
   });
   await app.register(securityPlugin);
 

@@ -31,6 +31,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Reachable with a temporary password (before the forced change). */
     allowTemporaryPassword?: boolean;
+    /** A static file under /assets/: public, and no session work at all. */
+    asset?: boolean;
     /** Takes a multipart upload and checks its CSRF field itself. */
     multipart?: boolean;
   }

@@ -1,5 +1,6 @@
 import type { ComponentChildren, VNode } from 'preact';
 import { formatJapanDateTime } from '../lib/japan-time.js';
+import { assetUrl } from './assets.js';
 import { type MessageId, message } from './messages.js';
 
 export interface Crumb {
@@ -46,8 +47,8 @@ export function Layout(props: LayoutProps): VNode {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} | 容量市場システム`}</title>
-        <link rel="stylesheet" href="/assets/app.css" />
-        <script src="/assets/app.js" defer />
+        <link rel="stylesheet" href={assetUrl('app.css')} />
+        <script src={assetUrl('app.js')} defer />
       </head>
       <body>
         <header class="site-header">

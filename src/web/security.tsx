@@ -106,6 +106,7 @@ export const securityPlugin = fp(
     app.decorateRequest('sessionExpired', false);
 
     app.addHook('onRequest', async (request, reply) => {
+      if (request.routeOptions.config.asset) return;
       const names = cookieNames(app.appConfig.secureCookies);
       const token = request.cookies[names.session];
       if (token) {
