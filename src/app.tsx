@@ -14,13 +14,13 @@ import { authRoutes, topRoutes } from './features/auth/routes.js';
 import { userListRoutes } from './features/users/list-routes.js';
 import { userManageRoutes } from './features/users/manage-routes.js';
 import { type Clock, systemClock } from './lib/clock.js';
-import './web/context.js';
+import './features/auth/request-context.js';
+import { securityPlugin } from './features/auth/plugin.js';
 import { ASSETS_DIR } from './web/assets.js';
 import { BadInput, inputMessage } from './web/input.js';
 import { Layout } from './web/layout.js';
 import { databaseRateLimitStore } from './web/rate-limit-store.js';
 import { pageContext, sendPage } from './web/render.js';
-import { securityPlugin } from './web/security.js';
 
 export interface AppOptions {
   config: Config;

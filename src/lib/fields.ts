@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { MessageId } from '../web/messages.js';
 import { parseCalendarDate } from './japan-time.js';
+import type { MessageId } from './messages.js';
 
 /**
  * Field rules shared by every form and by the command-line tool (SPEC §3, D-3..D-6).

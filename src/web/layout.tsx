@@ -1,7 +1,7 @@
 import type { ComponentChildren, VNode } from 'preact';
 import { formatJapanDateTime } from '../lib/japan-time.js';
+import { type MessageId, message } from '../lib/messages.js';
 import { assetUrl } from './assets.js';
-import { type MessageId, message } from './messages.js';
 
 export interface Crumb {
   label: string;

@@ -7,7 +7,7 @@ import { buildApp } from '../../src/app.js';
 import { openStore, type Store } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrations.js';
 import { seedDemo } from '../../src/features/operators/demo.js';
-import type { IssuedCredentials } from '../../src/features/operators/service.js';
+import type { IssuedCredentials } from '../../src/features/users/create.js';
 import { testConfig } from '../helpers/context.js';
 
 export const CHROMIUM = '/usr/bin/chromium';

@@ -4,12 +4,12 @@ import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Store } from '../../src/db/connect.js';
-import { hashPassword } from '../../src/features/auth/passwords.js';
+import { deriveCsrfToken, SESSION_COOKIE } from '../../src/features/auth/plugin.js';
 import { normaliseText, type Role, toSearchKey, type User } from '../../src/features/users/model.js';
 import { findUser } from '../../src/features/users/repository.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { japanDate } from '../../src/lib/japan-time.js';
-import { deriveCsrfToken, SESSION_COOKIE } from '../../src/web/security.js';
+import { hashPassword } from '../../src/lib/passwords.js';
 import { openTestStore, type StoreKind } from './stores.js';
 
 /** 2026-04-01 10:00 in Japan. */

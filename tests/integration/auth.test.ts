@@ -234,7 +234,7 @@ describe.each(storeKinds)('login, sessions and password change on $kind', ({ kin
       const field = /<div class="field-error"[^>]*>([^<]*)</.exec(res.body)?.[1];
       expect(field, pw).toBeTruthy();
       expect(res.body, pw).toContain('error.form.invalid');
-      const { messages } = await import('../../src/web/messages.js');
+      const { messages } = await import('../../src/lib/messages.js');
       expect(field).toBe(messages[id as keyof typeof messages]);
     }
     expect((await attempt('a long enough passphrase', 'a different passphrase')).body).toContain(

@@ -1,7 +1,7 @@
 import argon2 from 'argon2';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import * as passwords from '../../src/features/auth/passwords.js';
 import type { User } from '../../src/features/users/model.js';
+import * as passwords from '../../src/lib/passwords.js';
 import {
   Agent,
   createOperatorWithAdmins,

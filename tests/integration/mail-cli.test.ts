@@ -8,7 +8,8 @@ import { loadConfig } from '../../src/config.js';
 import type { Store } from '../../src/db/connect.js';
 import { openConfiguredStore } from '../../src/db/open.js';
 import type { MailLogger } from '../../src/features/mail/worker.js';
-import { addOperator, type IssuedCredentials } from '../../src/features/operators/service.js';
+import { addOperator } from '../../src/features/operators/service.js';
+import type { IssuedCredentials } from '../../src/features/users/create.js';
 import { openTestStore } from '../helpers/stores.js';
 
 /** Runs the CLI in this process with its stdout captured. */

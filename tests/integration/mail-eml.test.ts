@@ -6,7 +6,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configuredTransport, emlFileName } from '../../src/features/mail/transport.js';
 import { type MailLogger, MailWorker } from '../../src/features/mail/worker.js';
-import { createUserWithTemporaryPassword } from '../../src/features/operators/service.js';
+import { createUserWithTemporaryPassword } from '../../src/features/users/create.js';
 import { projectRoot } from '../../src/lib/paths.js';
 import { createOperatorWithAdmins, createTestContext, type TestContext } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';

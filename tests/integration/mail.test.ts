@@ -14,7 +14,8 @@ import {
 } from '../../src/features/mail/outbox.js';
 import { type MailTransport, smtpTransport } from '../../src/features/mail/transport.js';
 import { type MailLogger, MailWorker, type MailWorkerOptions } from '../../src/features/mail/worker.js';
-import { addOperator, createUserWithTemporaryPassword } from '../../src/features/operators/service.js';
+import { addOperator } from '../../src/features/operators/service.js';
+import { createUserWithTemporaryPassword } from '../../src/features/users/create.js';
 import type { User } from '../../src/features/users/model.js';
 import { findUser } from '../../src/features/users/repository.js';
 import {

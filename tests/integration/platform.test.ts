@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { renderMessageList } from '../../src/cli/message-list.js';
 import { FakeClock } from '../../src/lib/clock.js';
-import { messages } from '../../src/web/messages.js';
+import { messages } from '../../src/lib/messages.js';
 import {
   Agent,
   createOperatorWithAdmins,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { verifyPassword } from '../../src/features/auth/passwords.js';
 import type { User } from '../../src/features/users/model.js';
+import { verifyPassword } from '../../src/lib/passwords.js';
 import { Agent, createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
 import { formToken, issueToken, messageIds, registerForm, userRow } from '../helpers/users-manage.js';

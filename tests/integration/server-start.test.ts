@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deriveCsrfToken } from '../../src/web/security.js';
+import { deriveCsrfToken } from '../../src/features/auth/plugin.js';
 
 const root = path.join(import.meta.dirname, '..', '..');
 

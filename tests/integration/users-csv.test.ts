@@ -1,8 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../src/features/auth/passwords.js';
 import { toSearchKey } from '../../src/features/users/model.js';
+import { hashPassword } from '../../src/lib/passwords.js';
 import {
   type Agent,
   createOperatorWithAdmins,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verifyPassword } from '../../src/features/auth/passwords.js';
+import { verifyPassword } from '../../src/lib/passwords.js';
 import {
   Agent,
   createOperatorWithAdmins,

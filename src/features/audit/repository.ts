@@ -1,4 +1,4 @@
-import type { Db } from '../users/repository.js';
+import type { Db } from '../../db/connect.js';
 
 export interface AuditQuery {
   operatorCode: string;

@@ -1,12 +1,12 @@
 import { stringify } from 'csv-stringify';
 import type { FastifyInstance } from 'fastify';
+import { attachmentDisposition, neutraliseFormula } from '../../lib/csv.js';
 import { compactJapanDateTime, formatJapanDateTime, parseCalendarDate } from '../../lib/japan-time.js';
+import type { MessageId } from '../../lib/messages.js';
 import { adminOnly } from '../../web/guards.js';
 import { type InputSpec, one, requireInput } from '../../web/input.js';
 import { FieldRow, Layout } from '../../web/layout.js';
-import type { MessageId } from '../../web/messages.js';
 import { pageContext, sendPage } from '../../web/render.js';
-import { attachmentDisposition, neutraliseFormula } from '../users/csv.js';
 import { AUDIT_ACTION_LABELS, actionLabel, OUTCOME_LABELS } from './labels.js';
 import { type AuditQuery, type AuditRecord, countAuditRecords, listAuditRecords } from './repository.js';
 

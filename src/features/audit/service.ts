@@ -1,4 +1,4 @@
-import type { Db } from '../users/repository.js';
+import type { Db } from '../../db/connect.js';
 
 /** SPEC §6: every action that the audit trail records, by name. */
 export type AuditAction =

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import type { MessageId } from '../../lib/messages.js';
 import { projectRoot } from '../../lib/paths.js';
-import type { MessageId } from '../../web/messages.js';
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;

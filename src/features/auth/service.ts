@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Database, Flag } from '../../db/schema.js';
 import { japanDate } from '../../lib/japan-time.js';
-import type { MessageId } from '../../web/messages.js';
+import type { MessageId } from '../../lib/messages.js';
+import { decoyPasswordHash, hashPassword, verifyPassword } from '../../lib/passwords.js';
 import { recordAudit } from '../audit/service.js';
 import { queueNotice } from '../mail/notices.js';
 import { isWithinValidity, type User } from '../users/model.js';
-import { findUser, recentPasswordHashes } from '../users/repository.js';
+import { findUser, recentPasswordHashes, revokeUserSessions } from '../users/repository.js';
 import { checkPasswordPolicy } from './password-policy.js';
-import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
-import { createSession, revokeUserSessions, type Session } from './sessions.js';
+import { createSession, type Session } from './sessions.js';
 
 /** SPEC §4.11: five consecutive failures lock the user. */
 export const MAX_FAILED_LOGINS = 5;

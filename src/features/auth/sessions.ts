@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
+import type { Db } from '../../db/connect.js';
 import { toUser, type User } from '../users/model.js';
-import type { Db } from '../users/repository.js';
 
 export interface SessionPolicy {
   idleMs: number;
@@ -111,14 +111,6 @@ export async function loadSession(
 
 export async function deleteSession(db: Db, id: string): Promise<void> {
   await db.deleteFrom('sessions').where('id', '=', id).execute();
-}
-
-/** Ends every session of a user (disabled, deleted, new password), but the one kept, if any. */
-export async function revokeUserSessions(db: Db, userId: string, keepSessionId?: string): Promise<number> {
-  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
-  if (keepSessionId) q = q.where('id', '!=', keepSessionId);
-  const result = await q.executeTakeFirst();
-  return Number(result.numDeletedRows);
 }
 
 /** Removes sessions past their absolute lifetime (housekeeping; validation already refuses them). */

@@ -1,6 +1,6 @@
 import type { VNode } from 'preact';
+import type { MessageId } from '../../lib/messages.js';
 import { CsrfField, FieldRow, Layout, type PageAuth, type ShownMessage } from '../../web/layout.js';
-import type { MessageId } from '../../web/messages.js';
 import type { PasswordChangeErrors } from './service.js';
 
 export function LoginPage(props: {

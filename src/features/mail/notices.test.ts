@@ -1,30 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { User } from '../users/model.js';
-import { composeNotice, type Notice, noticeRecipients } from './notices.js';
+import { composeNotice, type Notice, type NoticePerson, noticeRecipients } from './notices.js';
 
 const AT = new Date('2026-04-01T01:00:00.000Z'); // 2026/04/01 10:00 in Japan
 const EXPIRES = new Date('2026-04-03T14:59:59.999Z'); // 2026/04/03 23:59 in Japan
 const SECRET = 'Tmp-Secret-9x7Q';
 
-function user(values: Partial<User> & Pick<User, 'userId' | 'userName'>): User {
+function user(values: Partial<NoticePerson> & Pick<NoticePerson, 'userId' | 'userName'> & { role?: string }) {
   return {
     operatorCode: '0001',
-    role: 'general',
-    department: '試験部',
-    phone: null,
     email: `${values.userId.toLowerCase()}@example.jp`,
-    enabled: true,
-    validFrom: '2026-04-01',
-    validTo: '9999-12-31',
-    locked: false,
-    failedLoginCount: 0,
-    deleted: false,
-    deletedAt: null,
-    passwordIsTemporary: false,
-    temporaryPasswordExpiresAt: null,
-    version: 1,
-    createdAt: AT.toISOString(),
-    updatedAt: AT.toISOString(),
     ...values,
   };
 }

@@ -1,19 +1,29 @@
 import crypto from 'node:crypto';
+import type { Db } from '../../db/connect.js';
 import { formatJapanDateTime } from '../../lib/japan-time.js';
-import type { User } from '../users/model.js';
-import type { Db } from '../users/repository.js';
 
 /**
  * The one place where each action's mail notice is queued (SPEC §5). Every notice is
  * written to the outbox in the caller's transaction: if the change rolls back, no mail
  * was ever queued; once it commits, the worker delivers it.
  */
+/**
+ * Who a notice is about, or who acted: what a mail names. Mail is a service every feature
+ * calls, so it takes this shape rather than importing a feature's model.
+ */
+export interface NoticePerson {
+  userId: string;
+  userName: string;
+  email: string;
+  operatorCode: string;
+}
+
 export type Notice =
   | {
       event: 'registered';
       at: Date;
-      user: User;
-      actor: User | null;
+      user: NoticePerson;
+      actor: NoticePerson | null;
       temporaryPassword: string;
       expiresAt: Date;
     }
@@ -21,24 +31,24 @@ export type Notice =
       event: 'changed';
       at: Date;
       /** The user after the change. */
-      user: User;
-      actor: User;
+      user: NoticePerson;
+      actor: NoticePerson;
       /** The labels of the changed fields (e.g. メールアドレス). */
       changes: string[];
       /** The mail address before the change, when it changed: it is told too. */
       previousEmail?: string;
     }
-  | { event: 'unlocked'; at: Date; user: User; actor: User }
+  | { event: 'unlocked'; at: Date; user: NoticePerson; actor: NoticePerson }
   | {
       event: 'passwordReissued';
       at: Date;
-      user: User;
-      actor: User;
+      user: NoticePerson;
+      actor: NoticePerson;
       temporaryPassword: string;
       expiresAt: Date;
     }
-  | { event: 'deleted'; at: Date; user: User; actor: User }
-  | { event: 'locked'; at: Date; user: User };
+  | { event: 'deleted'; at: Date; user: NoticePerson; actor: NoticePerson }
+  | { event: 'locked'; at: Date; user: NoticePerson };
 
 export interface ComposedMail {
   subject: string;

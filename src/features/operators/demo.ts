@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { addOperator, createUserWithTemporaryPassword, type IssuedCredentials } from './service.js';
+import { createUserWithTemporaryPassword, type IssuedCredentials } from '../users/create.js';
+import { addOperator } from './service.js';
 
 /**
  * The manual's demo operator (ch. 3–9): 0001 株式会社0001 with admins 事業者 太郎 and

@@ -2,12 +2,9 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/schema.js';
 import { ZEmail, ZOperatorCode, zText } from '../../lib/fields.js';
-import { japanDate, temporaryPasswordExpiry } from '../../lib/japan-time.js';
 import { recordAudit } from '../audit/service.js';
-import { generateTemporaryPassword, hashPassword } from '../auth/passwords.js';
 import { queueNotice } from '../mail/notices.js';
-import { normaliseText, type Role, toSearchKey, type User } from '../users/model.js';
-import { type Db, findUser, generateUserId, insertUser } from '../users/repository.js';
+import { createUserWithTemporaryPassword, type IssuedCredentials } from '../users/create.js';
 import { findOperator, type Operator } from './repository.js';
 
 export const ZPersonInput = z.object({
@@ -28,74 +25,6 @@ export class OperatorExists extends Error {
   constructor(code: string) {
     super(`Operator ${code} already exists`);
   }
-}
-
-export interface IssuedCredentials {
-  user: User;
-  temporaryPassword: string;
-  expiresAt: Date;
-}
-
-/**
- * Creates a user with a random temporary password and queues its registration notice,
- * in the caller's transaction. The one place a user row is born (CLI, register, bulk).
- */
-export async function createUserWithTemporaryPassword(
-  db: Db,
-  input: TPersonInput & {
-    operatorCode: string;
-    role: Role;
-    phone?: string | null;
-    validFrom?: string;
-    validTo?: string;
-    userId?: string;
-    actor: User | null;
-    now: Date;
-    /** False when the caller queues the notice itself (see addOperator). */
-    notify?: boolean;
-  },
-): Promise<IssuedCredentials> {
-  const temporaryPassword = generateTemporaryPassword();
-  const expiresAt = temporaryPasswordExpiry(input.now);
-  const at = input.now.toISOString();
-  const userId = input.userId ?? (await generateUserId(db));
-  const userName = normaliseText(input.userName);
-  await insertUser(db, {
-    user_id: userId,
-    operator_code: input.operatorCode,
-    role: input.role,
-    department: normaliseText(input.department),
-    user_name: userName,
-    user_name_key: toSearchKey(userName),
-    phone: input.phone ?? null,
-    email: input.email,
-    enabled: 1,
-    valid_from: input.validFrom ?? japanDate(input.now),
-    valid_to: input.validTo ?? '9999-12-31',
-    locked: 0,
-    failed_login_count: 0,
-    deleted: 0,
-    deleted_at: null,
-    password_hash: await hashPassword(temporaryPassword),
-    password_is_temporary: 1,
-    temporary_password_expires_at: expiresAt.toISOString(),
-    password_changed_at: at,
-    version: 1,
-    created_at: at,
-    updated_at: at,
-  });
-  const user = (await findUser(db, userId))!;
-  if (input.notify !== false) {
-    await queueNotice(db, {
-      event: 'registered',
-      at: input.now,
-      user,
-      actor: input.actor,
-      temporaryPassword,
-      expiresAt,
-    });
-  }
-  return { user, temporaryPassword, expiresAt };
 }
 
 /** SPEC D-1: the market operator creates an operator with its two admins. */

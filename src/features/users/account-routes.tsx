@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { MessageId } from '../../lib/messages.js';
 import { adminOnly } from '../../web/guards.js';
 import type { Crumb } from '../../web/layout.js';
-import type { MessageId } from '../../web/messages.js';
 import { sendPage } from '../../web/render.js';
 import type { AuditAction } from '../audit/service.js';
 import {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Db } from './repository.js';
+import type { Db } from '../../db/connect.js';
 
 /**
  * SPEC §4 and D-18: every 実行 executes at most once, and showing a page writes nothing.

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { attachmentDisposition } from '../../lib/csv.js';
 import { japanDate } from '../../lib/japan-time.js';
+import { checkMultipartCsrf } from '../../web/csrf.js';
 import { adminOnly } from '../../web/guards.js';
 import type { ShownMessage } from '../../web/layout.js';
 import { sendPage } from '../../web/render.js';
-import { checkMultipartCsrf } from '../../web/security.js';
 import { formIdOf, issueActionToken, newFormId } from './action-tokens.js';
 import {
   bulkRegisterTemplate,
@@ -20,7 +21,6 @@ import {
   CONFIRM_TITLE,
   UPLOAD_TITLE,
 } from './bulk-register-views.js';
-import { attachmentDisposition } from './csv.js';
 import { describeUserActionError, UserLimitReached } from './errors.js';
 import {
   actionContext,

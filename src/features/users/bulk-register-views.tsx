@@ -1,7 +1,7 @@
 import type { VNode } from 'preact';
 import { formatDate } from '../../lib/japan-time.js';
+import { message } from '../../lib/messages.js';
 import { CsrfField, DetailTable, FieldRow, Layout, type ShownMessage } from '../../web/layout.js';
-import { message } from '../../web/messages.js';
 import {
   BULK_REGISTER_COLUMNS,
   BULK_REGISTER_MAX_ROWS,

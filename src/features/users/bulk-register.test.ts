@@ -1,7 +1,7 @@
 import iconv from 'iconv-lite';
 import { render } from 'preact-render-to-string';
 import { describe, expect, it } from 'vitest';
-import { message } from '../../web/messages.js';
+import { message } from '../../lib/messages.js';
 import {
   BULK_REGISTER_COLUMNS,
   bulkRegisterTemplate,

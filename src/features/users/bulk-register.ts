@@ -2,8 +2,8 @@ import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
 import { formatDate, type IsoDate } from '../../lib/japan-time.js';
+import type { MessageId } from '../../lib/messages.js';
 import type { ShownMessage } from '../../web/layout.js';
-import type { MessageId } from '../../web/messages.js';
 import { MAX_GENERAL_USERS } from './model.js';
 import { type TBulkRegisterRow, ZBulkRegisterRow } from './schemas.js';
 

@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
+import { neutraliseFormula } from '../../lib/csv.js';
 import {
   CSV_MAX_ROWS,
   contentDisposition,
@@ -13,7 +14,6 @@ import {
   encodeCp932,
   findUnencodableCell,
   isCp932Encodable,
-  neutraliseFormula,
 } from './csv.js';
 import type { User } from './model.js';
 

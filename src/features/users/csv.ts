@@ -1,5 +1,6 @@
 import { PassThrough, pipeline, Readable } from 'node:stream';
 import iconv from 'iconv-lite';
+import { attachmentDisposition, neutraliseFormula } from '../../lib/csv.js';
 import { compactJapanDateTime } from '../../lib/japan-time.js';
 import type { User } from './model.js';
 import { userDetailRows } from './presenters.js';
@@ -48,14 +49,6 @@ const PLACEHOLDER_USER: User = {
   createdAt: '',
   updatedAt: '',
 };
-
-/**
- * SPEC D-10 (OWASP "CSV Injection"): a spreadsheet reads a cell starting with = + - @,
- * tab or CR as a formula; a leading single quote makes it plain text.
- */
-export function neutraliseFormula(cell: string): string {
-  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
-}
 
 /** One data row: the same values the detail screen shows, neutralised. */
 export function csvRecord(user: User, operatorName: string): string[] {
@@ -197,19 +190,6 @@ export class CsvExportAborted extends Error {}
 /** SPEC D-10: `ユーザ情報一覧_yyyyMMddHHmmss.csv`, Japan time. */
 export function csvFileName(now: Date): string {
   return `ユーザ情報一覧_${compactJapanDateTime(now)}.csv`;
-}
-
-/**
- * RFC 6266 / RFC 5987: `filename*` carries the Japanese name in UTF-8, and `filename`
- * an ASCII fallback for clients that do not read `filename*`. Also used by the bulk
- * registration's template download (SPEC §4.12).
- */
-export function attachmentDisposition(fileName: string, asciiFallback: string): string {
-  const encoded = encodeURIComponent(fileName).replace(
-    /['()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return `attachment; filename="${asciiFallback}"; filename*=UTF-8''${encoded}`;
 }
 
 /** The export's header: `ユーザ情報一覧_yyyyMMddHHmmss.csv`, ASCII fallback `users_….csv`. */

@@ -1,4 +1,4 @@
-import type { MessageId } from '../../web/messages.js';
+import type { MessageId } from '../../lib/messages.js';
 
 /**
  * The refusals of the user-management actions (SPEC §4.4–§4.9), one small class each

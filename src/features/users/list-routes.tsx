@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Auth } from '../../web/context.js';
+import type { MessageId } from '../../lib/messages.js';
 import { sendUserNotFound } from '../../web/guards.js';
 import { type InputSpec, one, requireInput } from '../../web/input.js';
 import type { ShownMessage } from '../../web/layout.js';
-import type { MessageId } from '../../web/messages.js';
 import { pageContext, sendPage } from '../../web/render.js';
 import { recordAudit } from '../audit/service.js';
 import { issueActionToken } from './action-tokens.js';
@@ -45,7 +44,7 @@ export function safeListBack(back: unknown): string {
   return '/users';
 }
 
-function viewer(request: FastifyRequest): Auth {
+function viewer(request: FastifyRequest): NonNullable<FastifyRequest['auth']> {
   // The security plugin lets no request without a session reach these private routes.
   return request.auth!;
 }

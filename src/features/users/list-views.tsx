@@ -1,4 +1,5 @@
 import type { VNode } from 'preact';
+import type { MessageId } from '../../lib/messages.js';
 import {
   CsrfField,
   DetailTable,
@@ -7,7 +8,6 @@ import {
   type PageAuth,
   type ShownMessage,
 } from '../../web/layout.js';
-import type { MessageId } from '../../web/messages.js';
 import { CSV_ENCODINGS, type CsvEncoding } from './csv.js';
 import { ROLE_LABELS, type User } from './model.js';
 import { deletedLabel, enabledLabel, USERS_CRUMBS, userDetailRows } from './presenters.js';

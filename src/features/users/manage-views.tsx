@@ -1,4 +1,5 @@
 import type { VNode } from 'preact';
+import { type MessageId, message } from '../../lib/messages.js';
 import {
   type Crumb,
   CsrfField,
@@ -8,7 +9,6 @@ import {
   type LayoutProps,
   type ShownMessage,
 } from '../../web/layout.js';
-import { type MessageId, message } from '../../web/messages.js';
 import { REGISTRABLE_ROLE, ROLE_LABELS, type User } from './model.js';
 import { enabledLabel, USERS_CRUMBS, userDetailRows } from './presenters.js';
 import type { UserFormValues } from './schemas.js';

@@ -1,9 +1,7 @@
 import crypto from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, NewUserRow } from '../../db/schema.js';
+import type { Db } from '../../db/connect.js';
+import type { NewUserRow } from '../../db/schema.js';
 import { toUser, type User } from './model.js';
-
-export type Db = Kysely<Database> | Transaction<Database>;
 
 /**
  * SPEC §3: a ユーザID is `U` + 9 digits. Anything else names no user and never reaches the
@@ -67,4 +65,15 @@ export async function recentPasswordHashes(db: Db, userId: string, count: number
     .limit(count)
     .execute();
   return rows.map((r) => r.password_hash);
+}
+
+/**
+ * Ends every session of a user, but the one kept, if any: a user disabled, deleted or
+ * given a new password is signed out everywhere at once (SPEC §4.11).
+ */
+export async function revokeUserSessions(db: Db, userId: string, keepSessionId?: string): Promise<number> {
+  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (keepSessionId) q = q.where('id', '!=', keepSessionId);
+  const result = await q.executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

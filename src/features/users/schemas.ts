@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ZCalendarDate, ZEmail, ZPhoneParts, zText } from '../../lib/fields.js';
 import { formatDate } from '../../lib/japan-time.js';
+import type { MessageId } from '../../lib/messages.js';
 import { type InputSpec, one, requireInput } from '../../web/input.js';
-import type { MessageId } from '../../web/messages.js';
 import { REGISTRABLE_ROLE } from './model.js';
 
 /**

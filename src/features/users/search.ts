@@ -1,11 +1,11 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
 import { z } from 'zod';
+import type { Db } from '../../db/connect.js';
 import type { Database } from '../../db/schema.js';
 import { fieldErrors } from '../../lib/fields.js';
+import type { MessageId } from '../../lib/messages.js';
 import { type InputSpec, many, one, requireInput } from '../../web/input.js';
-import type { MessageId } from '../../web/messages.js';
 import { toSearchKey, toUser, type User } from './model.js';
-import type { Db } from './repository.js';
 
 /** SPEC D-9: twenty rows a page. */
 export const PAGE_SIZE = 20;

@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { DialectName } from '../../db/connect.js';
+import type { Db, DialectName } from '../../db/connect.js';
 import type { Database } from '../../db/schema.js';
 import { temporaryPasswordExpiry } from '../../lib/japan-time.js';
+import { generateTemporaryPassword, hashPassword } from '../../lib/passwords.js';
 import { recordAudit } from '../audit/service.js';
-import { generateTemporaryPassword, hashPassword } from '../auth/passwords.js';
-import { revokeUserSessions } from '../auth/sessions.js';
+
 import { queueNotice } from '../mail/notices.js';
-import { createUserWithTemporaryPassword } from '../operators/service.js';
 import { consumeActionToken, formAlreadyExecuted } from './action-tokens.js';
+import { createUserWithTemporaryPassword } from './create.js';
 import {
   AdminCannotBeDeleted,
   AdminEmailOwnOnly,
@@ -23,7 +23,7 @@ import {
   UserNotFound,
 } from './errors.js';
 import { MAX_GENERAL_USERS, toSearchKey, type User } from './model.js';
-import { type Db, findOperatorUser, findUser } from './repository.js';
+import { findOperatorUser, findUser, revokeUserSessions } from './repository.js';
 import type { TBulkRegisterRow, TChangeUserForm, TRegisterUserForm } from './schemas.js';
 
 /**

@@ -1,9 +1,9 @@
 import 'fastify';
-import type { Config } from '../config.js';
-import type { Store } from '../db/connect.js';
-import type { Session } from '../features/auth/sessions.js';
-import type { User } from '../features/users/model.js';
-import type { Clock } from '../lib/clock.js';
+import type { Config } from '../../config.js';
+import type { Store } from '../../db/connect.js';
+import type { Clock } from '../../lib/clock.js';
+import type { User } from '../users/model.js';
+import type { Session } from './sessions.js';
 
 export interface Auth {
   user: User;

@@ -3,11 +3,12 @@ import type {} from '@fastify/cookie';
 import type {} from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { loadSession, newToken } from '../features/auth/sessions.js';
-import { isWithinValidity } from '../features/users/model.js';
-import { japanDate } from '../lib/japan-time.js';
-import { Layout } from './layout.js';
-import { sendPage } from './render.js';
+import { japanDate } from '../../lib/japan-time.js';
+import { secretsEqual } from '../../lib/secrets.js';
+import { Layout } from '../../web/layout.js';
+import { sendPage } from '../../web/render.js';
+import { isWithinValidity } from '../users/model.js';
+import { loadSession, newToken } from './sessions.js';
 
 export const SESSION_COOKIE = 'cmus_session';
 const PRE_SESSION_COOKIE = 'cmus_pre';
@@ -26,12 +27,6 @@ function cookieNames(secure: boolean) {
  */
 export function deriveCsrfToken(cookieToken: string): string {
   return crypto.createHmac('sha256', cookieToken).update('csrf').digest('base64url');
-}
-
-function tokensEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
 export function setSessionCookie(app: FastifyInstance, reply: FastifyReply, token: string): void {
@@ -92,7 +87,7 @@ function verifyPreSession(key: Buffer, cookie: string | undefined): boolean {
   if (!cookie) return false;
   const dot = cookie.lastIndexOf('.');
   if (dot < 40) return false;
-  return tokensEqual(signPreSession(key, cookie.slice(0, dot)), cookie);
+  return secretsEqual(signPreSession(key, cookie.slice(0, dot)), cookie);
 }
 
 /**
@@ -153,7 +148,7 @@ export const securityPlugin = fp(
           if (!config.multipart) return reply.status(415).send();
         } else {
           const sent = submittedCsrf(request);
-          if (!sent || !tokensEqual(sent, request.csrfToken)) {
+          if (!sent || !secretsEqual(sent, request.csrfToken)) {
             request.log.warn({ route: request.routeOptions.url }, 'CSRF token refused');
             return sendCsrfRefusal(request, reply);
           }
@@ -183,9 +178,4 @@ function sendCsrfRefusal(request: FastifyRequest, reply: FastifyReply): FastifyR
     </Layout>,
     403,
   );
-}
-
-/** Checks a multipart form's CSRF field (multipart bodies skip the preHandler check). */
-export function checkMultipartCsrf(request: FastifyRequest, sent: string | undefined): boolean {
-  return !!sent && tokensEqual(sent, request.csrfToken);
 }
