@@ -91,34 +91,63 @@ export interface DescribedError {
   details?: { id: MessageId; params?: Record<string, string | number> }[];
 }
 
-/** The one mapping from a refusal to its message ID and HTTP status. */
-export function describeUserActionError(error: UserActionError): DescribedError {
-  if (error instanceof UserLimitReached) {
-    const { room } = error;
-    return room
+/** Every refusal class; a new class must be added here, and then to USER_ACTION_ERRORS. */
+export type AnyUserActionError =
+  | UserLimitReached
+  | StaleUpdate
+  | AdminCannotBeDeleted
+  | UserDeleted
+  | UserNotFound
+  | NotLocked
+  | OwnEnabledChange
+  | AdminEmailOwnOnly
+  | NoneSelected
+  | BulkDeleteBlocked
+  | AlreadyExecuted
+  | InvalidActionToken;
+
+type Kind = AnyUserActionError['kind'];
+type ErrorOfKind<K extends Kind> = Extract<AnyUserActionError, { kind: K }>;
+
+/**
+ * The one mapping from a refusal to its message and HTTP status, keyed by kind: the
+ * `satisfies` check makes a kind without an entry (or an entry without a kind) a compile
+ * error, so a new refusal cannot fall through to a generic message.
+ */
+const USER_ACTION_ERRORS = {
+  userLimitReached: (error) =>
+    error.room
       ? {
           id: 'error.user.limitReached',
           status: 409,
           details: [
             {
               id: 'error.bulkRegist.remaining',
-              params: { remaining: room.remaining, count: room.requested },
+              params: { remaining: error.room.remaining, count: error.room.requested },
             },
           ],
         }
-      : { id: 'error.user.limitReached', status: 409 };
-  }
-  if (error instanceof StaleUpdate) return { id: 'error.user.staleUpdate', status: 409 };
-  if (error instanceof AdminCannotBeDeleted) return { id: 'error.user.adminCannotBeDeleted', status: 409 };
-  if (error instanceof UserDeleted) return { id: 'error.user.deleted', status: 409 };
-  if (error instanceof UserNotFound) return { id: 'error.user.notFound', status: 404 };
-  if (error instanceof NotLocked) return { id: 'error.user.notLocked', status: 409 };
-  if (error instanceof OwnEnabledChange) return { id: 'error.user.ownEnabled', status: 400 };
-  if (error instanceof AdminEmailOwnOnly) return { id: 'error.user.adminEmailOwnOnly', status: 400 };
-  if (error instanceof NoneSelected) return { id: 'error.bulkDelete.noneSelected', status: 400 };
-  if (error instanceof BulkDeleteBlocked) {
-    return { id: 'error.bulkDelete.blocked', params: { users: error.userIds.join('、') }, status: 409 };
-  }
-  if (error instanceof AlreadyExecuted) return { id: 'error.alreadyExecuted', status: 409 };
-  return { id: 'error.action.invalid', status: 400 };
+      : { id: 'error.user.limitReached', status: 409 },
+  staleUpdate: () => ({ id: 'error.user.staleUpdate', status: 409 }),
+  adminCannotBeDeleted: () => ({ id: 'error.user.adminCannotBeDeleted', status: 409 }),
+  userDeleted: () => ({ id: 'error.user.deleted', status: 409 }),
+  userNotFound: () => ({ id: 'error.user.notFound', status: 404 }),
+  notLocked: () => ({ id: 'error.user.notLocked', status: 409 }),
+  ownEnabledChange: () => ({ id: 'error.user.ownEnabled', status: 400 }),
+  adminEmailOwnOnly: () => ({ id: 'error.user.adminEmailOwnOnly', status: 400 }),
+  noneSelected: () => ({ id: 'error.bulkDelete.noneSelected', status: 400 }),
+  bulkDeleteBlocked: (error) => ({
+    id: 'error.bulkDelete.blocked',
+    params: { users: error.userIds.join('、') },
+    status: 409,
+  }),
+  alreadyExecuted: () => ({ id: 'error.alreadyExecuted', status: 409 }),
+  invalidActionToken: () => ({ id: 'error.action.invalid', status: 400 }),
+} satisfies { [K in Kind]: (error: ErrorOfKind<K>) => DescribedError };
+
+/** The message ID and HTTP status of a refusal. */
+export function describeUserActionError(error: UserActionError): DescribedError {
+  const known = error as AnyUserActionError;
+  const describe = USER_ACTION_ERRORS[known.kind] as (error: AnyUserActionError) => DescribedError;
+  return describe(known);
 }
