@@ -63,7 +63,12 @@ function allowed(w: Write): boolean {
 }
 
 /** Every GET route pattern of the app, and a URL that reaches its handler. */
-function urls(ids: { general: string; locked: string }): Record<string, string[]> {
+function urls(ids: {
+  general: string;
+  locked: string;
+  deleted: string;
+  admin: string;
+}): Record<string, string[]> {
   return {
     '/': ['/'],
     '*': ['/assets/app.js', '/no-such-page'],
@@ -79,8 +84,13 @@ function urls(ids: { general: string; locked: string }): Record<string, string[]
     '/users/bulk-register': ['/users/bulk-register'],
     '/users/bulk-register/template': ['/users/bulk-register/template'],
     '/users/:userId': [`/users/${ids.general}`, `/users/${ids.locked}`, '/users/U999999999'],
-    '/users/:id/change': [`/users/${ids.general}/change`],
-    '/users/:id/delete': [`/users/${ids.general}/delete`],
+    // Refusal pages too (a deleted user, an admin): they show why, and record nothing.
+    '/users/:id/change': [`/users/${ids.general}/change`, `/users/${ids.deleted}/change`],
+    '/users/:id/delete': [
+      `/users/${ids.general}/delete`,
+      `/users/${ids.deleted}/delete`,
+      `/users/${ids.admin}/delete`,
+    ],
   };
 }
 
@@ -122,7 +132,7 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
   it.skipIf(skip)('covers every GET route of the app', async () => {
     const printed = app.printRoutes({ commonPrefix: false, method: 'GET' });
     const count = printed.match(/\(GET\)/g)?.length ?? 0;
-    expect(count).toBe(Object.keys(urls({ general: '', locked: '' })).length);
+    expect(count).toBe(Object.keys(urls({ general: '', locked: '', deleted: '', admin: '' })).length);
   });
 
   it.skipIf(skip)('only reads, for an admin, a general user and an anonymous visitor', async () => {
@@ -130,6 +140,7 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
     const { admin, operator } = await createOperatorWithAdmins(ctx);
     const general = await createUser(ctx, { operatorCode: operator.operatorCode });
     const locked = await createUser(ctx, { operatorCode: operator.operatorCode, locked: true });
+    const deleted = await createUser(ctx, { operatorCode: operator.operatorCode, deleted: true });
     const adminAgent = await loginAs(ctx, admin);
     const generalAgent = await loginAs(ctx, general);
     const anonymous = new Agent(app);
@@ -137,7 +148,9 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
     // Two minutes on: each session's first request may touch last_seen_at, once.
     clock.advance(2 * 60_000);
 
-    const all = Object.values(urls({ general: general.userId, locked: locked.userId })).flat();
+    const all = Object.values(
+      urls({ general: general.userId, locked: locked.userId, deleted: deleted.userId, admin: admin.userId }),
+    ).flat();
     const seen: string[] = [];
     recording = true;
     try {

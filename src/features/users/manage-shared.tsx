@@ -107,16 +107,19 @@ export async function sendRefusal(
   if (!(error instanceof UserActionError)) throw error;
   const described = describeUserActionError(error);
   const actor = actorOf(request).user;
-  await recordAudit(app.store.db, {
-    at: app.clock.now(),
-    action: screen.action,
-    outcome: 'failure',
-    actorUserId: actor.userId,
-    operatorCode: actor.operatorCode,
-    ip: request.ip,
-    targetUserId: screen.targetUserId ?? null,
-    detail: { reason: error.kind },
-  });
+  // A refused action is audited (SPEC §6); a page that only shows why a button would be
+  // refused (the change form of a deleted user) is a view, and a GET writes nothing (D-18).
+  if (request.method !== 'GET')
+    await recordAudit(app.store.db, {
+      at: app.clock.now(),
+      action: screen.action,
+      outcome: 'failure',
+      actorUserId: actor.userId,
+      operatorCode: actor.operatorCode,
+      ip: request.ip,
+      targetUserId: screen.targetUserId ?? null,
+      detail: { reason: error.kind },
+    });
   if (screen.render) return screen.render({ id: described.id, params: described.params }, described.status);
   return sendPage(
     reply,

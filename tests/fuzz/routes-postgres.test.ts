@@ -1,0 +1,4 @@
+import { describeRouteFuzz } from './harness.js';
+
+// The route fuzz on PostgreSQL (skipped, and said so, when no server answers).
+describeRouteFuzz('postgres');

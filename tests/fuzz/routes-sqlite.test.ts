@@ -1,0 +1,4 @@
+import { describeRouteFuzz } from './harness.js';
+
+// The route fuzz on SQLite; tests/fuzz/harness.ts says what it sends and checks.
+describeRouteFuzz('sqlite');

@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+
+/** A route as the app registered it: `/users/:param/change`, with its methods. */
+export interface FuzzRoute {
+  pattern: string;
+  methods: string[];
+}
+
+/**
+ * The routes of a built app, read from `app.printRoutes()` (Fastify's own listing), so that
+ * a route added tomorrow is fuzzed without anyone editing this suite. Path parameters become
+ * `:param` (Fastify prints `/:userId|:id` where routes name one position differently).
+ */
+export function discoverRoutes(app: FastifyInstance): FuzzRoute[] {
+  const listing = app.printRoutes({ commonPrefix: false });
+  const pathAtDepth: string[] = [];
+  const routes: FuzzRoute[] = [];
+  for (const line of listing.split('\n')) {
+    const m = /^([│ ]*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/u.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 4;
+    const segment = m[2]!.replace(/:[A-Za-z0-9_]+(?:\|:[A-Za-z0-9_]+)*/g, ':param');
+    const path = (depth === 0 ? '' : (pathAtDepth[depth - 1] ?? '')) + segment;
+    pathAtDepth[depth] = path;
+    pathAtDepth.length = depth + 1;
+    if (m[3]) routes.push({ pattern: path, methods: m[3].split(',').map((s) => s.trim()) });
+  }
+  return routes;
+}
+
+/**
+ * The names each route reads (grep of src/features/**\/*routes.tsx and the parsers they
+ * call). A route missing here gets every known name, so it is still fuzzed with fields.
+ */
+const SEARCH = ['operatorCode', 'userId', 'userName', 'enabled', 'showDeleted', 'page', 'search'];
+const USER_FORM = ['department', 'userName', 'phone1', 'phone2', 'phone3', 'email'];
+const CHANGE_FORM = [...USER_FORM, 'enabled', 'validFrom', 'validTo', 'version'];
+const ACTION_FORM = ['token', 'confirmed', 'userIds', 'listQuery'];
+const AUDIT_FILTER = ['from', 'to', 'action', 'userId', 'page'];
+
+const FIELDS: Record<string, string[]> = {
+  '/': ['passwordChanged'],
+  '/login': ['userId', 'password', 'next', 'expired', 'loggedOut'],
+  '/logout': [],
+  '/password': ['currentPassword', 'newPassword', 'confirmPassword'],
+  '/participation': [],
+  '/healthz': [],
+  '/*': [],
+  '/users': SEARCH,
+  '/users/export': [...SEARCH, 'encoding', 'confirmed'],
+  '/users/:param': ['back'],
+  '/users/new': [...ACTION_FORM, 'formId'],
+  '/users/new/confirm': ['role', ...USER_FORM, 'formId'],
+  '/users/new/back': ACTION_FORM,
+  '/users/bulk-delete': ACTION_FORM,
+  '/users/bulk-register': [...ACTION_FORM, 'formId'],
+  '/users/bulk-register/template': [],
+  '/users/bulk-register/confirm': ['formId', 'encoding', 'file'],
+  '/users/:param/change': [...CHANGE_FORM, ...ACTION_FORM],
+  '/users/:param/change/confirm': CHANGE_FORM,
+  '/users/:param/change/back': ACTION_FORM,
+  '/users/:param/delete': ACTION_FORM,
+  '/users/:param/unlock': ACTION_FORM,
+  '/users/:param/reissue': ACTION_FORM,
+  '/audit': AUDIT_FILTER,
+  '/audit/export': AUDIT_FILTER,
+};
+
+export const KNOWN_FIELD_NAMES: string[] = [...new Set(Object.values(FIELDS).flat())];
+
+export function fieldNamesOf(route: FuzzRoute): string[] {
+  return FIELDS[route.pattern] ?? KNOWN_FIELD_NAMES;
+}
