@@ -11,6 +11,7 @@ import { pingStore, type Store } from './db/connect.js';
 import { deriveKey, loadServerKey } from './db/server-keys.js';
 import { auditRoutes } from './features/audit/routes.js';
 import { authRoutes, topRoutes } from './features/auth/routes.js';
+import { configureNotices } from './features/mail/notices.js';
 import { userListRoutes } from './features/users/list-routes.js';
 import { userManageRoutes } from './features/users/manage-routes.js';
 import { type Clock, systemClock } from './lib/clock.js';
@@ -48,6 +49,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('store', store);
   app.decorate('clock', options.clock ?? systemClock);
   app.decorate('appConfig', config);
+  configureNotices({ loginUrl: config.loginUrl });
   const serverKey = config.appSecret
     ? Buffer.from(config.appSecret, 'utf8')
     : await loadServerKey(store.db, 'app', app.clock.now());

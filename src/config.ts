@@ -111,6 +111,8 @@ export type Config = {
   mailFrom: string;
   mailWorker: boolean;
   publicUrl: string | undefined;
+  /** The login page's address, named in every mail (SPEC §5): PUBLIC_URL's, or this host's. */
+  loginUrl: string;
 };
 
 export class ConfigError extends Error {}
@@ -142,5 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     mailWorker: e.MAIL_WORKER,
     publicUrl: e.PUBLIC_URL,
+    loginUrl: e.PUBLIC_URL
+      ? new URL('login', e.PUBLIC_URL.endsWith('/') ? e.PUBLIC_URL : `${e.PUBLIC_URL}/`).toString()
+      : `http://localhost:${e.PORT}/login`,
   };
 }

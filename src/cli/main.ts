@@ -3,6 +3,7 @@ import pino from 'pino';
 import { type Config, loadConfig } from '../config.js';
 import type { Store } from '../db/connect.js';
 import { openConfiguredStore } from '../db/open.js';
+import { configureNotices } from '../features/mail/notices.js';
 import { listOutbox, OUTBOX_STATUSES, type OutboxStatus, retryFailedMails } from '../features/mail/outbox.js';
 import { configuredTransport } from '../features/mail/transport.js';
 import { type MailLogger, MailWorker } from '../features/mail/worker.js';
@@ -57,6 +58,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     return 0;
   }
   const config = loadConfig();
+  configureNotices({ loginUrl: config.loginUrl });
   const store = await openConfiguredStore(config);
   try {
     switch (command) {

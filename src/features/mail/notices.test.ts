@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { composeNotice, type Notice, type NoticePerson, noticeRecipients } from './notices.js';
+import {
+  composeNotice,
+  configureNotices,
+  type Notice,
+  type NoticePerson,
+  noticeRecipients,
+} from './notices.js';
 
 const AT = new Date('2026-04-01T01:00:00.000Z'); // 2026/04/01 10:00 in Japan
 const EXPIRES = new Date('2026-04-03T14:59:59.999Z'); // 2026/04/03 23:59 in Japan
@@ -210,6 +216,33 @@ describe('composeNotice', () => {
     ];
     for (const n of events) {
       expect(composeNotice(n, toUser).body).not.toContain('仮パスワード');
+    }
+  });
+});
+
+describe('the login page in every mail (SPEC §5)', () => {
+  it('names the configured login URL in every event’s mail', () => {
+    configureNotices({ loginUrl: 'https://capacity.example.jp/login' });
+    try {
+      const events: Notice[] = [
+        {
+          event: 'registered',
+          at: AT,
+          user: general,
+          actor: admin1,
+          temporaryPassword: SECRET,
+          expiresAt: EXPIRES,
+        },
+        { event: 'unlocked', at: AT, user: general, actor: admin1 },
+        { event: 'deleted', at: AT, user: general, actor: admin1 },
+        { event: 'locked', at: AT, user: general },
+      ];
+      for (const notice of events) {
+        const mail = composeNotice(notice, { userName: general.userName, concerned: true, seesSecret: true });
+        expect(mail.body, notice.event).toContain('ログイン画面: https://capacity.example.jp/login');
+      }
+    } finally {
+      configureNotices({ loginUrl: 'http://localhost:3000/login' });
     }
   });
 });

@@ -64,13 +64,27 @@ const SUBJECTS: Record<Notice['event'], string> = {
   locked: 'ユーザロックのお知らせ',
 };
 
-const FOOTER = [
-  '',
-  '※本メールは容量市場システムから自動送信しています。返信はできません。',
-  '※お心当たりのない場合は、貴社の登録作業者(管理者)にお問い合わせください。',
-  '',
-  '容量市場システム',
-].join('\n');
+/**
+ * SPEC §5: every mail names the login page, so a new user knows where to go. The address
+ * is the deployment's (PUBLIC_URL), set once at start by the app and the command line.
+ */
+let loginUrl = 'http://localhost:3000/login';
+
+export function configureNotices(settings: { loginUrl: string }): void {
+  loginUrl = settings.loginUrl;
+}
+
+function footer(): string {
+  return [
+    '',
+    `ログイン画面: ${loginUrl}`,
+    '',
+    '※本メールは容量市場システムから自動送信しています。返信はできません。',
+    '※お心当たりのない場合は、貴社の登録作業者(管理者)にお問い合わせください。',
+    '',
+    '容量市場システム',
+  ].join('\n');
+}
 
 /** Message-IDs are ours to mint; the right-hand side names this system. */
 const MESSAGE_ID_DOMAIN = 'user-management.capacity-market';
@@ -264,7 +278,7 @@ export function composeNotice(
       );
       break;
   }
-  lines.push(FOOTER);
+  lines.push(footer());
   return {
     subject: `【容量市場システム】${SUBJECTS[notice.event]}`,
     body: `${lines.filter((l, i, all) => !(l === '' && all[i - 1] === '')).join('\n')}\n`,
