@@ -24,7 +24,7 @@ const rank = new Map<string, number>(LAYERS.flatMap((names, i) => names.map((n) 
 /** The layer a source file belongs to: its folder under src/ (features/x for a feature). */
 export function layerOf(file: string, srcRoot: string): string {
   const rel = path.relative(srcRoot, file).split(path.sep);
-  if (rel.length === 1) return rel[0]!.replace(/\.(tsx?|js)$/, '');
+  if (rel.length === 1) return rel[0]!.replace(/(\.test)?\.(tsx?|js)$/, '');
   return rel[0] === 'features' ? `features/${rel[1]}` : rel[0]!;
 }
 

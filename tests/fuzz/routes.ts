@@ -36,7 +36,7 @@ const SEARCH = ['operatorCode', 'userId', 'userName', 'enabled', 'showDeleted', 
 const USER_FORM = ['department', 'userName', 'phone1', 'phone2', 'phone3', 'email'];
 const CHANGE_FORM = [...USER_FORM, 'enabled', 'validFrom', 'validTo', 'version'];
 const ACTION_FORM = ['token', 'confirmed', 'userIds', 'listQuery'];
-const AUDIT_FILTER = ['from', 'to', 'action', 'userId', 'page'];
+const AUDIT_FILTER = ['from', 'to', 'action', 'userId', 'outcome', 'page'];
 
 const FIELDS: Record<string, string[]> = {
   '/': ['passwordChanged'],
