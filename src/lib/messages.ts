@@ -123,6 +123,10 @@ export const messages = {
 
   // Mail and outbox: additional messages.
 
+  // Audit records screen (SPEC §6).
+  'error.audit.noHits': '検索条件に該当する監査ログはありません。',
+  'error.audit.periodOrder': '期間（終了）は期間（開始）以降の日付を入力してください。',
+
   // Common.
   'error.forbidden': 'この操作を行う権限がありません。',
   'error.input.repeated':

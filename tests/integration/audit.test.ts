@@ -26,7 +26,7 @@ describe.each(storeKinds)('audit records screen on $kind (SPEC §6)', ({ kind, s
       const filtered = await agent.get(`/audit?userId=${general.userId}&action=login`);
       expect(filtered.body).toContain('1 - 1 件 (全1件)');
       const none = await agent.get('/audit?action=delete');
-      expect(none.body).toContain('error.search.noHits');
+      expect(none.body).toContain('error.audit.noHits');
       const bad = await agent.get('/audit?from=2026/02/30');
       expect(bad.statusCode).toBe(400);
       expect(bad.body).toContain('yyyy/mm/dd形式の正しい日付');

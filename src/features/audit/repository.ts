@@ -7,6 +7,7 @@ export interface AuditQuery {
   to?: string;
   action?: string;
   userId?: string;
+  outcome?: 'success' | 'failure';
 }
 
 export interface AuditRecord {
@@ -33,6 +34,7 @@ function filtered(db: Db, q: AuditQuery) {
     query = query.where('occurred_at', '<', next);
   }
   if (q.action) query = query.where('action', '=', q.action);
+  if (q.outcome) query = query.where('outcome', '=', q.outcome);
   if (q.userId) {
     const id = q.userId;
     query = query.where((eb) => eb.or([eb('actor_user_id', '=', id), eb('target_user_id', '=', id)]));
