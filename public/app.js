@@ -5,7 +5,20 @@
   document.addEventListener('submit', (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement)) return;
-    const question = form.dataset.confirm;
+    let question = form.dataset.confirm;
+    // A form that acts on ticked boxes (一括削除): with none ticked there is nothing to ask,
+    // so it says so beside its button; otherwise the question gives the number ticked.
+    const boxName = form.dataset.requireSelection;
+    if (boxName) {
+      const ticked = tickedCount(form, boxName);
+      if (ticked === 0) {
+        event.preventDefault();
+        showSelectionError(form, form.dataset.noneSelected || '');
+        return;
+      }
+      showSelectionError(form, '');
+      if (form.dataset.confirmCount) question = form.dataset.confirmCount.replace('{count}', String(ticked));
+    }
     if (question) {
       if (!window.confirm(question)) {
         event.preventDefault();
@@ -29,16 +42,50 @@
     }
   });
 
-  // The header box of 選択 ticks every box of the page.
+  /** The ticked boxes of a form, including those tied to it by their form attribute. */
+  function tickedCount(form, name) {
+    let n = 0;
+    for (const el of form.elements) {
+      if (el instanceof HTMLInputElement && el.name === name && el.checked) n += 1;
+    }
+    return n;
+  }
+
+  function showSelectionError(form, text) {
+    const slot = form.querySelector('[data-selection-error]');
+    if (slot) slot.textContent = text;
+  }
+
+  /** The header box of 選択: ticked when every box of the page is, half when some are. */
+  function syncHeaderBox(table) {
+    const all = table.querySelector('input[data-select-all]');
+    if (!all) return;
+    const boxes = [...table.querySelectorAll('input[type="checkbox"][name="userIds"]')];
+    const ticked = boxes.filter((b) => b.checked).length;
+    all.checked = boxes.length > 0 && ticked === boxes.length;
+    all.indeterminate = ticked > 0 && ticked < boxes.length;
+  }
+
+  // The header box of 選択 ticks every box of the page; ticking any box clears the
+  // "nothing selected" message.
   document.addEventListener('change', (event) => {
     const box = event.target;
-    if (!(box instanceof HTMLInputElement) || !box.matches('[data-select-all]')) return;
+    if (!(box instanceof HTMLInputElement) || box.type !== 'checkbox') return;
     const table = box.closest('table');
     if (!table) return;
-    for (const other of table.querySelectorAll('input[type="checkbox"][name="userIds"]')) {
-      other.checked = box.checked;
+    const boxes = table.querySelectorAll('input[type="checkbox"][name="userIds"]');
+    if (box.matches('[data-select-all]')) {
+      for (const other of boxes) other.checked = box.checked;
+    } else if (box.name !== 'userIds') {
+      return;
     }
+    syncHeaderBox(table);
+    const form = boxes[0]?.form;
+    if (form) showSelectionError(form, '');
   });
+
+  // A list re-shown after a refused bulk delete keeps its ticks: the header box follows.
+  for (const table of document.querySelectorAll('table')) syncHeaderBox(table);
 
   // Coming back through the browser's history must not reuse a disabled form.
   window.addEventListener('pageshow', () => {
@@ -46,5 +93,6 @@
       delete form.dataset.submitted;
       for (const button of form.querySelectorAll('button[type="submit"]')) button.disabled = false;
     }
+    for (const table of document.querySelectorAll('table')) syncHeaderBox(table);
   });
 })();

@@ -49,6 +49,7 @@ export const messages = {
   'error.password.containsUserName': 'パスワードにユーザ名を含めることはできません。',
   'error.password.containsEmail': 'パスワードにメールアドレスの一部を含めることはできません。',
   'error.password.reused': '現在または直近3回以内に使用したパスワードは使用できません。',
+  'error.password.policy': '新しいパスワードがパスワードの条件を{count}つ満たしていません。',
 
   // Field validation (SPEC §3, D-3..D-6).
   'error.field.required': '{field}を入力してください。',
@@ -85,6 +86,9 @@ export const messages = {
     'Shift_JIS（CP932）で表せない文字が含まれているため出力できません（{where}）。UTF-8で出力してください。',
 
   // List, search, detail and CSV export: additional messages.
+  'info.list.remaining': '登録作業者(一般)はあと{remaining}名登録できます。',
+  'info.list.limitReached':
+    '登録できる登録作業者(一般)は{max}名までです。上限に達しているため登録できません。',
 
   // Register, change, delete, bulk delete, unlock, reissue: additional messages.
   'error.action.invalid':

@@ -86,8 +86,9 @@ export async function listRows(page: Page): Promise<string[][]> {
   const rows = page.locator('table.results tbody tr');
   const out: string[][] = [];
   for (let i = 0; i < (await rows.count()); i++) {
-    const cells = await rows.nth(i).locator('td').allTextContents();
-    out.push(cells.slice(1).map((c) => c.trim()));
+    // The 選択 column is an admin's only (general users cannot bulk delete).
+    const cells = await rows.nth(i).locator('td:not(.col-select)').allTextContents();
+    out.push(cells.map((c) => c.trim()));
   }
   return out;
 }

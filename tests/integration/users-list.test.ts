@@ -69,8 +69,8 @@ describe.each(storeKinds)('user list, search and detail on $kind', ({ kind, skip
       expect(res.body).toMatch(/<button type="submit" name="search" value="1"[^>]*>検索<\/button>/);
       expect(listedIds(res.body)).toEqual([admin.userId, otherAdmin.userId].sort());
       expect(res.body).toContain('1 - 2 件 (全2件)');
-      expect(res.body).toContain(`<td>${operator.operatorName}</td>`);
-      expect(res.body).toContain('<td>登録作業者(管理者)</td>');
+      expect(res.body).toContain(`<td class="col-operator">${operator.operatorName}</td>`);
+      expect(res.body).toContain('<td class="col-role">登録作業者(管理者)</td>');
     },
   );
 
@@ -134,7 +134,7 @@ describe.each(storeKinds)('user list, search and detail on $kind', ({ kind, skip
     const ticked = (await agent.get(search({ ...base, enabled: '0' }))).body;
     expect(ticked).toMatch(/name="enabled" value="0" checked/);
     expect(ticked).not.toMatch(/name="enabled" value="1" checked/);
-    expect(ticked).toContain('<td>無効</td>');
+    expect(ticked).toContain('<td class="col-state"><span class="badge badge-disabled">無効</span></td>');
   });
 
   it.skipIf(skip)('hides deleted users unless 削除済みの情報を表示 is ticked', async () => {
@@ -144,7 +144,9 @@ describe.each(storeKinds)('user list, search and detail on $kind', ({ kind, skip
     expect(listedIds((await agent.get(search(base))).body)).toEqual([admin.userId, otherAdmin.userId].sort());
     const shown = await agent.get(search({ ...base, showDeleted: '1' }));
     expect(listedIds(shown.body)).toEqual([admin.userId, otherAdmin.userId, deleted.userId].sort());
-    expect(shown.body).toContain('<td>削除済</td>');
+    expect(shown.body).toContain(
+      '<td class="col-state"><span class="badge badge-deleted">削除済</span></td>',
+    );
     expect(shown.body).toMatch(/name="showDeleted" type="checkbox" value="1" checked/);
   });
 
@@ -279,15 +281,19 @@ describe.each(storeKinds)('user list, search and detail on $kind', ({ kind, skip
     const general = await createUser(ctx, { operatorCode: operator.operatorCode });
     const res = await agent.get('/users');
     expect(res.body).toContain('<a class="button button-primary" href="/users/new">新規登録</a>');
-    const form = /<form method="post" action="\/users\/bulk-delete"[\s\S]*?<\/form>/.exec(res.body)?.[0];
+    const form =
+      /<form id="bulk-delete-form" method="post" action="\/users\/bulk-delete"[\s\S]*?<\/form>/.exec(
+        res.body,
+      )?.[0];
     expect(form).toBeDefined();
     expect(form).toContain('data-confirm="選択したユーザ情報を一括削除します。よろしいですか。"');
     expect(form).toContain(`<input type="hidden" name="_csrf" value="${agent.csrfToken}"/>`);
     expect(form).toContain('<input type="hidden" name="confirmed" value="0"/>');
     expect(form).toMatch(/<input type="hidden" name="token" value="[A-Za-z0-9_.-]{20,}"\/>/);
-    expect(form).toMatch(/<input type="checkbox" data-select-all(="true")?\/>/);
-    expect(form).toContain(`name="userIds" value="${general.userId}"`);
     expect(form).toMatch(/<button type="submit"[^>]*>一括削除<\/button>/);
+    // The boxes stand in the table and belong to the form through their form attribute.
+    expect(res.body).toMatch(/<input type="checkbox" data-select-all(="true")?\/>/);
+    expect(res.body).toContain(`name="userIds" value="${general.userId}" form="bulk-delete-form"`);
     // The token is signed for this session and bulk delete (SPEC D-18: nothing was stored).
     const bulkToken = /name="token" value="([^"]+)"/.exec(form!)![1]!;
     const check = await peekActionToken(ctx.store.db, {
@@ -308,6 +314,173 @@ describe.each(storeKinds)('user list, search and detail on $kind', ({ kind, skip
     expect(asGeneral.body).not.toContain('/users/bulk-delete');
     expect(asGeneral.body).not.toContain('一括削除');
     expect(asGeneral.body).toMatch(/<button type="submit"[^>]*>CSV出力<\/button>/);
+  });
+
+  describe('list layout and state (the list screen UX)', () => {
+    /** The column headers of the results table, in order. */
+    function columns(body: string): string[] {
+      const head = /<table class="results"><thead>([\s\S]*?)<\/thead>/.exec(body)?.[1] ?? '';
+      return [...head.matchAll(/<th scope="col"[^>]*>([\s\S]*?)<\/th>/g)].map((m) =>
+        m[1]!.replace(/<[^>]*>[^<]*<\/span>|<[^>]*>/g, '').trim(),
+      );
+    }
+    /** The cells of one user's row. */
+    function row(body: string, userId: string): string {
+      return (
+        new RegExp(`<tr>(?:(?!</tr>)[\\s\\S])*?/users/${userId}\\?(?:(?!</tr>)[\\s\\S])*</tr>`).exec(
+          body,
+        )?.[0] ?? ''
+      );
+    }
+    const toolbar = (body: string) => /<div class="actions list-toolbar">[\s\S]*?<\/div>/.exec(body)?.[0];
+
+    it.skipIf(skip)(
+      '新規登録 at the top right, before the search; CSV出力 and 一括削除 in one row',
+      async () => {
+        const { operator, agent } = await operatorWithAgent();
+        await createUser(ctx, { operatorCode: operator.operatorCode });
+        const body = (await agent.get('/users')).body;
+        const bar = toolbar(body);
+        expect(bar).toContain('<a class="button button-primary" href="/users/new">新規登録</a>');
+        expect(bar).toContain('<a class="button button-secondary" href="/users/bulk-register">一括登録</a>');
+        expect(body.indexOf('class="actions list-toolbar"')).toBeLessThan(
+          body.indexOf('class="form search-form"'),
+        );
+        // One row below the table and the lower pager: CSV出力, then 一括削除.
+        const actions = body.slice(body.indexOf('<div class="actions list-actions">'));
+        expect(body.indexOf('<div class="actions list-actions">')).toBeGreaterThan(
+          body.lastIndexOf('</table>'),
+        );
+        const csvAt = actions.indexOf('>CSV出力</button>');
+        const bulkAt = actions.indexOf('>一括削除</button>');
+        expect(csvAt).toBeGreaterThan(0);
+        expect(bulkAt).toBeGreaterThan(csvAt);
+        // Both forms close inside that one row.
+        expect(actions.slice(0, bulkAt)).toMatch(
+          /^<div class="actions list-actions"><form[\s\S]*<\/form><form /,
+        );
+        expect(body.match(/class="table-scroll"/g)).toHaveLength(1);
+      },
+    );
+
+    it.skipIf(skip)('says how many general users can still be registered (SPEC §1)', async () => {
+      const { operator, agent } = await operatorWithAgent();
+      // Counted: undeleted general users, disabled or locked ones too; not deleted ones,
+      // not admins, not another operator's.
+      await createUser(ctx, { operatorCode: operator.operatorCode });
+      await createUser(ctx, { operatorCode: operator.operatorCode, enabled: false });
+      await createUser(ctx, { operatorCode: operator.operatorCode, locked: true });
+      await createUser(ctx, { operatorCode: operator.operatorCode, deleted: true });
+      const other = await createOperatorWithAdmins(ctx);
+      await createUser(ctx, { operatorCode: other.operator.operatorCode });
+      const bar = toolbar((await agent.get('/users')).body);
+      expect(bar).toContain(
+        '<p id="registration-room" class="registration-room">登録作業者(一般)はあと5名登録できます。</p>',
+      );
+      // Also on a page whose conditions are wrong (400), and after no hits.
+      const invalid = await agent.get(search({ operatorCode: 'ab!' }));
+      expect(invalid.statusCode).toBe(400);
+      expect(toolbar(invalid.body)).toContain('あと5名登録できます。');
+      const none = await agent.get(search({ operatorCode: operator.operatorCode, userId: 'Z' }));
+      expect(toolbar(none.body)).toContain('あと5名登録できます。');
+    });
+
+    it.skipIf(skip)('at eight: 新規登録 and 一括登録 disabled, the reason beside them', async () => {
+      const { operator, agent } = await operatorWithAgent();
+      const users = [];
+      for (let i = 0; i < 8; i++) users.push(await createUser(ctx, { operatorCode: operator.operatorCode }));
+      const body = (await agent.get('/users')).body;
+      const bar = toolbar(body)!;
+      expect(bar).toContain(
+        '<p id="registration-room" class="registration-room registration-full">登録できる登録作業者(一般)は8名までです。上限に達しているため登録できません。</p>',
+      );
+      expect(bar).toContain(
+        '<button type="button" class="button-primary" disabled aria-describedby="registration-room">新規登録</button>',
+      );
+      expect(bar).toContain(
+        '<button type="button" class="button-secondary" disabled aria-describedby="registration-room">一括登録</button>',
+      );
+      expect(body).not.toContain('href="/users/new"');
+      expect(body).not.toContain('href="/users/bulk-register"');
+      // One deleted: room for one again.
+      await ctx.store.db
+        .updateTable('users')
+        .set({ deleted: 1 })
+        .where('user_id', '=', users[0]!.userId)
+        .execute();
+      const after = toolbar((await agent.get('/users')).body);
+      expect(after).toContain('あと1名登録できます。');
+      expect(after).toContain('href="/users/new"');
+    });
+
+    it.skipIf(skip)('general users: no 選択 column, no header box, no count', async () => {
+      const { operator, agent } = await operatorWithAgent();
+      const general = await createUser(ctx, { operatorCode: operator.operatorCode });
+      const asAdmin = await agent.get('/users');
+      const names = [
+        'ユーザID',
+        'ユーザ名',
+        '権限区分',
+        '事業者コード',
+        '参加登録申請者名',
+        '有効/無効',
+        '削除状態',
+      ];
+      expect(columns(asAdmin.body)).toEqual(['選択', ...names]);
+      expect(row(asAdmin.body, general.userId)).toContain('name="userIds"');
+
+      const asGeneral = await (await loginAs(ctx, general)).get('/users');
+      expect(columns(asGeneral.body)).toEqual(names);
+      expect(asGeneral.body).not.toContain('data-select-all');
+      expect(asGeneral.body).not.toContain('name="userIds"');
+      expect(asGeneral.body).not.toContain('type="checkbox" name="userIds"');
+      expect(asGeneral.body).not.toContain('list-toolbar');
+      expect(asGeneral.body).not.toContain('登録できます');
+      expect(row(asGeneral.body, general.userId)).toMatch(/^<tr><td class="col-id"><a href/);
+    });
+
+    it.skipIf(skip)('badges for ロック中, 無効 and 削除済; the words stay the cells’ text', async () => {
+      const { operator, agent } = await operatorWithAgent();
+      const plain = await createUser(ctx, { operatorCode: operator.operatorCode });
+      const locked = await createUser(ctx, { operatorCode: operator.operatorCode, locked: true });
+      const disabled = await createUser(ctx, { operatorCode: operator.operatorCode, enabled: false });
+      const gone = await createUser(ctx, {
+        operatorCode: operator.operatorCode,
+        deleted: true,
+        locked: true,
+      });
+      const body = (await agent.get(search({ operatorCode: operator.operatorCode, showDeleted: '1' }))).body;
+      const text = (html: string) => html.replace(/<[^>]*>/g, '');
+      const states = (userId: string) =>
+        [...row(body, userId).matchAll(/<td class="col-state">([\s\S]*?)<\/td>/g)].map((m) => m[1]!);
+
+      expect(states(plain.userId)).toEqual(['有効', '未削除']);
+      expect(states(locked.userId)).toEqual([
+        '有効 <span class="badge badge-locked">ロック中</span>',
+        '未削除',
+      ]);
+      expect(states(disabled.userId)).toEqual(['<span class="badge badge-disabled">無効</span>', '未削除']);
+      expect(states(gone.userId).map(text)).toEqual(['有効 ロック中', '削除済']);
+      expect(states(gone.userId)[1]).toBe('<span class="badge badge-deleted">削除済</span>');
+    });
+
+    it.skipIf(skip)(
+      'the 一括削除 form carries the question with {count} and the nothing-ticked message',
+      async () => {
+        const { operator, agent } = await operatorWithAgent();
+        await createUser(ctx, { operatorCode: operator.operatorCode });
+        const body = (await agent.get('/users')).body;
+        const open = /<form id="bulk-delete-form"[^>]*>/.exec(body)?.[0];
+        expect(open).toContain(
+          'data-confirm-count="選択したユーザ情報（{count}件）を一括削除します。よろしいですか。"',
+        );
+        expect(open).toContain('data-require-selection="userIds"');
+        expect(open).toContain('data-none-selected="一括削除するユーザ情報を選択してください。"');
+        expect(body).toContain('<span class="inline-error" role="alert" data-selection-error');
+        // Nothing is ticked on a fresh list.
+        expect(body).not.toMatch(/name="userIds"[^>]*checked/);
+      },
+    );
   });
 
   describe('detail buttons (SPEC §2)', () => {

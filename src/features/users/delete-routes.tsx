@@ -145,9 +145,12 @@ export async function userDeleteRoutes(app: FastifyInstance): Promise<void> {
       breadcrumbs: crumbs.list('ユーザ情報一括削除画面'),
       links: [LIST_LINK],
       action: 'bulkDelete' as const,
-      // Manual ch. 7 ⑤: the refusal appears at the top of ユーザ情報一覧画面.
+      // Manual ch. 7 ⑤: the refusal appears at the top of ユーザ情報一覧画面, the boxes
+      // that were ticked still ticked, so the user can untick the blocking ones and retry.
       render: (message: ShownMessage, status: number) =>
-        sendUserListWithMessage(app, request, reply, form.listQuery, message, status),
+        sendUserListWithMessage(app, request, reply, form.listQuery, message, status, {
+          selectedUserIds: userIds,
+        }),
     };
     try {
       if (userIds.length === 0) throw new NoneSelected();

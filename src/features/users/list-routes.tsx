@@ -25,7 +25,7 @@ import {
   searchUserBatches,
   searchUsers,
 } from './search.js';
-import { tokenPurpose } from './service.js';
+import { countGeneralUsers, tokenPurpose } from './service.js';
 
 /** A user ID as a URL can name it; anything else is simply not found. */
 const USER_ID_IN_PATH = /^[0-9A-Za-z]{1,10}$/;
@@ -49,6 +49,12 @@ function viewer(request: FastifyRequest): NonNullable<FastifyRequest['auth']> {
   return request.auth!;
 }
 
+/** What a re-rendered list keeps of the action that was refused on it. */
+export interface ListRestore {
+  /** The boxes ticked for a refused bulk delete stay ticked (manual ch. 7 ⑤). */
+  selectedUserIds?: readonly string[];
+}
+
 /**
  * Renders ユーザ情報一覧画面 for a parsed query, with extra errors at the top (the CSV
  * export's refusals show here, as the manual's ch. 3 ⑥ says).
@@ -60,9 +66,14 @@ async function sendUserList(
   parsed: SearchParse,
   extraErrors: ShownMessage[] = [],
   status?: number,
+  restore: ListRestore = {},
 ): Promise<FastifyReply> {
   const auth = viewer(request);
   const isAdmin = auth.user.role === 'admin';
+  // SPEC §1: admins see how many general users can still be registered (at most eight).
+  const generalUserCount = isAdmin
+    ? await countGeneralUsers(app.store.db, auth.user.operatorCode)
+    : undefined;
   if (!parsed.ok) {
     // Errors at the top and next to each field (SPEC §4); never a 500.
     const ids = [...new Set(Object.values(parsed.errors))] as MessageId[];
@@ -77,6 +88,7 @@ async function sendUserList(
         operatorName={auth.operatorName}
         isAdmin={isAdmin}
         bulkDeleteToken={undefined}
+        generalUserCount={generalUserCount}
       />,
       400,
     );
@@ -103,6 +115,8 @@ async function sendUserList(
       operatorName={auth.operatorName}
       isAdmin={isAdmin}
       bulkDeleteToken={bulkDeleteToken}
+      generalUserCount={generalUserCount}
+      selectedUserIds={restore.selectedUserIds}
     />,
     status ?? (extraErrors.length > 0 ? 400 : 200),
   );
@@ -110,7 +124,8 @@ async function sendUserList(
 
 /**
  * The list for a query string (as the list's links carry it), with a message at the top:
- * how an action started from the list reports a refusal there (manual ch. 7 ⑤).
+ * how an action started from the list reports a refusal there (manual ch. 7 ⑤), keeping
+ * what the user had ticked.
  */
 export async function sendUserListWithMessage(
   app: FastifyInstance,
@@ -119,6 +134,7 @@ export async function sendUserListWithMessage(
   listQuery: string,
   message: ShownMessage,
   status: number,
+  restore: ListRestore = {},
 ): Promise<FastifyReply> {
   const query: Record<string, string | string[]> = {};
   for (const [key, value] of new URLSearchParams(listQuery)) {
@@ -126,7 +142,7 @@ export async function sendUserListWithMessage(
     query[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
   }
   const parsed = parseSearchQuery(query, viewer(request).user.operatorCode);
-  return sendUserList(app, request, reply, parsed, [message], status);
+  return sendUserList(app, request, reply, parsed, [message], status, restore);
 }
 
 /** List and search, detail, CSV export (SPEC §4.1–§4.3). */

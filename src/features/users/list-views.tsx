@@ -1,5 +1,5 @@
 import type { VNode } from 'preact';
-import type { MessageId } from '../../lib/messages.js';
+import { type MessageId, message } from '../../lib/messages.js';
 import {
   CsrfField,
   DetailTable,
@@ -9,8 +9,8 @@ import {
   type ShownMessage,
 } from '../../web/layout.js';
 import { CSV_ENCODINGS, type CsvEncoding } from './csv.js';
-import { ROLE_LABELS, type User } from './model.js';
-import { deletedLabel, enabledLabel, USERS_CRUMBS, userDetailRows } from './presenters.js';
+import { MAX_GENERAL_USERS, ROLE_LABELS, type User } from './model.js';
+import { deletedLabel, enabledLabel, lockedLabel, USERS_CRUMBS, userDetailRows } from './presenters.js';
 import { PAGE_SIZE, type SearchForm, type SearchPage, searchQueryString } from './search.js';
 
 interface PageBase {
@@ -22,7 +22,11 @@ const LIST_TITLE = 'ユーザ情報一覧画面';
 const DETAIL_TITLE = 'ユーザ情報詳細画面';
 const CSV_CONFIRM_TITLE = 'ユーザ情報CSV出力確認画面';
 
+/** Without JavaScript the confirmation is a page; with it, the browser's dialog (public/app.js). */
 export const BULK_DELETE_QUESTION = '選択したユーザ情報を一括削除します。よろしいですか。';
+/** The dialog's question with the number ticked: app.js fills `{count}` (SPEC §4.7). */
+export const BULK_DELETE_QUESTION_WITH_COUNT = message('info.bulkDelete.confirm');
+const BULK_DELETE_FORM_ID = 'bulk-delete-form';
 export const CSV_QUESTION = 'ユーザ情報をCSV出力します。よろしいですか。';
 
 /** The hidden fields that carry a search's conditions into another form (CSV export). */
@@ -162,47 +166,100 @@ export function Pager({ form, result }: { form: SearchForm; result: SearchPage }
   );
 }
 
-function ResultsTable(props: { users: User[]; operatorName: string; backQuery: string }): VNode {
-  const back = encodeURIComponent(`/users?${props.backQuery}`);
+/**
+ * Status badges (ロック中, 無効, 削除済): the word itself is the badge, so it reads the same
+ * to a screen reader and in a copy of the table; the colour only draws the eye.
+ */
+function Badge({ kind, children }: { kind: 'locked' | 'disabled' | 'deleted'; children: string }): VNode {
+  return <span class={`badge badge-${kind}`}>{children}</span>;
+}
+
+function EnabledCell({ user }: { user: User }): VNode {
   return (
-    <table class="results">
-      <thead>
-        <tr>
-          <th scope="col">
-            <label>
-              <span class="visually-hidden">このページのユーザをすべて選択</span>
-              <input type="checkbox" data-select-all />
-            </label>
-            選択
-          </th>
-          <th scope="col">ユーザID</th>
-          <th scope="col">ユーザ名</th>
-          <th scope="col">権限区分</th>
-          <th scope="col">事業者コード</th>
-          <th scope="col">参加登録申請者名</th>
-          <th scope="col">有効/無効</th>
-          <th scope="col">削除状態</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.users.map((u) => (
+    <td class="col-state">
+      {user.enabled ? enabledLabel(true) : <Badge kind="disabled">{enabledLabel(false)}</Badge>}
+      {user.locked ? (
+        <>
+          {' '}
+          <Badge kind="locked">{lockedLabel(true)}</Badge>
+        </>
+      ) : null}
+    </td>
+  );
+}
+
+function DeletedCell({ user }: { user: User }): VNode {
+  return (
+    <td class="col-state">
+      {user.deleted ? <Badge kind="deleted">{deletedLabel(true)}</Badge> : deletedLabel(false)}
+    </td>
+  );
+}
+
+function ResultsTable(props: {
+  users: User[];
+  operatorName: string;
+  backQuery: string;
+  /** The 選択 column, for admins only (SPEC §2: general users cannot bulk delete). */
+  selection?: { formId: string; selected: ReadonlySet<string> } | undefined;
+}): VNode {
+  const back = encodeURIComponent(`/users?${props.backQuery}`);
+  const { selection } = props;
+  const allTicked = !!selection && props.users.every((u) => selection.selected.has(u.userId));
+  return (
+    <div class="table-scroll">
+      <table class="results">
+        <thead>
           <tr>
-            <td>
-              <input type="checkbox" name="userIds" value={u.userId} aria-label={`${u.userId}を選択`} />
-            </td>
-            <td>
-              <a href={`/users/${encodeURIComponent(u.userId)}?back=${back}`}>{u.userId}</a>
-            </td>
-            <td>{u.userName}</td>
-            <td>{ROLE_LABELS[u.role]}</td>
-            <td>{u.operatorCode}</td>
-            <td>{props.operatorName}</td>
-            <td>{enabledLabel(u.enabled)}</td>
-            <td>{deletedLabel(u.deleted)}</td>
+            {selection ? (
+              <th scope="col" class="col-select">
+                <label>
+                  <span class="visually-hidden">このページのユーザをすべて選択</span>
+                  <input type="checkbox" data-select-all checked={allTicked} />
+                </label>
+                選択
+              </th>
+            ) : null}
+            <th scope="col">ユーザID</th>
+            <th scope="col">ユーザ名</th>
+            <th scope="col">権限区分</th>
+            <th scope="col">事業者コード</th>
+            <th scope="col">参加登録申請者名</th>
+            <th scope="col">有効/無効</th>
+            <th scope="col">削除状態</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.users.map((u) => (
+            <tr>
+              {selection ? (
+                <td class="col-select">
+                  {/* The boxes belong to the 一括削除 form below the table (the form attribute),
+                      so CSV出力 and 一括削除 can stand in one row of buttons. */}
+                  <input
+                    type="checkbox"
+                    name="userIds"
+                    value={u.userId}
+                    form={selection.formId}
+                    checked={selection.selected.has(u.userId)}
+                    aria-label={`${u.userId}を選択`}
+                  />
+                </td>
+              ) : null}
+              <td class="col-id">
+                <a href={`/users/${encodeURIComponent(u.userId)}?back=${back}`}>{u.userId}</a>
+              </td>
+              <td class="col-name">{u.userName}</td>
+              <td class="col-role">{ROLE_LABELS[u.role]}</td>
+              <td class="col-code">{u.operatorCode}</td>
+              <td class="col-operator">{props.operatorName}</td>
+              <EnabledCell user={u} />
+              <DeletedCell user={u} />
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -246,6 +303,79 @@ export interface UserListPageProps extends PageBase {
   isAdmin: boolean;
   /** One-time token of the bulk delete form (admins, when there are rows). */
   bulkDeleteToken: string | undefined;
+  /** Admins: the undeleted general users of the operator (SPEC §1: at most eight). */
+  generalUserCount?: number | undefined;
+  /** The boxes ticked before a refused bulk delete: they stay ticked (manual ch. 7 ⑤). */
+  selectedUserIds?: readonly string[] | undefined;
+}
+
+/**
+ * 新規登録 and 一括登録 at the top right of the screen (manual ch. 4 ②), with how many
+ * general users can still be registered; at the limit both are disabled and say why.
+ */
+function RegisterToolbar({ generalUserCount }: { generalUserCount: number }): VNode {
+  const remaining = Math.max(0, MAX_GENERAL_USERS - generalUserCount);
+  const full = remaining === 0;
+  const noteId = 'registration-room';
+  const note = full
+    ? message('info.list.limitReached', { max: MAX_GENERAL_USERS })
+    : message('info.list.remaining', { remaining });
+  return (
+    <div class="actions list-toolbar">
+      <p id={noteId} class={full ? 'registration-room registration-full' : 'registration-room'}>
+        {note}
+      </p>
+      {full ? (
+        <>
+          <button type="button" class="button-primary" disabled aria-describedby={noteId}>
+            新規登録
+          </button>
+          <button type="button" class="button-secondary" disabled aria-describedby={noteId}>
+            一括登録
+          </button>
+        </>
+      ) : (
+        <>
+          <a class="button button-primary" href="/users/new">
+            新規登録
+          </a>
+          <a class="button button-secondary" href="/users/bulk-register">
+            一括登録
+          </a>
+        </>
+      )}
+    </div>
+  );
+}
+
+/**
+ * 一括削除 (SPEC §4.7): a small form beside CSV出力; the boxes of the table join it through
+ * their form attribute. With JavaScript, app.js asks with the number ticked, and says so
+ * here instead of asking when none is; without, the server answers both (D-15).
+ */
+function BulkDeleteForm(props: { csrfToken: string; token: string; listQuery: string }): VNode {
+  return (
+    <form
+      id={BULK_DELETE_FORM_ID}
+      method="post"
+      action="/users/bulk-delete"
+      class="bulk-delete-form"
+      data-confirm={BULK_DELETE_QUESTION}
+      data-confirm-count={BULK_DELETE_QUESTION_WITH_COUNT}
+      data-require-selection="userIds"
+      data-none-selected={message('error.bulkDelete.noneSelected')}
+    >
+      <CsrfField token={props.csrfToken} />
+      <input type="hidden" name="confirmed" value="0" />
+      <input type="hidden" name="token" value={props.token} />
+      {/* Manual ch. 7 ⑤: a refusal is shown at the top of this list, with these results. */}
+      <input type="hidden" name="listQuery" value={props.listQuery} />
+      <span class="inline-error" role="alert" data-selection-error />
+      <button type="submit" class="button-danger">
+        一括削除
+      </button>
+    </form>
+  );
 }
 
 /** ユーザ情報一覧画面 (manual ch. 3 ②③, SPEC §4.1). */
@@ -253,6 +383,10 @@ export function UserListPage(props: UserListPageProps): VNode {
   const { result, form } = props;
   const backQuery = result ? searchQueryString(form, result.page) : '';
   const hasRows = !!result && result.users.length > 0;
+  const bulkDeleteToken = props.isAdmin ? props.bulkDeleteToken : undefined;
+  const selection = bulkDeleteToken
+    ? { formId: BULK_DELETE_FORM_ID, selected: new Set(props.selectedUserIds ?? []) }
+    : undefined;
   return (
     <Layout
       title={LIST_TITLE}
@@ -261,44 +395,27 @@ export function UserListPage(props: UserListPageProps): VNode {
       breadcrumbs={[...USERS_CRUMBS, { label: LIST_TITLE }]}
       errors={props.errors}
     >
-      <SearchFormView form={form} errors={props.fieldErrors} />
-      {props.isAdmin ? (
-        <div class="actions">
-          <a class="button button-primary" href="/users/new">
-            新規登録
-          </a>
-          <a class="button button-secondary" href="/users/bulk-register">
-            一括登録
-          </a>
-        </div>
+      {props.isAdmin && props.generalUserCount !== undefined ? (
+        <RegisterToolbar generalUserCount={props.generalUserCount} />
       ) : null}
+      <SearchFormView form={form} errors={props.fieldErrors} />
       {result && hasRows ? (
-        <section aria-labelledby="results-heading">
+        <section aria-labelledby="results-heading" class="results-section">
           <h2 id="results-heading">ユーザ情報一覧</h2>
           <Pager form={form} result={result} />
-          {props.isAdmin && props.bulkDeleteToken ? (
-            <form method="post" action="/users/bulk-delete" data-confirm={BULK_DELETE_QUESTION}>
-              <CsrfField token={props.csrfToken} />
-              <input type="hidden" name="confirmed" value="0" />
-              <input type="hidden" name="token" value={props.bulkDeleteToken} />
-              {/* Manual ch. 7 ⑤: a refusal is shown at the top of this list, with these results. */}
-              <input type="hidden" name="listQuery" value={backQuery} />
-              <ResultsTable users={result.users} operatorName={props.operatorName} backQuery={backQuery} />
-              <Pager form={form} result={result} />
-              <div class="actions">
-                <button type="submit" class="button-danger">
-                  一括削除
-                </button>
-              </div>
-            </form>
-          ) : (
-            <>
-              <ResultsTable users={result.users} operatorName={props.operatorName} backQuery={backQuery} />
-              <Pager form={form} result={result} />
-            </>
-          )}
-          <div class="actions">
+          <ResultsTable
+            users={result.users}
+            operatorName={props.operatorName}
+            backQuery={backQuery}
+            selection={selection}
+          />
+          <Pager form={form} result={result} />
+          {/* Manual ch. 3 ③ / ch. 7 ③: CSV出力 and 一括削除 side by side, in one row. */}
+          <div class="actions list-actions">
             <CsvExportForm form={form} csrfToken={props.csrfToken} />
+            {bulkDeleteToken ? (
+              <BulkDeleteForm csrfToken={props.csrfToken} token={bulkDeleteToken} listQuery={backQuery} />
+            ) : null}
           </div>
         </section>
       ) : null}
