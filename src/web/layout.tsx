@@ -11,6 +11,17 @@ export interface Crumb {
 export interface ShownMessage {
   id: MessageId;
   params?: Record<string, string | number>;
+  /**
+   * The field the message is about: its line at the top of the screen links to the field
+   * (WCAG 3.3.1, SPEC §4 "errors at the top and next to the field").
+   */
+  field?: FieldRef;
+}
+
+/** A form control by its `id`, and the label the screen shows for it. */
+export interface FieldRef {
+  id: string;
+  label: string;
 }
 
 export interface PageAuth {
@@ -30,11 +41,21 @@ export interface LayoutProps {
   children?: ComponentChildren;
 }
 
+/**
+ * The text of a field's message as a link at the top: prefixed with the field's label when
+ * the message does not name it (パスワードを入力してください。 could be any of three fields).
+ */
+function fieldMessageText(field: FieldRef, text: string): string {
+  return text.includes(field.label) ? text : `${field.label}：${text}`;
+}
+
 /** SPEC §4: one message line, with its catalog ID as the manual shows it. */
 export function MessageLine({ m }: { m: ShownMessage }): VNode {
+  const text = message(m.id, m.params);
   return (
     <li data-message-id={m.id}>
-      <span class="message-id">{m.id}</span> : {message(m.id, m.params)}
+      <span class="message-id">{m.id}</span> :{' '}
+      {m.field ? <a href={`#${m.field.id}`}>{fieldMessageText(m.field, text)}</a> : text}
     </li>
   );
 }
@@ -51,8 +72,12 @@ export function Layout(props: LayoutProps): VNode {
         <script src={assetUrl('app.js')} defer />
       </head>
       <body>
+        {/* WCAG 2.4.1: the first thing Tab reaches; main takes the focus (tabindex="-1"). */}
+        <a class="skip-link" href="#main">
+          本文へスキップ
+        </a>
         <header class="site-header">
-          <a class="brand" href="/">
+          <a class="brand tap-target" href="/">
             容量市場システム
           </a>
           {props.auth ? (
@@ -73,17 +98,23 @@ export function Layout(props: LayoutProps): VNode {
         {props.auth ? (
           <nav class="menu" aria-label="メニュー">
             <details>
-              <summary>メニュー</summary>
+              <summary class="tap-target">メニュー</summary>
               <ul>
                 <li>
-                  <a href="/participation">参加登録</a>
+                  <a class="tap-target" href="/participation">
+                    参加登録
+                  </a>
                   <ul>
                     <li>
-                      <a href="/users">ユーザ情報管理</a>
+                      <a class="tap-target" href="/users">
+                        ユーザ情報管理
+                      </a>
                     </li>
                     {props.auth.isAdmin ? (
                       <li>
-                        <a href="/audit">監査ログ</a>
+                        <a class="tap-target" href="/audit">
+                          監査ログ
+                        </a>
                       </li>
                     ) : null}
                   </ul>
@@ -92,7 +123,7 @@ export function Layout(props: LayoutProps): VNode {
             </details>
           </nav>
         ) : null}
-        <main>
+        <main id="main" tabindex={-1}>
           <h1>{props.title}</h1>
           <nav class="breadcrumbs" aria-label="パンくずリスト">
             <ol>
@@ -104,7 +135,10 @@ export function Layout(props: LayoutProps): VNode {
             </ol>
           </nav>
           {props.errors && props.errors.length > 0 ? (
-            <div class="messages messages-error" role="alert">
+            // The error summary takes the focus when the page loads (HTML autofocus, valid on
+            // any focusable element; no script), so that a keyboard or screen reader user
+            // starts at what went wrong, and its links lead to the fields (WCAG 3.3.1, 2.4.3).
+            <div class="messages messages-error" role="alert" id="error-summary" tabindex={-1} autofocus>
               <ul>
                 {props.errors.map((m) => (
                   <MessageLine m={m} />
@@ -129,27 +163,84 @@ export function Layout(props: LayoutProps): VNode {
   );
 }
 
-/** A form field row: label, required mark, hint, the control, and its error beside it. */
-export function FieldRow(props: {
-  label: string;
-  htmlFor?: string;
-  required?: boolean;
-  hint?: string;
+/** What ties a control to its row: the hint and the error(s) shown next to it. */
+export interface FieldDescription {
+  /** The control's id: the row's hint is `${id}-hint`, its error `${id}-error`. */
+  htmlFor?: string | undefined;
+  hint?: ComponentChildren;
   error?: ShownMessage | undefined;
-  children: ComponentChildren;
-}): VNode {
+  /** Several problems of one field at once (the new password, SPEC D-13), shown as a list. */
+  errors?: ShownMessage[] | undefined;
+}
+
+function fieldMessages(f: FieldDescription): ShownMessage[] {
+  return [...(f.error ? [f.error] : []), ...(f.errors ?? [])];
+}
+
+/**
+ * The attributes a control spreads to be tied to its row (WCAG 1.3.1, 3.3.1, 4.1.2):
+ * `aria-invalid="true"` when the field has an error, and `aria-describedby` naming the
+ * error first (what to fix) and the hint second. Every control of a row takes them, the
+ * three parts of 電話番号 and each radio of 有効/無効 alike, so that whichever has the focus
+ * is read with its field's error.
+ */
+export function fieldAria(f: FieldDescription): { 'aria-invalid'?: 'true'; 'aria-describedby'?: string } {
+  if (!f.htmlFor) return {};
+  const invalid = fieldMessages(f).length > 0;
+  const ids = [...(invalid ? [`${f.htmlFor}-error`] : []), ...(f.hint ? [`${f.htmlFor}-hint`] : [])];
+  return {
+    ...(invalid ? { 'aria-invalid': 'true' as const } : {}),
+    ...(ids.length > 0 ? { 'aria-describedby': ids.join(' ') } : {}),
+  };
+}
+
+/**
+ * A form field row: label, required mark, hint, the control, and its error beside it.
+ * The controls take `fieldAria(props)`. A `group` (radios, the three parts of 電話番号) is a
+ * `<fieldset>` named by its `<legend>` (WCAG 1.3.1, H71); the row header shows the same
+ * label, so the legend is read, not shown twice.
+ */
+export function FieldRow(
+  props: FieldDescription & {
+    label: string;
+    required?: boolean;
+    group?: boolean;
+    children: ComponentChildren;
+  },
+): VNode {
+  const problems = fieldMessages(props);
+  const id = props.htmlFor;
   return (
-    <tr class={props.error ? 'field field-invalid' : 'field'}>
+    <tr class={problems.length > 0 ? 'field field-invalid' : 'field'}>
       <th scope="row">
-        <label for={props.htmlFor}>{props.label}</label>
+        {props.group ? <span>{props.label}</span> : <label for={id}>{props.label}</label>}
         {props.required ? <span class="required"> *</span> : null}
       </th>
       <td>
-        {props.hint ? <div class="hint">{props.hint}</div> : null}
-        {props.children}
-        {props.error ? (
-          <div class="field-error" id={props.htmlFor ? `${props.htmlFor}-error` : undefined}>
-            {message(props.error.id, props.error.params)}
+        {props.hint ? (
+          <div class="hint" id={id ? `${id}-hint` : undefined}>
+            {props.hint}
+          </div>
+        ) : null}
+        {props.group ? (
+          <fieldset class="field-group">
+            <legend class="visually-hidden">{props.label}</legend>
+            {props.children}
+          </fieldset>
+        ) : (
+          props.children
+        )}
+        {problems.length > 0 ? (
+          <div class="field-error" id={id ? `${id}-error` : undefined}>
+            {problems.length === 1 ? (
+              message(problems[0]!.id, problems[0]!.params)
+            ) : (
+              <ul class="field-problems">
+                {problems.map((p) => (
+                  <li>{message(p.id, p.params)}</li>
+                ))}
+              </ul>
+            )}
           </div>
         ) : null}
       </td>

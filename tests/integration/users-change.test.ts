@@ -66,7 +66,7 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
       changeForm({ validFrom: '2026/02/30' }),
     );
     expect(badDate.statusCode).toBe(400);
-    expect(messageIds(badDate.body)).toEqual(['error.form.invalid']);
+    expect(messageIds(badDate.body)).toEqual(['error.form.invalid', 'error.field.date']);
     expect(fieldErrorText(badDate.body, 'validFrom')).toBe(
       '適用開始日はyyyy/mm/dd形式の正しい日付で入力してください。',
     );

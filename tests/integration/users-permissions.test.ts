@@ -284,7 +284,7 @@ describe.each(storeKinds)('permissions of user management (SPEC §2) on $kind', 
     const agent = await loginAs(ctx, w.foreignAdmin);
     const foreign = await agent.get(`/users/${w.target.userId}/change`);
     const unknown = await agent.get('/users/U000000001/change');
-    const errorBlock = (body: string) => /<main>[\s\S]*<\/main>/.exec(body)![0];
+    const errorBlock = (body: string) => /<main[^>]*>[\s\S]*<\/main>/.exec(body)![0];
     expect(foreign.statusCode).toBe(unknown.statusCode);
     expect(errorBlock(foreign.body)).toBe(errorBlock(unknown.body));
   });

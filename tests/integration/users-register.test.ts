@@ -60,7 +60,13 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
       }),
     );
     expect(res.statusCode).toBe(400);
-    expect(messageIds(res.body)).toEqual(['error.form.invalid']);
+    // The form's message, then each field's message (a link to the field), in form order.
+    expect(messageIds(res.body)).toEqual([
+      'error.form.invalid',
+      'error.field.required',
+      'error.field.phone',
+      'error.field.email',
+    ]);
     expect(fieldErrorText(res.body, 'department')).toBe('所属部署を入力してください。');
     expect(fieldErrorText(res.body, 'email')).toBe('正しいメールアドレスを入力してください。');
     expect(fieldErrorText(res.body, 'phone1')).toContain('電話番号は半角数字');

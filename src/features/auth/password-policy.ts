@@ -104,25 +104,28 @@ function isShortUnitRepeated(chars: string[]): boolean {
 
 /**
  * SPEC D-13 (OWASP ASVS 5.0 V6.2, NIST SP 800-63B): the rules a new password must
- * pass that need no stored hash. Returns the message ID of the first rule broken.
- * No composition rules, no truncation. The password is checked (and hashed, see
- * passwords.ts) in its NFKC form, so full-width `ｐａｓｓ` is `pass` and U+3000 is a space;
- * its length is counted in that form.
+ * pass that need no stored hash. Returns the message IDs of every rule broken, in the
+ * order below, so that the password change screen can list them all at once (a user who
+ * learns one problem at a time tries again and again). No composition rules, no
+ * truncation. The password is checked (and hashed, see passwords.ts) in its NFKC form, so
+ * full-width `ｐａｓｓ` is `pass` and U+3000 is a space; its length is counted in that form.
  */
-export function checkPasswordPolicy(password: string, context: PasswordContext): MessageId | undefined {
+export function passwordPolicyProblems(password: string, context: PasswordContext): MessageId[] {
+  const problems: MessageId[] = [];
   const normalized = password.normalize('NFKC');
   const n = length(normalized);
-  if (n < PASSWORD_MIN_LENGTH) return 'error.password.tooShort';
-  if (n > PASSWORD_MAX_LENGTH) return 'error.password.tooLong';
-  if (!PRINTABLE.test(normalized)) return 'error.password.unprintable';
+  if (n < PASSWORD_MIN_LENGTH) problems.push('error.password.tooShort');
+  if (n > PASSWORD_MAX_LENGTH) problems.push('error.password.tooLong');
+  if (!PRINTABLE.test(normalized)) problems.push('error.password.unprintable');
   const lower = normalized.toLowerCase();
   // What shows, with white space and invisible characters taken out.
   const visible = lower.replace(INVISIBLE, '');
-  if (visible === '') return 'error.password.blank';
+  // Nothing shows: the rules below (a sequence, a name inside) would say nothing more.
+  if (visible === '') return [...problems, 'error.password.blank'];
   const list = commonPasswordList();
   const chars = [...visible];
   if (list.has(lower) || list.has(visible) || isSequence(chars) || isShortUnitRepeated(chars)) {
-    return 'error.password.common';
+    problems.push('error.password.common');
   }
   const contains = (part: string) => {
     const p = part.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
@@ -130,11 +133,19 @@ export function checkPasswordPolicy(password: string, context: PasswordContext):
     const minimum = /^[ -~]*$/.test(p) ? 3 : 2;
     return p.length >= minimum && lower.replace(/\s+/g, '').includes(p);
   };
-  if (contains(context.userId)) return 'error.password.containsUserId';
+  if (contains(context.userId)) problems.push('error.password.containsUserId');
   if (contains(context.userName) || context.userName.split(/\s+/).some((part) => contains(part))) {
-    return 'error.password.containsUserName';
+    problems.push('error.password.containsUserName');
   }
   const localPart = context.email.split('@')[0] ?? '';
-  if (contains(localPart)) return 'error.password.containsEmail';
-  return undefined;
+  if (contains(localPart)) problems.push('error.password.containsEmail');
+  return problems;
+}
+
+/**
+ * The first rule of `passwordPolicyProblems` a new password breaks, or undefined when it
+ * passes them all: for callers that show one message.
+ */
+export function checkPasswordPolicy(password: string, context: PasswordContext): MessageId | undefined {
+  return passwordPolicyProblems(password, context)[0];
 }

@@ -7,7 +7,7 @@ import { recordAudit } from '../audit/service.js';
 import { queueNotice } from '../mail/notices.js';
 import { isWithinValidity, type User } from '../users/model.js';
 import { findUser, recentPasswordHashes, revokeUserSessions } from '../users/repository.js';
-import { checkPasswordPolicy } from './password-policy.js';
+import { passwordPolicyProblems } from './password-policy.js';
 import { createSession, type Session } from './sessions.js';
 
 /** SPEC §4.11: five consecutive failures lock the user. */
@@ -207,13 +207,17 @@ async function countFailure(db: Kysely<Database>, user: User, ctx: RequestContex
   });
 }
 
+/** The problems of each field of the password change form (the new password's, all at once). */
 export type PasswordChangeErrors = Partial<
-  Record<'currentPassword' | 'newPassword' | 'confirmPassword', MessageId>
+  Record<'currentPassword' | 'newPassword' | 'confirmPassword', MessageId[]>
 >;
 
 /**
  * SPEC §4.10 own password change. On success the user's other sessions end and the
- * current one is replaced by a new session (returned token).
+ * current one is replaced by a new session (returned token). A refusal names every
+ * problem at once (D-13: all the rules the new password breaks, a mismatch, a wrong
+ * current password); only the comparison with the previous passwords waits until the
+ * current password is known to be right, so that nobody can test guesses against them.
  */
 export async function changeOwnPassword(
   db: Kysely<Database>,
@@ -227,13 +231,19 @@ export async function changeOwnPassword(
 ): Promise<{ ok: true; token: string } | { ok: false; errors: PasswordChangeErrors }> {
   const { user } = input;
   const errors: PasswordChangeErrors = {};
-  if (!input.currentPassword) errors.currentPassword = 'error.password.required';
-  if (!input.newPassword) errors.newPassword = 'error.password.required';
-  if (!input.confirmPassword) errors.confirmPassword = 'error.password.required';
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  if (!input.currentPassword) errors.currentPassword = ['error.password.required'];
+  if (!input.newPassword) errors.newPassword = ['error.password.required'];
+  if (!input.confirmPassword) errors.confirmPassword = ['error.password.required'];
+  if (input.newPassword) {
+    const problems = passwordPolicyProblems(input.newPassword, user);
+    if (problems.length > 0) errors.newPassword = problems;
+  }
+  if (input.newPassword && input.confirmPassword && input.newPassword !== input.confirmPassword) {
+    errors.confirmPassword = ['error.password.mismatch'];
+  }
 
   const hash = await currentHash(db, user.userId);
-  if (!(await verifyPassword(hash, input.currentPassword))) {
+  if (input.currentPassword && !(await verifyPassword(hash, input.currentPassword))) {
     await recordAudit(db, {
       at: input.now,
       action: 'changePassword',
@@ -244,17 +254,13 @@ export async function changeOwnPassword(
       targetUserId: user.userId,
       detail: { reason: 'currentPasswordWrong' },
     });
-    return { ok: false, errors: { currentPassword: 'error.password.currentWrong' } };
+    errors.currentPassword = ['error.password.currentWrong'];
   }
-  if (input.newPassword !== input.confirmPassword) {
-    return { ok: false, errors: { confirmPassword: 'error.password.mismatch' } };
-  }
-  const policy = checkPasswordPolicy(input.newPassword, user);
-  if (policy) return { ok: false, errors: { newPassword: policy } };
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
   const previous = [hash, ...(await recentPasswordHashes(db, user.userId, PASSWORD_HISTORY_DEPTH))];
   for (const old of previous) {
     if (await verifyPassword(old, input.newPassword)) {
-      return { ok: false, errors: { newPassword: 'error.password.reused' } };
+      return { ok: false, errors: { newPassword: ['error.password.reused'] } };
     }
   }
 

@@ -1,7 +1,17 @@
 import type { VNode } from 'preact';
-import type { MessageId } from '../../lib/messages.js';
-import { CsrfField, FieldRow, Layout, type PageAuth, type ShownMessage } from '../../web/layout.js';
+import {
+  CsrfField,
+  type FieldDescription,
+  FieldRow,
+  fieldAria,
+  Layout,
+  type PageAuth,
+  type ShownMessage,
+} from '../../web/layout.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-policy.js';
 import type { PasswordChangeErrors } from './service.js';
+
+const LOGIN_NOTE_ID = 'login-note';
 
 export function LoginPage(props: {
   csrfToken: string;
@@ -23,6 +33,11 @@ export function LoginPage(props: {
         {props.next ? <input type="hidden" name="next" value={props.next} /> : null}
         <table class="form-table">
           <tbody>
+            {/*
+              No autofocus: the skip link stays the first stop of Tab (WCAG 2.4.1, 2.4.3), and
+              after an error the summary at the top takes the focus. D-14: a refused login
+              names neither field, so neither is marked invalid.
+            */}
             <FieldRow label="ユーザID" htmlFor="userId" required>
               <input
                 id="userId"
@@ -32,7 +47,6 @@ export function LoginPage(props: {
                 autocomplete="username"
                 maxlength={20}
                 required
-                autofocus
               />
             </FieldRow>
             <FieldRow label="パスワード" htmlFor="password" required>
@@ -43,6 +57,7 @@ export function LoginPage(props: {
                 autocomplete="current-password"
                 maxlength={256}
                 required
+                aria-describedby={LOGIN_NOTE_ID}
               />
             </FieldRow>
           </tbody>
@@ -53,12 +68,38 @@ export function LoginPage(props: {
           </button>
         </div>
       </form>
-      <p class="note">
+      <p class="note" id={LOGIN_NOTE_ID}>
         パスワードを5回連続で間違えるとユーザがロックされます。ロックされた場合は、登録作業者(管理者)にユーザロック解除を依頼してください。
       </p>
     </Layout>
   );
 }
+
+/** SPEC D-13, as the user needs it before typing: the rules the new password must meet. */
+function PasswordRules(): VNode {
+  return (
+    <>
+      パスワードの条件:
+      <ul class="hint-list">
+        <li>
+          {PASSWORD_MIN_LENGTH}文字以上{PASSWORD_MAX_LENGTH}
+          文字以内。空白も使えます。英大文字・数字・記号を混ぜる必要はありません。
+        </li>
+        <li>
+          よく使われているパスワードや、同じ文字の繰り返し・キーボードや数字の並び（qwerty、123456…）は使えません。
+        </li>
+        <li>ユーザID、ユーザ名、メールアドレスの「@」より前の部分を含めることはできません。</li>
+        <li>現在のパスワードや、直近3回以内に使用したパスワードは使えません。</li>
+      </ul>
+    </>
+  );
+}
+
+const PASSWORD_FIELDS = [
+  { name: 'currentPassword', label: '現在のパスワード' },
+  { name: 'newPassword', label: '新しいパスワード' },
+  { name: 'confirmPassword', label: '新しいパスワード（確認）' },
+] as const;
 
 export function PasswordChangePage(props: {
   csrfToken: string;
@@ -67,28 +108,40 @@ export function PasswordChangePage(props: {
   errors?: PasswordChangeErrors;
   infos?: ShownMessage[];
 }): VNode {
-  const fieldError = (id: MessageId | undefined) => (id ? { id } : undefined);
   const errors = props.errors ?? {};
-  const hasErrors = Object.keys(errors).length > 0;
+  const field = (name: keyof PasswordChangeErrors, hint?: VNode): FieldDescription => ({
+    htmlFor: name,
+    hint,
+    errors: (errors[name] ?? []).map((id) => ({ id })),
+  });
+  const current = field('currentPassword');
+  const next = field('newPassword', <PasswordRules />);
+  const confirm = field('confirmPassword');
+  // At the top: the form's message, then one line per field linking to it; a field with
+  // several problems (the new password) is one line that counts them, listed beside it.
+  const top: ShownMessage[] = [];
+  for (const { name, label } of PASSWORD_FIELDS) {
+    const ids = errors[name] ?? [];
+    const link = { id: name, label };
+    if (ids.length === 1) top.push({ id: ids[0]!, field: link });
+    else if (ids.length > 1) {
+      top.push({ id: 'error.password.policy', params: { count: ids.length }, field: link });
+    }
+  }
   return (
     <Layout
       title="パスワード変更画面"
       csrfToken={props.csrfToken}
       auth={props.auth}
       breadcrumbs={[{ label: 'パスワード変更画面' }]}
-      errors={hasErrors ? [{ id: 'error.form.invalid' }] : []}
+      errors={top.length > 0 ? [{ id: 'error.form.invalid' }, ...top] : []}
       infos={[...(props.forced ? [{ id: 'info.password.mustChange' as const }] : []), ...(props.infos ?? [])]}
     >
       <form method="post" action="/password" class="form" novalidate>
         <CsrfField token={props.csrfToken} />
         <table class="form-table">
           <tbody>
-            <FieldRow
-              label="現在のパスワード"
-              htmlFor="currentPassword"
-              required
-              error={fieldError(errors.currentPassword)}
-            >
+            <FieldRow label="現在のパスワード" required {...current}>
               <input
                 id="currentPassword"
                 name="currentPassword"
@@ -96,15 +149,10 @@ export function PasswordChangePage(props: {
                 autocomplete="current-password"
                 maxlength={256}
                 required
+                {...fieldAria(current)}
               />
             </FieldRow>
-            <FieldRow
-              label="新しいパスワード"
-              htmlFor="newPassword"
-              required
-              hint="12文字以上128文字以内。ユーザID・ユーザ名・メールアドレスを含むものや、よく使われるパスワード、直近に使用したパスワードは使用できません。"
-              error={fieldError(errors.newPassword)}
-            >
+            <FieldRow label="新しいパスワード" required {...next}>
               <input
                 id="newPassword"
                 name="newPassword"
@@ -112,14 +160,10 @@ export function PasswordChangePage(props: {
                 autocomplete="new-password"
                 maxlength={512}
                 required
+                {...fieldAria(next)}
               />
             </FieldRow>
-            <FieldRow
-              label="新しいパスワード（確認）"
-              htmlFor="confirmPassword"
-              required
-              error={fieldError(errors.confirmPassword)}
-            >
+            <FieldRow label="新しいパスワード（確認）" required {...confirm}>
               <input
                 id="confirmPassword"
                 name="confirmPassword"
@@ -127,6 +171,7 @@ export function PasswordChangePage(props: {
                 autocomplete="new-password"
                 maxlength={512}
                 required
+                {...fieldAria(confirm)}
               />
             </FieldRow>
           </tbody>

@@ -1,7 +1,15 @@
 import type { VNode } from 'preact';
 import { formatDate } from '../../lib/japan-time.js';
 import { message } from '../../lib/messages.js';
-import { CsrfField, DetailTable, FieldRow, Layout, type ShownMessage } from '../../web/layout.js';
+import {
+  CsrfField,
+  DetailTable,
+  type FieldDescription,
+  FieldRow,
+  fieldAria,
+  Layout,
+  type ShownMessage,
+} from '../../web/layout.js';
 import {
   BULK_REGISTER_COLUMNS,
   BULK_REGISTER_MAX_ROWS,
@@ -149,9 +157,16 @@ export function BulkRegisterFormPage(props: {
   const omitted = props.omitted ?? 0;
   const located = issues.filter((i) => i.line !== null);
   const fileWide = issues.filter((i) => i.line === null).map((i) => i.message);
+  const file: FieldDescription = {
+    htmlFor: 'file',
+    hint: '登録するユーザ情報を記入したCSVファイル（1MBまで）を指定してください。',
+    error: props.fileError,
+  };
+  const encoding: FieldDescription = { htmlFor: 'encoding', hint: '通常は「自動判定」のままで構いません。' };
   const errors: ShownMessage[] = [
     ...(props.errors ?? []),
-    ...(props.fileError ? [props.fileError] : []),
+    // The file's own problem links to the file field (WCAG 3.3.1).
+    ...(props.fileError ? [{ ...props.fileError, field: { id: 'file', label: 'CSVファイル' } }] : []),
     ...(located.length > 0
       ? [{ id: 'error.bulkRegist.invalid' as const, params: { count: located.length + omitted } }]
       : []),
@@ -171,17 +186,11 @@ export function BulkRegisterFormPage(props: {
         <input type="hidden" name="formId" value={props.formId} />
         <table class="form-table">
           <tbody>
-            <FieldRow
-              label="CSVファイル"
-              htmlFor="file"
-              required
-              hint="登録するユーザ情報を記入したCSVファイル（1MBまで）を指定してください。"
-              error={props.fileError}
-            >
-              <input id="file" name="file" type="file" accept=".csv,text/csv" required />
+            <FieldRow label="CSVファイル" required {...file}>
+              <input id="file" name="file" type="file" accept=".csv,text/csv" required {...fieldAria(file)} />
             </FieldRow>
-            <FieldRow label="文字コード" htmlFor="encoding" hint="通常は「自動判定」のままで構いません。">
-              <select id="encoding" name="encoding">
+            <FieldRow label="文字コード" {...encoding}>
+              <select id="encoding" name="encoding" {...fieldAria(encoding)}>
                 {UPLOAD_ENCODINGS.map((e) => (
                   <option value={e.value} selected={e.value === props.encoding}>
                     {e.label}

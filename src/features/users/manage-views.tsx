@@ -4,7 +4,9 @@ import {
   type Crumb,
   CsrfField,
   DetailTable,
+  type FieldDescription,
   FieldRow,
+  fieldAria,
   Layout,
   type LayoutProps,
   type ShownMessage,
@@ -37,7 +39,10 @@ export const crumbs = {
   ],
 };
 
-/** Field labels, used for the `{field}` of a message and for the error next to the field. */
+/**
+ * Field labels, used for the `{field}` of a message and for the error next to the field; in
+ * the order of the forms, which is the order of the errors at the top.
+ */
 const FIELD_LABELS: Record<string, string> = {
   role: '権限区分',
   department: '所属部署',
@@ -49,15 +54,30 @@ const FIELD_LABELS: Record<string, string> = {
   validTo: '適用終了日',
 };
 
+/** The control a field's error links to: the first of the three parts of 電話番号. */
+const controlId = (name: string): string => (name === 'phone' ? 'phone1' : name);
+
 function fieldError(errors: FieldErrorIds, name: string): ShownMessage | undefined {
   const id = errors[name];
   return id ? { id, params: { field: FIELD_LABELS[name] ?? name } } : undefined;
 }
 
-/** Errors at the top (SPEC §4): the form-level message, plus any that belong to no field. */
+/** A field's row: its control's id, hint and error (for `FieldRow` and `fieldAria`). */
+function describeField(errors: FieldErrorIds, name: string, hint: string): FieldDescription {
+  return { htmlFor: controlId(name), hint, error: fieldError(errors, name) };
+}
+
+/**
+ * Errors at the top (SPEC §4): the form-level message, then each field's message as a link
+ * to the field (WCAG 3.3.1), then any that belong to no field.
+ */
 function topErrors(errors: FieldErrorIds): ShownMessage[] {
   if (Object.keys(errors).length === 0) return [];
   const out: ShownMessage[] = [{ id: 'error.form.invalid' }];
+  for (const [name, label] of Object.entries(FIELD_LABELS)) {
+    const error = fieldError(errors, name);
+    if (error) out.push({ ...error, field: { id: controlId(name), label } });
+  }
   for (const [name, id] of Object.entries(errors)) {
     if (!(name in FIELD_LABELS) && id !== 'error.form.invalid') out.push({ id });
   }
@@ -110,16 +130,13 @@ function LinkButton({ href, label }: { href: string; label: string }): VNode {
 
 /** 所属部署, ユーザ名, 電話番号 (three parts, D-5), メールアドレス: the rows both forms share. */
 function ContactFieldRows({ values, errors }: { values: UserFormValues; errors: FieldErrorIds }): VNode {
-  const phoneError = fieldError(errors, 'phone');
+  const department = describeField(errors, 'department', '全角または半角文字で入力してください。');
+  const userName = describeField(errors, 'userName', '全角または半角文字で入力してください。');
+  const phone = describeField(errors, 'phone', '半角数字で入力してください。');
+  const email = describeField(errors, 'email', '正しいメールアドレスを入力してください。');
   return (
     <>
-      <FieldRow
-        label="所属部署"
-        htmlFor="department"
-        required
-        hint="全角または半角文字で入力してください。"
-        error={fieldError(errors, 'department')}
-      >
+      <FieldRow label="所属部署" required {...department}>
         <input
           id="department"
           name="department"
@@ -127,18 +144,21 @@ function ContactFieldRows({ values, errors }: { values: UserFormValues; errors: 
           value={values.department}
           maxlength={50}
           required
+          {...fieldAria(department)}
         />
       </FieldRow>
-      <FieldRow
-        label="ユーザ名"
-        htmlFor="userName"
-        required
-        hint="全角または半角文字で入力してください。"
-        error={fieldError(errors, 'userName')}
-      >
-        <input id="userName" name="userName" type="text" value={values.userName} maxlength={50} required />
+      <FieldRow label="ユーザ名" required {...userName}>
+        <input
+          id="userName"
+          name="userName"
+          type="text"
+          value={values.userName}
+          maxlength={50}
+          required
+          {...fieldAria(userName)}
+        />
       </FieldRow>
-      <FieldRow label="電話番号" htmlFor="phone1" hint="半角数字で入力してください。" error={phoneError}>
+      <FieldRow label="電話番号" group {...phone}>
         <input
           id="phone1"
           name="phone1"
@@ -148,6 +168,7 @@ function ContactFieldRows({ values, errors }: { values: UserFormValues; errors: 
           value={values.phone1}
           maxlength={5}
           aria-label="電話番号（市外局番）"
+          {...fieldAria(phone)}
         />
         {' - '}
         <input
@@ -158,6 +179,7 @@ function ContactFieldRows({ values, errors }: { values: UserFormValues; errors: 
           value={values.phone2}
           maxlength={5}
           aria-label="電話番号（市内局番）"
+          {...fieldAria(phone)}
         />
         {' - '}
         <input
@@ -168,15 +190,10 @@ function ContactFieldRows({ values, errors }: { values: UserFormValues; errors: 
           value={values.phone3}
           maxlength={5}
           aria-label="電話番号（加入者番号）"
+          {...fieldAria(phone)}
         />
       </FieldRow>
-      <FieldRow
-        label="メールアドレス"
-        htmlFor="email"
-        required
-        hint="正しいメールアドレスを入力してください。"
-        error={fieldError(errors, 'email')}
-      >
+      <FieldRow label="メールアドレス" required {...email}>
         <input
           id="email"
           name="email"
@@ -185,6 +202,7 @@ function ContactFieldRows({ values, errors }: { values: UserFormValues; errors: 
           maxlength={254}
           autocomplete="off"
           required
+          {...fieldAria(email)}
         />
       </FieldRow>
     </>
@@ -209,6 +227,8 @@ export function RegisterFormPage(props: {
   topMessages?: ShownMessage[];
 }): VNode {
   const errors = props.errors ?? {};
+  const role = describeField(errors, 'role', '権限区分を指定してください。');
+  const operatorCode: FieldDescription = { htmlFor: 'operatorCode', hint: '半角英数字で入力してください。' };
   return (
     <Layout
       {...props.page}
@@ -221,21 +241,21 @@ export function RegisterFormPage(props: {
         <input type="hidden" name="formId" value={props.formId} />
         <table class="form-table">
           <tbody>
-            <FieldRow
-              label="権限区分"
-              htmlFor="role"
-              required
-              hint="権限区分を指定してください。"
-              error={fieldError(errors, 'role')}
-            >
-              <select id="role" name="role" required>
+            <FieldRow label="権限区分" required {...role}>
+              <select id="role" name="role" required {...fieldAria(role)}>
                 <option value={REGISTRABLE_ROLE.value} selected>
                   {REGISTRABLE_ROLE.label}
                 </option>
               </select>
             </FieldRow>
-            <FieldRow label="事業者コード" htmlFor="operatorCode" hint="半角英数字で入力してください。">
-              <input id="operatorCode" type="text" value={props.operatorCode} readonly />
+            <FieldRow label="事業者コード" {...operatorCode}>
+              <input
+                id="operatorCode"
+                type="text"
+                value={props.operatorCode}
+                readonly
+                {...fieldAria(operatorCode)}
+              />
             </FieldRow>
             <ContactFieldRows values={props.values} errors={errors} />
           </tbody>
@@ -305,6 +325,13 @@ export function ChangeFormPage(props: {
   const errors = props.errors ?? {};
   const { user, values } = props;
   const enabled = values.enabled ?? '';
+  const enabledField = describeField(
+    errors,
+    'enabled',
+    props.ownUser ? '自分のユーザの有効/無効は変更できません。' : '有効/無効を指定してください。',
+  );
+  const validFrom = describeField(errors, 'validFrom', 'yyyy/mm/dd形式で入力してください。');
+  const validTo = describeField(errors, 'validTo', 'yyyy/mm/dd形式で入力してください。');
   return (
     <Layout
       {...props.page}
@@ -330,17 +357,9 @@ export function ChangeFormPage(props: {
               <span>{props.operatorName}</span>
             </FieldRow>
             <ContactFieldRows values={values} errors={errors} />
-            <FieldRow
-              label="有効/無効"
-              htmlFor="enabled"
-              required
-              hint={
-                props.ownUser ? '自分のユーザの有効/無効は変更できません。' : '有効/無効を指定してください。'
-              }
-              error={fieldError(errors, 'enabled')}
-            >
+            <FieldRow label="有効/無効" required group {...enabledField}>
               {props.ownUser ? <Hidden name="enabled" value={enabled} /> : null}
-              <label>
+              <label class="choice">
                 <input
                   id="enabled"
                   type="radio"
@@ -348,27 +367,25 @@ export function ChangeFormPage(props: {
                   value="1"
                   checked={enabled === '1'}
                   disabled={props.ownUser}
+                  required={!props.ownUser}
+                  {...fieldAria(enabledField)}
                 />{' '}
                 有効
               </label>{' '}
-              <label>
+              <label class="choice">
                 <input
                   type="radio"
                   name={props.ownUser ? undefined : 'enabled'}
                   value="0"
                   checked={enabled === '0'}
                   disabled={props.ownUser}
+                  required={!props.ownUser}
+                  {...fieldAria(enabledField)}
                 />{' '}
                 無効
               </label>
             </FieldRow>
-            <FieldRow
-              label="適用開始日"
-              htmlFor="validFrom"
-              required
-              hint="yyyy/mm/dd形式で入力してください。"
-              error={fieldError(errors, 'validFrom')}
-            >
+            <FieldRow label="適用開始日" required {...validFrom}>
               <input
                 id="validFrom"
                 name="validFrom"
@@ -376,15 +393,10 @@ export function ChangeFormPage(props: {
                 value={values.validFrom ?? ''}
                 maxlength={10}
                 required
+                {...fieldAria(validFrom)}
               />
             </FieldRow>
-            <FieldRow
-              label="適用終了日"
-              htmlFor="validTo"
-              required
-              hint="yyyy/mm/dd形式で入力してください。"
-              error={fieldError(errors, 'validTo')}
-            >
+            <FieldRow label="適用終了日" required {...validTo}>
               <input
                 id="validTo"
                 name="validTo"
@@ -392,6 +404,7 @@ export function ChangeFormPage(props: {
                 value={values.validTo ?? ''}
                 maxlength={10}
                 required
+                {...fieldAria(validTo)}
               />
             </FieldRow>
           </tbody>
