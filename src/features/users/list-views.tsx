@@ -11,7 +11,13 @@ import {
 import { CSV_ENCODINGS, type CsvEncoding } from './csv.js';
 import { MAX_GENERAL_USERS, ROLE_LABELS, type User } from './model.js';
 import { deletedLabel, enabledLabel, lockedLabel, USERS_CRUMBS, userDetailRows } from './presenters.js';
-import { PAGE_SIZE, type SearchForm, type SearchPage, searchQueryString } from './search.js';
+import {
+  PAGE_SIZE,
+  type SearchForm,
+  type SearchPage,
+  searchQueryString,
+  type UserListItem,
+} from './search.js';
 
 interface PageBase {
   auth?: PageAuth | null | undefined;
@@ -174,7 +180,7 @@ function Badge({ kind, children }: { kind: 'locked' | 'disabled' | 'deleted'; ch
   return <span class={`badge badge-${kind}`}>{children}</span>;
 }
 
-function EnabledCell({ user }: { user: User }): VNode {
+function EnabledCell({ user }: { user: UserListItem }): VNode {
   return (
     <td class="col-state">
       {user.enabled ? enabledLabel(true) : <Badge kind="disabled">{enabledLabel(false)}</Badge>}
@@ -188,7 +194,7 @@ function EnabledCell({ user }: { user: User }): VNode {
   );
 }
 
-function DeletedCell({ user }: { user: User }): VNode {
+function DeletedCell({ user }: { user: UserListItem }): VNode {
   return (
     <td class="col-state">
       {user.deleted ? <Badge kind="deleted">{deletedLabel(true)}</Badge> : deletedLabel(false)}
@@ -197,7 +203,7 @@ function DeletedCell({ user }: { user: User }): VNode {
 }
 
 function ResultsTable(props: {
-  users: User[];
+  users: UserListItem[];
   operatorName: string;
   backQuery: string;
   /** The 選択 column, for admins only (SPEC §2: general users cannot bulk delete). */
