@@ -112,18 +112,23 @@ describe.each(storeKinds)('search plans with a skewed operator on $kind', ({ kin
     }
   });
 
-  it.skipIf(skip)('counts the operator’s general users (the limit of eight) from its live rows only', async () => {
-    const compiled = ctx.store.db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('operator_code', '=', SKEWED)
-      .where('role', '=', 'general')
-      .where(sql<boolean>`deleted = 0`)
-      .compile();
-    const text = await plan(ctx, compiled);
-    process.stdout.write(`[plans ${kind}] count general users:\n  ${text.replaceAll('\n', '\n  ')}\n`);
-    expect(text).toMatch(/users_operator_live_user_id|users_operator_deleted_user_id \(operator_code=\? AND deleted=\?\)/);
-  });
+  it.skipIf(skip)(
+    'counts the operator’s general users (the limit of eight) from its live rows only',
+    async () => {
+      const compiled = ctx.store.db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('operator_code', '=', SKEWED)
+        .where('role', '=', 'general')
+        .where(sql<boolean>`deleted = 0`)
+        .compile();
+      const text = await plan(ctx, compiled);
+      process.stdout.write(`[plans ${kind}] count general users:\n  ${text.replaceAll('\n', '\n  ')}\n`);
+      expect(text).toMatch(
+        /users_operator_live_user_id|users_operator_deleted_user_id \(operator_code=\? AND deleted=\?\)/,
+      );
+    },
+  );
 
   it.skipIf(skip)('lists the four live users of the skewed operator through the app', async () => {
     const admin = await createUser(ctx, { operatorCode: SKEWED, role: 'admin' });
