@@ -55,7 +55,9 @@ function toQuery(operatorCode: string, f: AuditFilter): { query: AuditQuery; err
 
 /** SPEC §6: admins view and export their own operator's audit records. */
 export async function auditRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/audit', { preHandler: adminOnly }, async (request, reply) => {
+  // SPEC §6: admins only, for every route of this scope.
+  app.addHook('preHandler', adminOnly);
+  app.get('/audit', async (request, reply) => {
     const auth = request.auth!;
     const filter = readAuditFilter(request.query);
     const { query, errors } = toQuery(auth.user.operatorCode, filter);
@@ -89,7 +91,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
   });
 
   // A GET that only reads (D-18): the same records and columns as the screen, as CSV.
-  app.get('/audit/export', { preHandler: adminOnly }, async (request, reply) => {
+  app.get('/audit/export', async (request, reply) => {
     const auth = request.auth!;
     const filter = readAuditFilter(request.query);
     const { query, errors } = toQuery(auth.user.operatorCode, filter);

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MessageId } from '../../lib/messages.js';
-import { adminOnly } from '../../web/guards.js';
 import type { Crumb } from '../../web/layout.js';
 import { sendPage } from '../../web/render.js';
 import type { AuditAction } from '../audit/service.js';
@@ -74,10 +73,8 @@ const ACTIONS: AccountAction[] = [
  */
 export async function userAccountRoutes(app: FastifyInstance): Promise<void> {
   for (const action of ACTIONS) {
-    app.post<{ Params: { id: string } }>(
-      `/users/:id/${action.path}`,
-      { preHandler: adminOnly },
-      async (request, reply) => handle(app, action, request, reply),
+    app.post<{ Params: { id: string } }>(`/users/:id/${action.path}`, async (request, reply) =>
+      handle(app, action, request, reply),
     );
   }
 }

@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { attachmentDisposition } from '../../lib/csv.js';
 import { japanDate } from '../../lib/japan-time.js';
 import { checkMultipartCsrf } from '../../web/csrf.js';
-import { adminOnly } from '../../web/guards.js';
 import type { ShownMessage } from '../../web/layout.js';
 import { sendPage } from '../../web/render.js';
 import { formIdOf, issueActionToken, newFormId } from './action-tokens.js';
@@ -87,14 +86,14 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
 export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void> {
   const uploadLink = { href: '/users/bulk-register', label: 'ユーザ情報一括登録画面へ' };
 
-  app.get('/users/bulk-register', { preHandler: adminOnly }, async (request, reply) => {
+  app.get('/users/bulk-register', async (request, reply) => {
     return sendPage(
       reply,
       <BulkRegisterFormPage page={pageBase(request)} formId={newFormId()} encoding="auto" />,
     );
   });
 
-  app.get('/users/bulk-register/template', { preHandler: adminOnly }, async (_request, reply) => {
+  app.get('/users/bulk-register/template', async (_request, reply) => {
     return reply
       .type('text/csv; charset=utf-8')
       .header('Content-Disposition', attachmentDisposition(TEMPLATE_FILE_NAME, TEMPLATE_ASCII_FILE_NAME))
@@ -106,93 +105,88 @@ export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void
    * again with all of them, and nothing is stored. A file that fits becomes a one-time
    * token whose payload is the checked rows: 実行 registers exactly what was listed.
    */
-  app.post(
-    '/users/bulk-register/confirm',
-    { preHandler: adminOnly, config: { multipart: true } },
-    async (request, reply) => {
-      const auth = actorOf(request);
-      const multipart = request.isMultipart();
-      const upload: Upload = multipart ? await readUpload(request) : {};
-      const formId = formIdOf(upload);
-      // A url-encoded post had its CSRF field checked by the security plugin already.
-      if (multipart && !checkMultipartCsrf(request, upload.csrf)) {
-        request.log.warn({ route: request.routeOptions.url }, 'CSRF token refused');
-        return sendPage(
-          reply,
-          <BulkRegisterFormPage
-            page={pageBase(request)}
-            formId={formId}
-            encoding="auto"
-            errors={[{ id: 'error.csrf' }]}
-          />,
-          403,
-        );
-      }
-      const encoding = parseUploadEncoding(upload.encoding);
-      const form = (
-        status: number,
-        props: Omit<Parameters<typeof BulkRegisterFormPage>[0], 'page' | 'encoding' | 'formId'>,
-      ) =>
-        sendPage(
-          reply,
-          <BulkRegisterFormPage page={pageBase(request)} formId={formId} encoding={encoding} {...props} />,
-          status,
-        );
-
-      if (upload.problem) {
-        return form(upload.problem.id === 'error.bulkRegist.fileTooLarge' ? 413 : 400, {
-          fileError: upload.problem,
-        });
-      }
-      if (!upload.file || (upload.file.name === '' && upload.file.bytes.length === 0)) {
-        return form(400, { fileError: { id: 'error.bulkRegist.fileRequired' } });
-      }
-      if (upload.file.bytes.length === 0)
-        return form(400, { fileError: { id: 'error.bulkRegist.fileEmpty' } });
-      const decoded = decodeUpload(upload.file.bytes, encoding);
-      if (!decoded.ok) return form(400, { fileError: decoded.error });
-      // D-20: bounded before parsing; a limit refuses the file as a whole, next to its field.
-      const checked = checkBulkRegisterCsv(decoded.text, { today: japanDate(app.clock.now()) });
-      if (!checked.ok) {
-        return form(400, { fileError: checked.fileError, issues: checked.issues, omitted: checked.omitted });
-      }
-
-      // Told early, before the confirmation; 実行 checks again in its transaction.
-      try {
-        assertRoomForGeneralUsers(
-          await countGeneralUsers(app.store.db, auth.user.operatorCode),
-          checked.rows.length,
-        );
-      } catch (error) {
-        if (!(error instanceof UserLimitReached)) throw error;
-        const described = describeUserActionError(error);
-        return form(described.status, {
-          errors: [{ id: described.id, params: described.params }, ...(described.details ?? [])],
-        });
-      }
-      const payload: BulkRegisterPayload = { rows: checked.rows };
-      const token = issueActionToken(app.keys.actionToken, {
-        sessionId: auth.session.id,
-        purpose: tokenPurpose.bulkRegister(),
-        payload,
-        now: app.clock.now(),
-        formId,
-      });
+  app.post('/users/bulk-register/confirm', { config: { multipart: true } }, async (request, reply) => {
+    const auth = actorOf(request);
+    const multipart = request.isMultipart();
+    const upload: Upload = multipart ? await readUpload(request) : {};
+    const formId = formIdOf(upload);
+    // A url-encoded post had its CSRF field checked by the security plugin already.
+    if (multipart && !checkMultipartCsrf(request, upload.csrf)) {
+      request.log.warn({ route: request.routeOptions.url }, 'CSRF token refused');
       return sendPage(
         reply,
-        <BulkRegisterConfirmPage
+        <BulkRegisterFormPage
           page={pageBase(request)}
-          operatorCode={auth.user.operatorCode}
-          operatorName={auth.operatorName}
-          rows={checked.rows}
-          token={token}
+          formId={formId}
+          encoding="auto"
+          errors={[{ id: 'error.csrf' }]}
         />,
+        403,
       );
-    },
-  );
+    }
+    const encoding = parseUploadEncoding(upload.encoding);
+    const form = (
+      status: number,
+      props: Omit<Parameters<typeof BulkRegisterFormPage>[0], 'page' | 'encoding' | 'formId'>,
+    ) =>
+      sendPage(
+        reply,
+        <BulkRegisterFormPage page={pageBase(request)} formId={formId} encoding={encoding} {...props} />,
+        status,
+      );
+
+    if (upload.problem) {
+      return form(upload.problem.id === 'error.bulkRegist.fileTooLarge' ? 413 : 400, {
+        fileError: upload.problem,
+      });
+    }
+    if (!upload.file || (upload.file.name === '' && upload.file.bytes.length === 0)) {
+      return form(400, { fileError: { id: 'error.bulkRegist.fileRequired' } });
+    }
+    if (upload.file.bytes.length === 0) return form(400, { fileError: { id: 'error.bulkRegist.fileEmpty' } });
+    const decoded = decodeUpload(upload.file.bytes, encoding);
+    if (!decoded.ok) return form(400, { fileError: decoded.error });
+    // D-20: bounded before parsing; a limit refuses the file as a whole, next to its field.
+    const checked = checkBulkRegisterCsv(decoded.text, { today: japanDate(app.clock.now()) });
+    if (!checked.ok) {
+      return form(400, { fileError: checked.fileError, issues: checked.issues, omitted: checked.omitted });
+    }
+
+    // Told early, before the confirmation; 実行 checks again in its transaction.
+    try {
+      assertRoomForGeneralUsers(
+        await countGeneralUsers(app.store.db, auth.user.operatorCode),
+        checked.rows.length,
+      );
+    } catch (error) {
+      if (!(error instanceof UserLimitReached)) throw error;
+      const described = describeUserActionError(error);
+      return form(described.status, {
+        errors: [{ id: described.id, params: described.params }, ...(described.details ?? [])],
+      });
+    }
+    const payload: BulkRegisterPayload = { rows: checked.rows };
+    const token = issueActionToken(app.keys.actionToken, {
+      sessionId: auth.session.id,
+      purpose: tokenPurpose.bulkRegister(),
+      payload,
+      now: app.clock.now(),
+      formId,
+    });
+    return sendPage(
+      reply,
+      <BulkRegisterConfirmPage
+        page={pageBase(request)}
+        operatorCode={auth.user.operatorCode}
+        operatorName={auth.operatorName}
+        rows={checked.rows}
+        token={token}
+      />,
+    );
+  });
 
   /** 実行: every row of the confirmation in one transaction, or none (SPEC §4.12, §4: at most once). */
-  app.post('/users/bulk-register', { preHandler: adminOnly }, async (request, reply) => {
+  app.post('/users/bulk-register', async (request, reply) => {
     const form = parseActionForm(request.body);
     try {
       const users = await bulkRegisterUsers(app.store.db, {

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { adminOnly } from '../../web/guards.js';
 import type { ShownMessage } from '../../web/layout.js';
 import { sendPage } from '../../web/render.js';
 import { issueActionToken } from './action-tokens.js';
@@ -36,107 +35,99 @@ import {
 /** SPEC §4.6 delete and §4.7 bulk delete (manual ch. 6, 7). */
 export async function userDeleteRoutes(app: FastifyInstance): Promise<void> {
   // ユーザ情報削除画面: read-only; errors (admin, already deleted) at the top and no 実行.
-  app.get<{ Params: { id: string } }>(
-    '/users/:id/delete',
-    { preHandler: adminOnly },
-    async (request, reply) => {
-      const user = await loadTargetOr404(app, request, reply);
-      if (!user) return reply;
-      const auth = actorOf(request);
-      try {
+  app.get<{ Params: { id: string } }>('/users/:id/delete', async (request, reply) => {
+    const user = await loadTargetOr404(app, request, reply);
+    if (!user) return reply;
+    const auth = actorOf(request);
+    try {
+      assertDeletable(user);
+    } catch (error) {
+      if (!(error instanceof UserActionError)) throw error;
+      const described = describeUserActionError(error);
+      return sendPage(
+        reply,
+        <DeletePage
+          page={pageBase(request)}
+          user={user}
+          operatorName={auth.operatorName}
+          token={null}
+          errors={[{ id: described.id, params: described.params }]}
+        />,
+        described.status,
+      );
+    }
+    const token = issueActionToken(app.keys.actionToken, {
+      sessionId: auth.session.id,
+      purpose: tokenPurpose.delete(user.userId),
+      now: app.clock.now(),
+    });
+    return sendPage(
+      reply,
+      <DeletePage page={pageBase(request)} user={user} operatorName={auth.operatorName} token={token} />,
+    );
+  });
+
+  // 実行: with JavaScript the browser's dialog already asked (confirmed=1); without, a page asks (D-15).
+  app.post<{ Params: { id: string } }>('/users/:id/delete', async (request, reply) => {
+    const user = await loadTargetOr404(app, request, reply);
+    if (!user) return reply;
+    const auth = actorOf(request);
+    const form = parseActionForm(request.body);
+    const screen = {
+      title: 'ユーザ情報削除画面',
+      breadcrumbs: crumbs.detail(user.userId, 'ユーザ情報削除画面'),
+      rows: resultRows(user, auth.operatorName),
+      links: [detailLink(user.userId), LIST_LINK],
+      action: 'delete' as const,
+      targetUserId: user.userId,
+    };
+    try {
+      if (form.confirmed !== '1') {
+        await peekToken(app, request, form.token, tokenPurpose.delete(user.userId));
         assertDeletable(user);
-      } catch (error) {
-        if (!(error instanceof UserActionError)) throw error;
-        const described = describeUserActionError(error);
         return sendPage(
           reply,
-          <DeletePage
+          <ActionConfirmPage
             page={pageBase(request)}
+            title="ユーザ情報削除確認画面"
+            breadcrumbs={crumbs.detail(user.userId, 'ユーザ情報削除画面', 'ユーザ情報削除確認画面')}
+            info="info.delete.confirm"
             user={user}
             operatorName={auth.operatorName}
-            token={null}
-            errors={[{ id: described.id, params: described.params }]}
+            action={`/users/${user.userId}/delete`}
+            token={form.token}
+            cancelLabel="戻る"
           />,
-          described.status,
         );
       }
-      const token = issueActionToken(app.keys.actionToken, {
-        sessionId: auth.session.id,
-        purpose: tokenPurpose.delete(user.userId),
-        now: app.clock.now(),
+      const deleted = await deleteUser(app.store.db, {
+        ...actionContext(app, request, form.token),
+        userId: user.userId,
       });
       return sendPage(
         reply,
-        <DeletePage page={pageBase(request)} user={user} operatorName={auth.operatorName} token={token} />,
+        <CompletionPage
+          page={pageBase(request)}
+          title="ユーザ情報削除完了画面"
+          breadcrumbs={crumbs.detail(user.userId, 'ユーザ情報削除画面', 'ユーザ情報削除完了画面')}
+          infos={[{ id: 'info.delete.complete' }, { id: 'info.mail.notice' }]}
+          rows={[
+            ['ユーザID', deleted.userId],
+            ['ユーザ名', deleted.userName],
+          ]}
+          links={[LIST_LINK]}
+        />,
       );
-    },
-  );
-
-  // 実行: with JavaScript the browser's dialog already asked (confirmed=1); without, a page asks (D-15).
-  app.post<{ Params: { id: string } }>(
-    '/users/:id/delete',
-    { preHandler: adminOnly },
-    async (request, reply) => {
-      const user = await loadTargetOr404(app, request, reply);
-      if (!user) return reply;
-      const auth = actorOf(request);
-      const form = parseActionForm(request.body);
-      const screen = {
-        title: 'ユーザ情報削除画面',
-        breadcrumbs: crumbs.detail(user.userId, 'ユーザ情報削除画面'),
-        rows: resultRows(user, auth.operatorName),
-        links: [detailLink(user.userId), LIST_LINK],
-        action: 'delete' as const,
-        targetUserId: user.userId,
-      };
-      try {
-        if (form.confirmed !== '1') {
-          await peekToken(app, request, form.token, tokenPurpose.delete(user.userId));
-          assertDeletable(user);
-          return sendPage(
-            reply,
-            <ActionConfirmPage
-              page={pageBase(request)}
-              title="ユーザ情報削除確認画面"
-              breadcrumbs={crumbs.detail(user.userId, 'ユーザ情報削除画面', 'ユーザ情報削除確認画面')}
-              info="info.delete.confirm"
-              user={user}
-              operatorName={auth.operatorName}
-              action={`/users/${user.userId}/delete`}
-              token={form.token}
-              cancelLabel="戻る"
-            />,
-          );
-        }
-        const deleted = await deleteUser(app.store.db, {
-          ...actionContext(app, request, form.token),
-          userId: user.userId,
-        });
-        return sendPage(
-          reply,
-          <CompletionPage
-            page={pageBase(request)}
-            title="ユーザ情報削除完了画面"
-            breadcrumbs={crumbs.detail(user.userId, 'ユーザ情報削除画面', 'ユーザ情報削除完了画面')}
-            infos={[{ id: 'info.delete.complete' }, { id: 'info.mail.notice' }]}
-            rows={[
-              ['ユーザID', deleted.userId],
-              ['ユーザ名', deleted.userName],
-            ]}
-            links={[LIST_LINK]}
-          />,
-        );
-      } catch (error) {
-        return sendRefusal(app, request, reply, error, screen);
-      }
-    },
-  );
+    } catch (error) {
+      return sendRefusal(app, request, reply, error, screen);
+    }
+  });
 
   /**
    * Bulk delete, posted by the list page: _csrf, token (purpose 'bulkDelete'), confirmed,
    * userIds. D-11: all or nothing; an ID of another operator reads as unknown (SPEC §2).
    */
-  app.post('/users/bulk-delete', { preHandler: adminOnly }, async (request, reply) => {
+  app.post('/users/bulk-delete', async (request, reply) => {
     const auth = actorOf(request);
     const form = parseActionForm(request.body);
     const userIds = selectedUserIds(form.userIds);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { adminOnly } from '../../web/guards.js';
 import { userAccountRoutes } from './account-routes.js';
 import { userBulkRegisterRoutes } from './bulk-register-routes.js';
 import { userChangeRoutes } from './change-routes.js';
@@ -7,6 +8,9 @@ import { userRegisterRoutes } from './register-routes.js';
 
 /** Register, change, delete, bulk delete, unlock, reissue, bulk register (SPEC §4.4–§4.9, §4.12); all admin-only (SPEC §2). */
 export async function userManageRoutes(app: FastifyInstance): Promise<void> {
+  // SPEC §2: every route of this scope is for admins; the check is set once, here, and
+  // runs after the security plugin's (session, CSRF) on each of them.
+  app.addHook('preHandler', adminOnly);
   await app.register(userRegisterRoutes);
   await app.register(userChangeRoutes);
   await app.register(userDeleteRoutes);

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { fieldErrors } from '../../lib/fields.js';
-import { adminOnly } from '../../web/guards.js';
 import { sendPage } from '../../web/render.js';
 import { formIdOf, issueActionToken, newFormId } from './action-tokens.js';
 import { UserLimitReached } from './errors.js';
@@ -43,7 +42,7 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
     action: 'register' as const,
   };
 
-  app.get('/users/new', { preHandler: adminOnly }, async (request, reply) => {
+  app.get('/users/new', async (request, reply) => {
     return sendPage(
       reply,
       <RegisterFormPage
@@ -55,7 +54,7 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
     );
   });
 
-  app.post('/users/new/confirm', { preHandler: adminOnly }, async (request, reply) => {
+  app.post('/users/new/confirm', async (request, reply) => {
     const auth = actorOf(request);
     const body = readUserForm(request.body);
     const parsed = ZRegisterUserForm.safeParse(body);
@@ -99,7 +98,7 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
   });
 
   // 戻る on the confirmation: the form again, with the confirmed values kept (SPEC §4.4).
-  app.post('/users/new/back', { preHandler: adminOnly }, async (request, reply) => {
+  app.post('/users/new/back', async (request, reply) => {
     const form = parseActionForm(request.body);
     try {
       const payload = await peekToken<RegisterPayload>(app, request, form.token, tokenPurpose.register());
@@ -117,7 +116,7 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
     }
   });
 
-  app.post('/users/new', { preHandler: adminOnly }, async (request, reply) => {
+  app.post('/users/new', async (request, reply) => {
     const form = parseActionForm(request.body);
     try {
       const user = await registerUser(app.store.db, {
