@@ -1,3 +1,4 @@
+import { FIELD_LABELS } from '../../lib/field-labels.js';
 import type { AuditAction } from './service.js';
 
 /** Japanese names of the audited actions, for the screen and the CSV. */
@@ -76,7 +77,7 @@ export const DETAIL_KEY_LABELS: Record<string, string> = {
   failedLoginCount: '連続失敗回数',
   temporaryPassword: 'パスワード種別',
   wasTemporary: '変更前のパスワード種別',
-  role: '権限区分',
+  role: FIELD_LABELS.role,
   count: '件数',
   rowCount: '件数',
   userIds: 'ユーザID',
@@ -96,13 +97,13 @@ export const DETAIL_KEY_LABELS: Record<string, string> = {
 
 /** The fields an audit record keeps of a user (users/service.ts `auditView`), in screen order. */
 export const USER_FIELD_LABELS: Record<string, string> = {
-  department: '所属部署',
-  userName: 'ユーザ名',
-  phone: '電話番号',
-  email: 'メールアドレス',
-  enabled: '有効/無効',
-  validFrom: '適用開始日',
-  validTo: '適用終了日',
+  department: FIELD_LABELS.department,
+  userName: FIELD_LABELS.userName,
+  phone: FIELD_LABELS.phone,
+  email: FIELD_LABELS.email,
+  enabled: FIELD_LABELS.enabled,
+  validFrom: FIELD_LABELS.validFrom,
+  validTo: FIELD_LABELS.validTo,
 };
 
 export const ROLE_LABELS: Record<string, string> = {

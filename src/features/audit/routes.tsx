@@ -1,6 +1,7 @@
 import { stringify } from 'csv-stringify';
 import type { FastifyInstance } from 'fastify';
 import { attachmentDisposition, neutraliseFormula } from '../../lib/csv.js';
+import { FIELD_LABELS } from '../../lib/field-labels.js';
 import { compactJapanDateTime, parseCalendarDate } from '../../lib/japan-time.js';
 import { adminOnly } from '../../web/guards.js';
 import { type InputSpec, one, requireInput } from '../../web/input.js';
@@ -19,7 +20,7 @@ const AUDIT_QUERY = {
   from: one('期間（開始）', 20),
   to: one('期間（終了）', 20),
   action: one('操作', 50),
-  userId: one('ユーザID', 20),
+  userId: one(FIELD_LABELS.userId, 20),
   outcome: one('結果', 20),
   page: one('ページ', 20),
 } satisfies InputSpec;

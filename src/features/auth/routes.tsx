@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { FIELD_LABELS } from '../../lib/field-labels.js';
 import { type InputSpec, inputMessage, one, readInput, requireInput } from '../../web/input.js';
 import { Layout } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
@@ -10,7 +11,7 @@ import { LoginPage, PasswordChangePage } from './views.js';
 
 /** SPEC D-19: the login form's fields, bounded (a password is at most 128 characters). */
 const LOGIN_FORM = {
-  userId: one('ユーザID', 100),
+  userId: one(FIELD_LABELS.userId, 100),
   password: one('パスワード', 1024),
   next: one('遷移先', 2048),
 } satisfies InputSpec;

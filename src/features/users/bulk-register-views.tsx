@@ -1,4 +1,5 @@
 import type { VNode } from 'preact';
+import { FIELD_LABELS } from '../../lib/field-labels.js';
 import { formatDate } from '../../lib/japan-time.js';
 import { message } from '../../lib/messages.js';
 import {
@@ -235,21 +236,21 @@ export function BulkRegisterConfirmPage(props: {
     >
       <DetailTable
         rows={[
-          ['権限区分', ROLE_LABELS[REGISTRABLE_ROLE.role]],
-          ['事業者コード', props.operatorCode],
-          ['参加登録申請者名', props.operatorName],
+          [FIELD_LABELS.role, ROLE_LABELS[REGISTRABLE_ROLE.role]],
+          [FIELD_LABELS.operatorCode, props.operatorCode],
+          [FIELD_LABELS.operatorName, props.operatorName],
         ]}
       />
       <table class="results">
         <thead>
           <tr>
             <th scope="col">行</th>
-            <th scope="col">所属部署</th>
-            <th scope="col">ユーザ名</th>
-            <th scope="col">電話番号</th>
-            <th scope="col">メールアドレス</th>
-            <th scope="col">適用開始日</th>
-            <th scope="col">適用終了日</th>
+            <th scope="col">{FIELD_LABELS.department}</th>
+            <th scope="col">{FIELD_LABELS.userName}</th>
+            <th scope="col">{FIELD_LABELS.phone}</th>
+            <th scope="col">{FIELD_LABELS.email}</th>
+            <th scope="col">{FIELD_LABELS.validFrom}</th>
+            <th scope="col">{FIELD_LABELS.validTo}</th>
           </tr>
         </thead>
         <tbody>

@@ -1,6 +1,7 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
+import { FIELD_LABELS } from '../../lib/field-labels.js';
 import { formatDate, type IsoDate } from '../../lib/japan-time.js';
 import type { MessageId } from '../../lib/messages.js';
 import type { ShownMessage } from '../../web/layout.js';
@@ -70,12 +71,12 @@ type ColumnKey = 'department' | 'userName' | 'phone' | 'email' | 'validFrom' | '
 
 /** The columns, by their Japanese header (SPEC §3 labels); the order of the template. */
 export const BULK_REGISTER_COLUMNS: { key: ColumnKey; label: string; required: boolean }[] = [
-  { key: 'department', label: '所属部署', required: true },
-  { key: 'userName', label: 'ユーザ名', required: true },
-  { key: 'phone', label: '電話番号', required: true },
-  { key: 'email', label: 'メールアドレス', required: true },
-  { key: 'validFrom', label: '適用開始日', required: false },
-  { key: 'validTo', label: '適用終了日', required: false },
+  { key: 'department', label: FIELD_LABELS.department, required: true },
+  { key: 'userName', label: FIELD_LABELS.userName, required: true },
+  { key: 'phone', label: FIELD_LABELS.phone, required: true },
+  { key: 'email', label: FIELD_LABELS.email, required: true },
+  { key: 'validFrom', label: FIELD_LABELS.validFrom, required: false },
+  { key: 'validTo', label: FIELD_LABELS.validTo, required: false },
 ];
 
 /** SPEC §3: an empty 適用終了日 means no end. */
@@ -426,7 +427,7 @@ export function checkBulkRegisterCsv(
     if (email !== '' && first !== undefined && !emailInvalid) {
       issues.push({
         line: record.line,
-        column: { index: emailAt, label: 'メールアドレス' },
+        column: { index: emailAt, label: FIELD_LABELS.email },
         message: { id: 'error.bulkRegist.duplicateEmail', params: { line: first } },
       });
       continue;

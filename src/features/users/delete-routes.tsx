@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { FIELD_LABELS } from '../../lib/field-labels.js';
 import type { ShownMessage } from '../../web/layout.js';
 import { sendPage } from '../../web/render.js';
 import { issueActionToken } from './action-tokens.js';
@@ -112,8 +113,8 @@ export async function userDeleteRoutes(app: FastifyInstance): Promise<void> {
           breadcrumbs={crumbs.detail(user.userId, 'ユーザ情報削除画面', 'ユーザ情報削除完了画面')}
           infos={[{ id: 'info.delete.complete' }, { id: 'info.mail.notice' }]}
           rows={[
-            ['ユーザID', deleted.userId],
-            ['ユーザ名', deleted.userName],
+            [FIELD_LABELS.userId, deleted.userId],
+            [FIELD_LABELS.userName, deleted.userName],
           ]}
           links={[LIST_LINK]}
         />,

@@ -1,4 +1,5 @@
 import type { VNode } from 'preact';
+import { FIELD_LABELS } from '../../lib/field-labels.js';
 import { type MessageId, message } from '../../lib/messages.js';
 import {
   type Crumb,
@@ -43,15 +44,15 @@ export const crumbs = {
  * Field labels, used for the `{field}` of a message and for the error next to the field; in
  * the order of the forms, which is the order of the errors at the top.
  */
-const FIELD_LABELS: Record<string, string> = {
-  role: '権限区分',
-  department: '所属部署',
-  userName: 'ユーザ名',
-  phone: '電話番号',
-  email: 'メールアドレス',
-  enabled: '有効/無効',
-  validFrom: '適用開始日',
-  validTo: '適用終了日',
+const FORM_FIELD_LABELS: Record<string, string> = {
+  role: FIELD_LABELS.role,
+  department: FIELD_LABELS.department,
+  userName: FIELD_LABELS.userName,
+  phone: FIELD_LABELS.phone,
+  email: FIELD_LABELS.email,
+  enabled: FIELD_LABELS.enabled,
+  validFrom: FIELD_LABELS.validFrom,
+  validTo: FIELD_LABELS.validTo,
 };
 
 /** The control a field's error links to: the first of the three parts of 電話番号. */
@@ -59,7 +60,7 @@ const controlId = (name: string): string => (name === 'phone' ? 'phone1' : name)
 
 function fieldError(errors: FieldErrorIds, name: string): ShownMessage | undefined {
   const id = errors[name];
-  return id ? { id, params: { field: FIELD_LABELS[name] ?? name } } : undefined;
+  return id ? { id, params: { field: FORM_FIELD_LABELS[name] ?? name } } : undefined;
 }
 
 /** A field's row: its control's id, hint and error (for `FieldRow` and `fieldAria`). */
@@ -74,7 +75,7 @@ function describeField(errors: FieldErrorIds, name: string, hint: string): Field
 function topErrors(errors: FieldErrorIds): ShownMessage[] {
   if (Object.keys(errors).length === 0) return [];
   const out: ShownMessage[] = [{ id: 'error.form.invalid' }];
-  for (const [name, label] of Object.entries(FIELD_LABELS)) {
+  for (const [name, label] of Object.entries(FORM_FIELD_LABELS)) {
     const error = fieldError(errors, name);
     if (error) out.push({ ...error, field: { id: controlId(name), label } });
   }
@@ -136,7 +137,7 @@ function ContactFieldRows({ values, errors }: { values: UserFormValues; errors: 
   const email = describeField(errors, 'email', '正しいメールアドレスを入力してください。');
   return (
     <>
-      <FieldRow label="所属部署" required {...department}>
+      <FieldRow label={FIELD_LABELS.department} required {...department}>
         <input
           id="department"
           name="department"
@@ -147,7 +148,7 @@ function ContactFieldRows({ values, errors }: { values: UserFormValues; errors: 
           {...fieldAria(department)}
         />
       </FieldRow>
-      <FieldRow label="ユーザ名" required {...userName}>
+      <FieldRow label={FIELD_LABELS.userName} required {...userName}>
         <input
           id="userName"
           name="userName"
@@ -158,7 +159,7 @@ function ContactFieldRows({ values, errors }: { values: UserFormValues; errors: 
           {...fieldAria(userName)}
         />
       </FieldRow>
-      <FieldRow label="電話番号" group {...phone}>
+      <FieldRow label={FIELD_LABELS.phone} group {...phone}>
         <input
           id="phone1"
           name="phone1"
@@ -193,7 +194,7 @@ function ContactFieldRows({ values, errors }: { values: UserFormValues; errors: 
           {...fieldAria(phone)}
         />
       </FieldRow>
-      <FieldRow label="メールアドレス" required {...email}>
+      <FieldRow label={FIELD_LABELS.email} required {...email}>
         <input
           id="email"
           name="email"
@@ -241,14 +242,14 @@ export function RegisterFormPage(props: {
         <input type="hidden" name="formId" value={props.formId} />
         <table class="form-table">
           <tbody>
-            <FieldRow label="権限区分" required {...role}>
+            <FieldRow label={FIELD_LABELS.role} required {...role}>
               <select id="role" name="role" required {...fieldAria(role)}>
                 <option value={REGISTRABLE_ROLE.value} selected>
                   {REGISTRABLE_ROLE.label}
                 </option>
               </select>
             </FieldRow>
-            <FieldRow label="事業者コード" {...operatorCode}>
+            <FieldRow label={FIELD_LABELS.operatorCode} {...operatorCode}>
               <input
                 id="operatorCode"
                 type="text"
@@ -277,13 +278,13 @@ function registerRows(
   values: UserFormValues,
 ): [string, string][] {
   return [
-    ['権限区分', ROLE_LABELS[REGISTRABLE_ROLE.role]],
-    ['事業者コード', operatorCode],
-    ['参加登録申請者名', operatorName],
-    ['所属部署', values.department],
-    ['ユーザ名', values.userName],
-    ['電話番号', phoneText(values)],
-    ['メールアドレス', values.email],
+    [FIELD_LABELS.role, ROLE_LABELS[REGISTRABLE_ROLE.role]],
+    [FIELD_LABELS.operatorCode, operatorCode],
+    [FIELD_LABELS.operatorName, operatorName],
+    [FIELD_LABELS.department, values.department],
+    [FIELD_LABELS.userName, values.userName],
+    [FIELD_LABELS.phone, phoneText(values)],
+    [FIELD_LABELS.email, values.email],
   ];
 }
 
@@ -344,20 +345,20 @@ export function ChangeFormPage(props: {
         <Hidden name="version" value={values.version ?? ''} />
         <table class="form-table">
           <tbody>
-            <FieldRow label="ユーザID">
+            <FieldRow label={FIELD_LABELS.userId}>
               <span>{user.userId}</span>
             </FieldRow>
-            <FieldRow label="権限区分">
+            <FieldRow label={FIELD_LABELS.role}>
               <span>{ROLE_LABELS[user.role]}</span>
             </FieldRow>
-            <FieldRow label="事業者コード">
+            <FieldRow label={FIELD_LABELS.operatorCode}>
               <span>{user.operatorCode}</span>
             </FieldRow>
-            <FieldRow label="参加登録申請者名">
+            <FieldRow label={FIELD_LABELS.operatorName}>
               <span>{props.operatorName}</span>
             </FieldRow>
             <ContactFieldRows values={values} errors={errors} />
-            <FieldRow label="有効/無効" required group {...enabledField}>
+            <FieldRow label={FIELD_LABELS.enabled} required group {...enabledField}>
               {props.ownUser ? <Hidden name="enabled" value={enabled} /> : null}
               <label class="choice">
                 <input
@@ -385,7 +386,7 @@ export function ChangeFormPage(props: {
                 無効
               </label>
             </FieldRow>
-            <FieldRow label="適用開始日" required {...validFrom}>
+            <FieldRow label={FIELD_LABELS.validFrom} required {...validFrom}>
               <input
                 id="validFrom"
                 name="validFrom"
@@ -396,7 +397,7 @@ export function ChangeFormPage(props: {
                 {...fieldAria(validFrom)}
               />
             </FieldRow>
-            <FieldRow label="適用終了日" required {...validTo}>
+            <FieldRow label={FIELD_LABELS.validTo} required {...validTo}>
               <input
                 id="validTo"
                 name="validTo"
@@ -438,17 +439,17 @@ export function ChangeConfirmPage(props: {
     >
       <DetailTable
         rows={[
-          ['ユーザID', user.userId],
-          ['権限区分', ROLE_LABELS[user.role]],
-          ['事業者コード', user.operatorCode],
-          ['参加登録申請者名', props.operatorName],
-          ['所属部署', values.department],
-          ['ユーザ名', values.userName],
-          ['電話番号', phoneText(values)],
-          ['メールアドレス', values.email],
-          ['有効/無効', enabledLabel(values.enabled === '1')],
-          ['適用開始日', values.validFrom ?? ''],
-          ['適用終了日', values.validTo ?? ''],
+          [FIELD_LABELS.userId, user.userId],
+          [FIELD_LABELS.role, ROLE_LABELS[user.role]],
+          [FIELD_LABELS.operatorCode, user.operatorCode],
+          [FIELD_LABELS.operatorName, props.operatorName],
+          [FIELD_LABELS.department, values.department],
+          [FIELD_LABELS.userName, values.userName],
+          [FIELD_LABELS.phone, phoneText(values)],
+          [FIELD_LABELS.email, values.email],
+          [FIELD_LABELS.enabled, enabledLabel(values.enabled === '1')],
+          [FIELD_LABELS.validFrom, values.validFrom ?? ''],
+          [FIELD_LABELS.validTo, values.validTo ?? ''],
         ]}
       />
       <div class="actions">

@@ -1,3 +1,4 @@
+import { FIELD_LABELS } from '../../lib/field-labels.js';
 import { formatDate } from '../../lib/japan-time.js';
 import { ROLE_LABELS, type User } from './model.js';
 
@@ -9,19 +10,19 @@ export const deletedLabel = (deleted: boolean) => (deleted ? '削除済' : '未�
 /** The rows of the detail screen (manual ch. 3 ④), label then value, in the manual's order. */
 export function userDetailRows(user: User, operatorName: string): [string, string][] {
   return [
-    ['ユーザID', user.userId],
-    ['権限区分', ROLE_LABELS[user.role]],
-    ['事業者コード', user.operatorCode],
-    ['参加登録申請者名', operatorName],
-    ['所属部署', user.department],
-    ['ユーザ名', user.userName],
-    ['電話番号', user.phone ?? ''],
-    ['メールアドレス', user.email],
-    ['有効/無効', enabledLabel(user.enabled)],
-    ['適用開始日', formatDate(user.validFrom)],
-    ['適用終了日', formatDate(user.validTo)],
-    ['ユーザロック', lockedLabel(user.locked)],
-    ['削除状態', deletedLabel(user.deleted)],
+    [FIELD_LABELS.userId, user.userId],
+    [FIELD_LABELS.role, ROLE_LABELS[user.role]],
+    [FIELD_LABELS.operatorCode, user.operatorCode],
+    [FIELD_LABELS.operatorName, operatorName],
+    [FIELD_LABELS.department, user.department],
+    [FIELD_LABELS.userName, user.userName],
+    [FIELD_LABELS.phone, user.phone ?? ''],
+    [FIELD_LABELS.email, user.email],
+    [FIELD_LABELS.enabled, enabledLabel(user.enabled)],
+    [FIELD_LABELS.validFrom, formatDate(user.validFrom)],
+    [FIELD_LABELS.validTo, formatDate(user.validTo)],
+    [FIELD_LABELS.locked, lockedLabel(user.locked)],
+    [FIELD_LABELS.deleted, deletedLabel(user.deleted)],
   ];
 }
 

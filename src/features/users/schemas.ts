@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FIELD_LABELS } from '../../lib/field-labels.js';
 import { ZCalendarDate, ZEmail, ZPhoneParts, zText } from '../../lib/fields.js';
 import { formatDate } from '../../lib/japan-time.js';
 import type { MessageId } from '../../lib/messages.js';
@@ -131,16 +132,16 @@ export type TBulkRegisterRow = z.output<typeof ZBulkRegisterRow>;
  * each field at most once, bounded, without control characters (a 400 page otherwise).
  */
 const USER_FORM = {
-  role: one('権限区分', 20),
-  department: one('所属部署', 1000),
-  userName: one('ユーザ名', 1000),
-  phone1: one('電話番号', 100),
-  phone2: one('電話番号', 100),
-  phone3: one('電話番号', 100),
-  email: one('メールアドレス', 1000),
-  enabled: one('有効/無効', 10),
-  validFrom: one('適用開始日', 100),
-  validTo: one('適用終了日', 100),
+  role: one(FIELD_LABELS.role, 20),
+  department: one(FIELD_LABELS.department, 1000),
+  userName: one(FIELD_LABELS.userName, 1000),
+  phone1: one(FIELD_LABELS.phone, 100),
+  phone2: one(FIELD_LABELS.phone, 100),
+  phone3: one(FIELD_LABELS.phone, 100),
+  email: one(FIELD_LABELS.email, 1000),
+  enabled: one(FIELD_LABELS.enabled, 10),
+  validFrom: one(FIELD_LABELS.validFrom, 100),
+  validTo: one(FIELD_LABELS.validTo, 100),
   version: one('バージョン', 20),
   formId: one('フォームID', 100),
 } satisfies InputSpec;

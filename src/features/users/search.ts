@@ -2,6 +2,7 @@ import { type SelectQueryBuilder, sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../../db/connect.js';
 import type { Database } from '../../db/schema.js';
+import { FIELD_LABELS } from '../../lib/field-labels.js';
 import { fieldErrors } from '../../lib/fields.js';
 import type { MessageId } from '../../lib/messages.js';
 import { type InputSpec, many, one, requireInput } from '../../web/input.js';
@@ -34,10 +35,10 @@ export interface SearchConditions {
 
 /** SPEC D-19: the query of the list, the export and the detail's back link, read totally. */
 export const SEARCH_QUERY = {
-  operatorCode: one('事業者コード', 100),
-  userId: one('ユーザID', 100),
-  userName: one('ユーザ名', 200),
-  enabled: many('有効/無効', 10, 4),
+  operatorCode: one(FIELD_LABELS.operatorCode, 100),
+  userId: one(FIELD_LABELS.userId, 100),
+  userName: one(FIELD_LABELS.userName, 200),
+  enabled: many(FIELD_LABELS.enabled, 10, 4),
   showDeleted: one('削除済みの情報を表示', 10),
   search: one('検索', 10),
   page: one('ページ', 20),

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Db, DialectName } from '../../db/connect.js';
 import type { Database } from '../../db/schema.js';
+import { FIELD_LABELS } from '../../lib/field-labels.js';
 import { temporaryPasswordExpiry } from '../../lib/japan-time.js';
 import { generateTemporaryPassword, hashPassword } from '../../lib/passwords.js';
 import { recordAudit } from '../audit/service.js';
@@ -141,13 +142,13 @@ export function assertCurrentVersion(user: User, version: number): void {
 /** Labels of the fields that differ, in the screen's order (for the change notice and audit). */
 export function changedFieldLabels(before: User, after: ChangePayload): string[] {
   const fields: [string, unknown, unknown][] = [
-    ['所属部署', before.department, after.department],
-    ['ユーザ名', before.userName, after.userName],
-    ['電話番号', before.phone, after.phone],
-    ['メールアドレス', before.email, after.email],
-    ['有効/無効', before.enabled, after.enabled],
-    ['適用開始日', before.validFrom, after.validFrom],
-    ['適用終了日', before.validTo, after.validTo],
+    [FIELD_LABELS.department, before.department, after.department],
+    [FIELD_LABELS.userName, before.userName, after.userName],
+    [FIELD_LABELS.phone, before.phone, after.phone],
+    [FIELD_LABELS.email, before.email, after.email],
+    [FIELD_LABELS.enabled, before.enabled, after.enabled],
+    [FIELD_LABELS.validFrom, before.validFrom, after.validFrom],
+    [FIELD_LABELS.validTo, before.validTo, after.validTo],
   ];
   return fields.filter(([, a, b]) => a !== b).map(([label]) => label);
 }

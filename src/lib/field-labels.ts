@@ -1,0 +1,22 @@
+/**
+ * SPEC §3: the label of each field of the user record, once. Forms, confirmation and
+ * detail screens, the CSV header, the change notice, the audit screen, bulk register and
+ * the 400 page all read it from here, keyed by the field's name in code (SPEC §7).
+ */
+export const FIELD_LABELS = {
+  userId: 'ユーザID',
+  role: '権限区分',
+  operatorCode: '事業者コード',
+  operatorName: '参加登録申請者名',
+  department: '所属部署',
+  userName: 'ユーザ名',
+  phone: '電話番号',
+  email: 'メールアドレス',
+  enabled: '有効/無効',
+  validFrom: '適用開始日',
+  validTo: '適用終了日',
+  locked: 'ユーザロック',
+  deleted: '削除状態',
+} as const;
+
+export type LabelledField = keyof typeof FIELD_LABELS;
