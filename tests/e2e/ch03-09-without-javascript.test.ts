@@ -125,7 +125,7 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     expect((await detailRows(admin)).所属部署).toBe('需給管理部');
   });
 
-  it('ch. 6: 削除 → 実行 → ユーザ情報削除確認画面: 戻る deletes nothing, 実行 deletes', async () => {
+  it('ch. 6: 削除 → 実行 → ユーザ情報削除確認画面: キャンセル deletes nothing, OK deletes', async () => {
     await openUserManagement(admin, 'menu');
     await search(admin, { userName: '三郎' });
     await openDetail(admin, saburoId);
@@ -139,18 +139,19 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     ]);
     await snapshot(admin, 'nojs-delete-confirm');
     expect((await userRow(h, saburoId)).deleted).toBe(0);
-    await clickAndWait(admin, link(admin, '戻る'));
+    // The page stands in for the dialog (D-15): キャンセル and OK.
+    await clickAndWait(admin, link(admin, 'キャンセル'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報詳細画面');
     expect((await userRow(h, saburoId)).deleted).toBe(0);
 
     await clickAndWait(admin, link(admin, '削除'));
     await clickAndWait(admin, button(admin, '実行'));
-    await clickAndWait(admin, button(admin, '実行'));
+    await clickAndWait(admin, button(admin, 'OK'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報削除完了画面');
     expect((await userRow(h, saburoId)).deleted).toBe(1);
   });
 
-  it('ch. 8: ユーザロック解除 → ユーザロック解除確認画面: キャンセル leaves the lock, 実行 unlocks', async () => {
+  it('ch. 8: ユーザロック解除 → ユーザロック解除確認画面: キャンセル leaves the lock, OK unlocks', async () => {
     await lockByWrongPasswords(h, ICHIRO);
     await openUserManagement(admin, 'menu');
     await search(admin, { userId: ICHIRO });
@@ -164,13 +165,13 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     await clickAndWait(admin, link(admin, 'キャンセル'));
     expect((await userRow(h, ICHIRO)).locked).toBe(1);
     await clickAndWait(admin, button(admin, 'ユーザロック解除'));
-    await clickAndWait(admin, button(admin, '実行'));
+    await clickAndWait(admin, button(admin, 'OK'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除完了画面');
     expect((await detailRows(admin)).ユーザロック).toBe('利用可能');
     expect((await userRow(h, ICHIRO)).locked).toBe(0);
   });
 
-  it('ch. 9: パスワード再発行 → パスワード再発行確認画面: キャンセル issues nothing, 実行 reissues', async () => {
+  it('ch. 9: パスワード再発行 → パスワード再発行確認画面: キャンセル issues nothing, OK reissues', async () => {
     await openUserManagement(admin, 'menu');
     await search(admin, { userId: ICHIRO });
     await openDetail(admin, ICHIRO);
@@ -182,14 +183,14 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     await clickAndWait(admin, link(admin, 'キャンセル'));
     expect(await outbox(h, { event: 'passwordReissued' })).toEqual([]);
     await clickAndWait(admin, button(admin, 'パスワード再発行'));
-    await clickAndWait(admin, button(admin, '実行'));
+    await clickAndWait(admin, button(admin, 'OK'));
     expect(await admin.locator('h1').textContent()).toBe('パスワード再発行完了画面');
     expect(
       await outbox(h, { event: 'passwordReissued', recipient: 'ichiro@operator0001.example' }),
     ).toHaveLength(1);
   });
 
-  it('ch. 7: 一括削除 → ユーザ情報一括削除確認画面: 戻る deletes nothing, 実行 deletes; an admin ticked is refused', async () => {
+  it('ch. 7: 一括削除 → ユーザ情報一括削除確認画面: キャンセル deletes nothing, OK deletes; an admin ticked is refused', async () => {
     // An admin among the ticked: refused before any confirmation, nothing deleted.
     await openUserManagement(admin, 'menu');
     await search(admin);
@@ -211,14 +212,14 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     const listed = await admin.locator('table.results tbody tr td:first-child').allTextContents();
     expect(listed.sort()).toEqual([ICHIRO, JIRO].sort());
     await snapshot(admin, 'nojs-bulk-delete-confirm');
-    await clickAndWait(admin, link(admin, '戻る'));
+    await clickAndWait(admin, link(admin, 'キャンセル'));
     expect((await userRow(h, ICHIRO)).deleted).toBe(0);
 
     await search(admin);
     await box(admin, ICHIRO).check();
     await box(admin, JIRO).check();
     await clickAndWait(admin, button(admin, '一括削除'));
-    await clickAndWait(admin, button(admin, '実行'));
+    await clickAndWait(admin, button(admin, 'OK'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報一括削除完了画面');
     await openUserManagement(admin, 'menu');
     await search(admin, { showDeleted: true });

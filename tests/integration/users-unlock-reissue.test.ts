@@ -39,6 +39,8 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
       expect(messageIds(ask.body)).toEqual(['info.unlock.confirm']);
       expect(ask.body).toContain('<td>ロック中</td>');
       expect(ask.body).toContain(`href="/users/${user.userId}">キャンセル</a>`);
+      // D-15: the page stands in for the browser's dialog, with its buttons.
+      expect(ask.body).toMatch(/<button type="submit"[^>]*>OK<\/button>/);
       expect(formToken(ask.body, `/users/${user.userId}/unlock`)).toBe(token);
       expect(Number((await userRow(ctx, user.userId)).locked)).toBe(1);
 

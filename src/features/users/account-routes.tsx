@@ -105,7 +105,6 @@ async function handle(
           operatorName={auth.operatorName}
           action={`/users/${user.userId}/${action.path}`}
           token={form.token}
-          cancelLabel="キャンセル"
         />,
       );
     }

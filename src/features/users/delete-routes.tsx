@@ -97,7 +97,6 @@ export async function userDeleteRoutes(app: FastifyInstance): Promise<void> {
             operatorName={auth.operatorName}
             action={`/users/${user.userId}/delete`}
             token={form.token}
-            cancelLabel="戻る"
           />,
         );
       }

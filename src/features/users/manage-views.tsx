@@ -521,18 +521,19 @@ export function ActionConfirmPage(props: {
   operatorName: string;
   action: string;
   token: string;
-  cancelLabel: string;
 }): VNode {
+  // SPEC D-15: without JavaScript this page is the browser's dialog, so it answers with
+  // the dialog's buttons: キャンセル and OK.
   return (
     <Layout {...props.page} title={props.title} breadcrumbs={props.breadcrumbs} infos={[{ id: props.info }]}>
       <DetailTable rows={userDetailRows(props.user, props.operatorName)} />
       <div class="actions">
-        <LinkButton href={`/users/${props.user.userId}`} label={props.cancelLabel} />
+        <LinkButton href={`/users/${props.user.userId}`} label="キャンセル" />
         <TokenButton
           action={props.action}
           csrfToken={props.page.csrfToken}
           token={props.token}
-          label="実行"
+          label="OK"
           primary
           confirmed="1"
         />
@@ -583,12 +584,12 @@ export function BulkDeleteConfirmPage(props: {
         </tbody>
       </table>
       <div class="actions">
-        <LinkButton href={props.listQuery ? `/users?${props.listQuery}` : '/users'} label="戻る" />
+        <LinkButton href={props.listQuery ? `/users?${props.listQuery}` : '/users'} label="キャンセル" />
         <TokenButton
           action="/users/bulk-delete"
           csrfToken={props.page.csrfToken}
           token={props.token}
-          label="実行"
+          label="OK"
           danger
           confirmed="1"
           hidden={[
