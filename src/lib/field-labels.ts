@@ -20,3 +20,10 @@ export const FIELD_LABELS = {
 } as const;
 
 export type LabelledField = keyof typeof FIELD_LABELS;
+
+/** The labels of some fields, in the order given (a form's, a record's). */
+export function labelsOf<K extends LabelledField>(...fields: K[]): Record<K, string> {
+  const labels: Partial<Record<K, string>> = {};
+  for (const field of fields) labels[field] = FIELD_LABELS[field];
+  return labels as Record<K, string>;
+}

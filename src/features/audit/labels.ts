@@ -1,4 +1,4 @@
-import { FIELD_LABELS } from '../../lib/field-labels.js';
+import { FIELD_LABELS, labelsOf } from '../../lib/field-labels.js';
 import type { AuditAction } from './service.js';
 
 /** Japanese names of the audited actions, for the screen and the CSV. */
@@ -96,15 +96,15 @@ export const DETAIL_KEY_LABELS: Record<string, string> = {
 };
 
 /** The fields an audit record keeps of a user (users/service.ts `auditView`), in screen order. */
-export const USER_FIELD_LABELS: Record<string, string> = {
-  department: FIELD_LABELS.department,
-  userName: FIELD_LABELS.userName,
-  phone: FIELD_LABELS.phone,
-  email: FIELD_LABELS.email,
-  enabled: FIELD_LABELS.enabled,
-  validFrom: FIELD_LABELS.validFrom,
-  validTo: FIELD_LABELS.validTo,
-};
+export const USER_FIELD_LABELS: Record<string, string> = labelsOf(
+  'department',
+  'userName',
+  'phone',
+  'email',
+  'enabled',
+  'validFrom',
+  'validTo',
+);
 
 export const ROLE_LABELS: Record<string, string> = {
   admin: '登録作業者(管理者)',

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FIELD_LABELS } from '../../lib/field-labels.js';
 import { type InputSpec, inputMessage, one, readInput, requireInput } from '../../web/input.js';
-import { Layout } from '../../web/layout.js';
+import { Layout, type ShownMessage } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
 import { recordAudit } from '../audit/service.js';
 import { clearSessionCookie, setSessionCookie } from './plugin.js';
@@ -76,43 +76,16 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const input = readInput(request.body, LOGIN_FORM);
       const form = input.values;
-      if (!input.ok) {
-        return sendPage(
+      const again = (errors: ShownMessage[], status: number) =>
+        sendPage(
           reply,
-          <LoginPage
-            csrfToken={request.csrfToken}
-            userId={form.userId}
-            next={form.next}
-            errors={input.issues.map(inputMessage)}
-          />,
-          400,
+          <LoginPage csrfToken={request.csrfToken} userId={form.userId} next={form.next} errors={errors} />,
+          status,
         );
-      }
-      if (!form.userId.trim() || !form.password) {
-        return sendPage(
-          reply,
-          <LoginPage
-            csrfToken={request.csrfToken}
-            userId={form.userId}
-            next={form.next}
-            errors={[{ id: 'error.login.required' }]}
-          />,
-          400,
-        );
-      }
+      if (!input.ok) return again(input.issues.map(inputMessage), 400);
+      if (!form.userId.trim() || !form.password) return again([{ id: 'error.login.required' }], 400);
       const result = await login(app.store.db, { ...form, ...requestContext(app, request) });
-      if (!result.ok) {
-        return sendPage(
-          reply,
-          <LoginPage
-            csrfToken={request.csrfToken}
-            userId={form.userId}
-            next={form.next}
-            errors={[{ id: result.reason }]}
-          />,
-          401,
-        );
-      }
+      if (!result.ok) return again([{ id: result.reason }], 401);
       // A login from a browser that still had a session replaces it (no orphaned session).
       if (request.auth) await deleteSession(app.store.db, request.auth.session.id);
       setSessionCookie(app, reply, result.token);

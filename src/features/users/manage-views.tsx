@@ -1,5 +1,5 @@
 import type { VNode } from 'preact';
-import { FIELD_LABELS } from '../../lib/field-labels.js';
+import { FIELD_LABELS, labelsOf } from '../../lib/field-labels.js';
 import { type MessageId, message } from '../../lib/messages.js';
 import {
   type Crumb,
@@ -44,16 +44,16 @@ export const crumbs = {
  * Field labels, used for the `{field}` of a message and for the error next to the field; in
  * the order of the forms, which is the order of the errors at the top.
  */
-const FORM_FIELD_LABELS: Record<string, string> = {
-  role: FIELD_LABELS.role,
-  department: FIELD_LABELS.department,
-  userName: FIELD_LABELS.userName,
-  phone: FIELD_LABELS.phone,
-  email: FIELD_LABELS.email,
-  enabled: FIELD_LABELS.enabled,
-  validFrom: FIELD_LABELS.validFrom,
-  validTo: FIELD_LABELS.validTo,
-};
+const FORM_FIELD_LABELS: Record<string, string> = labelsOf(
+  'role',
+  'department',
+  'userName',
+  'phone',
+  'email',
+  'enabled',
+  'validFrom',
+  'validTo',
+);
 
 /** The control a field's error links to: the first of the three parts of 電話番号. */
 const controlId = (name: string): string => (name === 'phone' ? 'phone1' : name);

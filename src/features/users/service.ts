@@ -68,11 +68,14 @@ export interface BulkRegisterPayload {
 /** What a change confirmation stores: the validated values and the version they apply to. */
 export type ChangePayload = Omit<TChangeUserForm, 'version'> & { version: number };
 
-/** The token each action consumed, for the same-form check that follows it. */
-const consumed = new WeakMap<ActionContext, { id: string; formId: string | undefined }>();
+interface UsedToken<T> {
+  payload: T;
+  id: string;
+  formId: string | undefined;
+}
 
 /** SPEC §4: uses the confirmation's token once, inside the action's transaction. */
-async function consumeToken<T>(tx: Db, ctx: ActionContext, purpose: string): Promise<T> {
+async function useToken<T>(tx: Db, ctx: ActionContext, purpose: string): Promise<UsedToken<T>> {
   const check = await consumeActionToken<T>(tx, {
     key: ctx.tokenKey,
     token: ctx.token,
@@ -80,11 +83,13 @@ async function consumeToken<T>(tx: Db, ctx: ActionContext, purpose: string): Pro
     purpose,
     now: ctx.now,
   });
-  if (check.ok) {
-    consumed.set(ctx, { id: check.id, formId: check.formId });
-    return check.payload;
-  }
+  if (check.ok) return check;
   throw check.reason === 'used' ? new AlreadyExecuted() : new InvalidActionToken();
+}
+
+/** `useToken`, when only what was confirmed matters. */
+async function consumeToken<T>(tx: Db, ctx: ActionContext, purpose: string): Promise<T> {
+  return (await useToken<T>(tx, ctx, purpose)).payload;
 }
 
 /** The target, of the actor's own operator only (SPEC §2: another operator's user does not exist). */
@@ -213,13 +218,9 @@ async function reserveGeneralUsers(
 }
 
 /** SPEC §4: the same form executes once, whatever confirmations were issued for it. */
-async function assertFormNotExecuted(tx: Db, ctx: ActionContext): Promise<void> {
-  const own = consumed.get(ctx);
-  if (
-    own &&
-    (await formAlreadyExecuted(tx, { sessionId: ctx.sessionId, tokenId: own.id, formId: own.formId }))
-  )
-    throw new AlreadyExecuted();
+async function assertFormNotExecuted(tx: Db, ctx: ActionContext, used: UsedToken<unknown>): Promise<void> {
+  const input = { sessionId: ctx.sessionId, tokenId: used.id, formId: used.formId };
+  if (await formAlreadyExecuted(tx, input)) throw new AlreadyExecuted();
 }
 
 /** SPEC §4.4 register, within the limit of eight (reserveGeneralUsers). */
@@ -228,9 +229,10 @@ export async function registerUser(
   ctx: ActionContext & { dialect: DialectName },
 ): Promise<User> {
   return db.transaction().execute(async (tx) => {
-    const values = await consumeToken<RegisterPayload>(tx, ctx, tokenPurpose.register());
+    const used = await useToken<RegisterPayload>(tx, ctx, tokenPurpose.register());
+    const values = used.payload;
     await reserveGeneralUsers(tx, ctx, 1);
-    await assertFormNotExecuted(tx, ctx);
+    await assertFormNotExecuted(tx, ctx, used);
     // Also queues the registration notice with the temporary password (SPEC §4.4, D-16).
     const { user } = await createUserWithTemporaryPassword(tx, {
       department: values.department,
@@ -268,9 +270,10 @@ export async function bulkRegisterUsers(
   ctx: ActionContext & { dialect: DialectName },
 ): Promise<User[]> {
   return db.transaction().execute(async (tx) => {
-    const { rows } = await consumeToken<BulkRegisterPayload>(tx, ctx, tokenPurpose.bulkRegister());
+    const used = await useToken<BulkRegisterPayload>(tx, ctx, tokenPurpose.bulkRegister());
+    const { rows } = used.payload;
     await reserveGeneralUsers(tx, ctx, rows.length);
-    await assertFormNotExecuted(tx, ctx);
+    await assertFormNotExecuted(tx, ctx, used);
     const created: User[] = [];
     for (const row of rows) {
       const { user } = await createUserWithTemporaryPassword(tx, {
