@@ -18,10 +18,9 @@ import { type Clock, systemClock } from './lib/clock.js';
 import './features/auth/request-context.js';
 import { securityPlugin } from './features/auth/plugin.js';
 import { ASSETS_DIR } from './web/assets.js';
+import { sendErrorPage } from './web/error-page.js';
 import { BadInput, inputMessage } from './web/input.js';
-import { Layout } from './web/layout.js';
 import { databaseRateLimitStore } from './web/rate-limit-store.js';
-import { pageContext, sendPage } from './web/render.js';
 
 export interface AppOptions {
   config: Config;
@@ -29,6 +28,9 @@ export interface AppOptions {
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
 }
+
+const TOP = { href: '/', label: 'TOPへ戻る' };
+const LOGIN = { href: '/login', label: 'ログイン画面へ戻る' };
 
 function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
@@ -109,67 +111,30 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Handlers first: Fastify binds the error handler to the routes registered after it.
   app.setNotFoundHandler(async (request, reply) => {
-    return sendPage(
-      reply,
-      <Layout {...pageContext(request)} title="エラー" errors={[{ id: 'error.notFound' }]}>
-        <p>
-          <a href="/">TOPへ戻る</a>
-        </p>
-      </Layout>,
-      404,
-    );
+    return sendErrorPage(request, reply, 404, [{ id: 'error.notFound' }], TOP);
   });
 
   app.setErrorHandler(
     async (error: Error & { statusCode?: number; rateLimited?: boolean }, request, reply) => {
       const status = error.statusCode ?? 500;
+      // A visitor without a session goes back to the login page, which they can open.
+      const back = request.auth ? TOP : LOGIN;
       if (error.rateLimited || status === 429) {
-        return sendPage(
-          reply,
-          <Layout {...pageContext(request)} title="エラー" errors={[{ id: 'error.login.rateLimited' }]}>
-            <p>{request.auth ? <a href="/">TOPへ戻る</a> : <a href="/login">ログイン画面へ戻る</a>}</p>
-          </Layout>,
-          429,
-        );
+        return sendErrorPage(request, reply, 429, [{ id: 'error.login.rateLimited' }], back);
       }
       if (status >= 500) {
         // The page shows only the request ID; the detail goes to the log under the same ID.
         request.log.error({ err: error, requestId: request.id }, 'request failed');
-        return sendPage(
-          reply,
-          <Layout
-            {...pageContext(request)}
-            title="エラー"
-            errors={[{ id: 'error.internal', params: { requestId: request.id } }]}
-          >
-            <p>
-              <a href="/">TOPへ戻る</a>
-            </p>
-          </Layout>,
-          500,
-        );
+        const internal = { id: 'error.internal', params: { requestId: request.id } } as const;
+        return sendErrorPage(request, reply, 500, [internal], TOP);
       }
       if (error instanceof BadInput) {
         // SPEC D-19: a wrongly shaped field is a 400 page naming it, never a 500.
         request.log.info({ statusCode: 400, fields: error.issues.map((i) => i.field) }, 'input refused');
-        return sendPage(
-          reply,
-          <Layout {...pageContext(request)} title="エラー" errors={error.issues.map(inputMessage)}>
-            <p>{request.auth ? <a href="/">TOPへ戻る</a> : <a href="/login">ログイン画面へ戻る</a>}</p>
-          </Layout>,
-          400,
-        );
+        return sendErrorPage(request, reply, 400, error.issues.map(inputMessage), back);
       }
       request.log.info({ statusCode: status, code: (error as { code?: string }).code }, 'request refused');
-      return sendPage(
-        reply,
-        <Layout {...pageContext(request)} title="エラー" errors={[{ id: 'error.form.invalid' }]}>
-          <p>
-            <a href="/">TOPへ戻る</a>
-          </p>
-        </Layout>,
-        status,
-      );
+      return sendErrorPage(request, reply, status, [{ id: 'error.form.invalid' }], TOP);
     },
   );
 

@@ -7,8 +7,26 @@ import type { MessageId } from '../../lib/messages.js';
  * place that turns them into a message of the catalog and an HTTP status.
  */
 export abstract class UserActionError extends Error {
-  abstract readonly kind: string;
+  abstract readonly kind: UserActionKind;
 }
+
+/**
+ * The kinds of refusal, listed once: a new class needs a kind from here, the mapping below
+ * needs an entry for every kind, and every kind needs its class in AnyUserActionError.
+ */
+export type UserActionKind =
+  | 'userLimitReached'
+  | 'staleUpdate'
+  | 'adminCannotBeDeleted'
+  | 'userDeleted'
+  | 'userNotFound'
+  | 'notLocked'
+  | 'ownEnabledChange'
+  | 'adminEmailOwnOnly'
+  | 'noneSelected'
+  | 'bulkDeleteBlocked'
+  | 'alreadyExecuted'
+  | 'invalidActionToken';
 
 /**
  * SPEC §1: at most eight general users per operator, not counting deleted ones. A bulk
@@ -91,7 +109,7 @@ export interface DescribedError {
   details?: { id: MessageId; params?: Record<string, string | number> }[];
 }
 
-/** Every refusal class; a new class must be added here, and then to USER_ACTION_ERRORS. */
+/** Every refusal class; a new class must be added here, and its kind to USER_ACTION_ERRORS. */
 export type AnyUserActionError =
   | UserLimitReached
   | StaleUpdate
@@ -106,8 +124,12 @@ export type AnyUserActionError =
   | AlreadyExecuted
   | InvalidActionToken;
 
-type Kind = AnyUserActionError['kind'];
-type ErrorOfKind<K extends Kind> = Extract<AnyUserActionError, { kind: K }>;
+type ErrorOfKind<K extends UserActionKind> = Extract<AnyUserActionError, { kind: K }>;
+
+/** A kind whose class is missing from AnyUserActionError makes this type a compile error. */
+type KindWithoutClass = Exclude<UserActionKind, AnyUserActionError['kind']>;
+type Holds<T extends true> = T;
+export type EveryKindHasItsClass = Holds<[KindWithoutClass] extends [never] ? true : false>;
 
 /**
  * The one mapping from a refusal to its message and HTTP status, keyed by kind: the
@@ -143,7 +165,7 @@ const USER_ACTION_ERRORS = {
   }),
   alreadyExecuted: () => ({ id: 'error.alreadyExecuted', status: 409 }),
   invalidActionToken: () => ({ id: 'error.action.invalid', status: 400 }),
-} satisfies { [K in Kind]: (error: ErrorOfKind<K>) => DescribedError };
+} satisfies { [K in UserActionKind]: (error: ErrorOfKind<K>) => DescribedError };
 
 /** The message ID and HTTP status of a refusal. */
 export function describeUserActionError(error: UserActionError): DescribedError {
