@@ -3,9 +3,11 @@ import path from 'node:path';
 
 /**
  * The layers of src/ and the direction of imports (docs/architecture.md): a folder may
- * import its own files and the layers below it, never one above or beside it. A new
- * import that points the wrong way, or a cycle between folders, fails `npm test`
- * (tests/architecture.test.ts) and `npx tsx scripts/check-layers.ts`.
+ * import its own files and the layers below it, never one above or beside it. A feature's
+ * sub-folders (the flows of users/) belong to its layer; a sub-folder imports its own files
+ * and the feature's root files, never another sub-folder. A new import that points the
+ * wrong way, or a cycle between folders, fails `npm test` (tests/architecture.test.ts) and
+ * `npx tsx scripts/check-layers.ts`.
  */
 export const LAYERS: string[][] = [
   ['lib'],
@@ -15,6 +17,7 @@ export const LAYERS: string[][] = [
   ['features/audit', 'features/mail'],
   ['features/users'],
   ['features/operators', 'features/auth'],
+  ['features/account'],
   ['app'],
   ['server', 'cli'],
 ];
@@ -26,6 +29,15 @@ export function layerOf(file: string, srcRoot: string): string {
   const rel = path.relative(srcRoot, file).split(path.sep);
   if (rel.length === 1) return rel[0]!.replace(/(\.test)?\.(tsx?|js)$/, '');
   return rel[0] === 'features' ? `features/${rel[1]}` : rel[0]!;
+}
+
+/**
+ * The sub-folder of a feature a file belongs to (`features/users/search/routes.tsx` →
+ * `search`), or undefined for a file at the feature's root or outside features/.
+ */
+export function flowOf(file: string, srcRoot: string): string | undefined {
+  const rel = path.relative(srcRoot, file).split(path.sep);
+  return rel[0] === 'features' && rel.length > 3 ? rel[2] : undefined;
 }
 
 function sourceFiles(dir: string): string[] {
@@ -65,7 +77,17 @@ export function checkLayers(srcRoot: string): LayerViolation[] {
       const target = path.resolve(path.dirname(file), spec);
       if (!target.startsWith(srcRoot + path.sep)) continue;
       const to = layerOf(target, srcRoot);
-      if (to === from) continue;
+      if (to === from) {
+        const [fromFlow, toFlow] = [flowOf(file, srcRoot), flowOf(target, srcRoot)];
+        if (fromFlow && toFlow && fromFlow !== toFlow) {
+          violations.push({
+            file: path.relative(srcRoot, file),
+            imports: spec,
+            reason: `${from}/${fromFlow} imports ${to}/${toFlow}, another flow`,
+          });
+        }
+        continue;
+      }
       const toRank = rank.get(to);
       if (toRank === undefined || toRank >= fromRank) {
         violations.push({

@@ -21,10 +21,16 @@ describe('layers of src/', () => {
     write('features/users/b.ts', "import type { C } from '../auth/c.js';\nexport const b = 1;\n");
     write('features/auth/c.ts', "import { d } from '../operators/d.js';\nexport type C = 1;\n");
     write('features/operators/d.ts', "import { b } from '../users/b.js';\nexport const d = 1;\n");
+    write(
+      'features/users/search/e.ts',
+      "import { b } from '../b.js';\nimport { f } from '../delete/f.js';\n",
+    );
+    write('features/users/delete/f.ts', "import { b } from '../b.js';\nexport const f = b;\n");
     const found = checkLayers(root).map((v) => `${v.file} ${v.reason}`);
     expect(found).toEqual([
       'features/auth/c.ts features/auth imports features/operators, beside it',
       'features/users/b.ts features/users imports features/auth, above it',
+      'features/users/search/e.ts features/users/search imports features/users/delete, another flow',
       'lib/a.ts lib imports features/users, above it',
     ]);
     fs.rmSync(root, { recursive: true });
