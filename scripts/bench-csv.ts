@@ -7,7 +7,7 @@
  *   npx tsx scripts/bench-csv.ts [--reps=10] [--profile] [--baseline=<git revision>]
  *
  * Each case runs in a child process of its own so that its RSS is its own:
- * `baseline` is src/features/users/csv.ts as committed at --baseline (HEAD unless given;
+ * `baseline` is src/features/users/search/csv.ts as committed at --baseline (HEAD unless given;
  * taken with git show, so name the commit before a change once it is committed),
  * `current` is the working tree's. Both must write byte-identical files.
  * --profile records each child's timed runs with V8's CPU profiler (the profiler
@@ -102,13 +102,23 @@ async function* batchesOf(users: User[]): AsyncGenerator<User[]> {
 
 /** csv.ts as committed at `revision`, its imports pointed back into the project, in a directory of its own. */
 async function loadBaseline(revision: string): Promise<CsvModule> {
-  const source = execFileSync('git', ['show', `${revision}:src/features/users/csv.ts`], {
+  // The file moved to the search flow's folder; a revision before the move has it at the root of users/.
+  const folder = ['src/features/users/search', 'src/features/users'].find((dir) => {
+    try {
+      execFileSync('git', ['cat-file', '-e', `${revision}:${dir}/csv.ts`], { cwd: ROOT, stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!folder) throw new Error(`no csv.ts of the users CSV export at ${revision}`);
+  const source = execFileSync('git', ['show', `${revision}:${folder}/csv.ts`], {
     cwd: ROOT,
     encoding: 'utf8',
   });
   const target = (specifier: string) => {
     if (specifier.startsWith('.')) {
-      return pathToFileURL(join(ROOT, 'src/features/users', specifier.replace(/\.js$/, '.ts'))).href;
+      return pathToFileURL(join(ROOT, folder, specifier.replace(/\.js$/, '.ts'))).href;
     }
     return specifier.startsWith('node:') ? specifier : import.meta.resolve(specifier);
   };
@@ -124,7 +134,7 @@ async function loadBaseline(revision: string): Promise<CsvModule> {
 }
 
 async function loadCurrent(): Promise<CsvModule> {
-  return (await import('../src/features/users/csv.js')) as CsvModule;
+  return (await import('../src/features/users/search/csv.js')) as CsvModule;
 }
 
 /** One export as exportCsv does it: for CP932 its pre-check loop, then the stream read to the end. */

@@ -9,11 +9,12 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.js';
 import { pingStore, type Store } from './db/connect.js';
 import { deriveKey, loadServerKey } from './db/server-keys.js';
+import { accountRoutes } from './features/account/routes.js';
 import { auditRoutes } from './features/audit/routes.js';
 import { authRoutes, topRoutes } from './features/auth/routes.js';
 import { configureNotices } from './features/mail/notices.js';
-import { userListRoutes } from './features/users/list-routes.js';
 import { userManageRoutes } from './features/users/manage-routes.js';
+import { userListRoutes } from './features/users/search/routes.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import './features/auth/request-context.js';
 import { securityPlugin } from './features/auth/plugin.js';
@@ -148,6 +149,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(userListRoutes);
   await app.register(userManageRoutes);
   await app.register(auditRoutes);
+  await app.register(accountRoutes);
 
   return app;
 }

@@ -1,6 +1,6 @@
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileSearch, type SearchConditions } from '../../src/features/users/search.js';
+import { compileSearch, type SearchConditions } from '../../src/features/users/search/repository.js';
 import { createTestContext, createUser, loginAs, type TestContext } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
 

@@ -3,7 +3,7 @@ import { japanDate, temporaryPasswordExpiry } from '../../lib/japan-time.js';
 import { generateTemporaryPassword, hashPassword } from '../../lib/passwords.js';
 import { queueNotice } from '../mail/notices.js';
 import { normaliseText, type Role, toSearchKey, type User } from './model.js';
-import { findUser, generateUserId, insertUser } from './repository.js';
+import { generateUserId, insertUser } from './repository.js';
 
 export interface IssuedCredentials {
   user: User;
@@ -38,7 +38,7 @@ export async function createUserWithTemporaryPassword(
   const at = input.now.toISOString();
   const userId = input.userId ?? (await generateUserId(db));
   const userName = normaliseText(input.userName);
-  await insertUser(db, {
+  const user = await insertUser(db, {
     user_id: userId,
     operator_code: input.operatorCode,
     role: input.role,
@@ -62,7 +62,6 @@ export async function createUserWithTemporaryPassword(
     created_at: at,
     updated_at: at,
   });
-  const user = (await findUser(db, userId))!;
   if (input.notify !== false) {
     await queueNotice(db, {
       event: 'registered',

@@ -36,6 +36,35 @@ export const REGISTRABLE_ROLE = { value: '7', label: '7:登録作業者(一般)'
 /** SPEC §1: at most eight general users per operator, not counting deleted ones. */
 export const MAX_GENERAL_USERS = 8;
 
+/**
+ * A user with every field empty or at its default, and the given values: the CSV header's
+ * placeholder, and the start of a test's user.
+ */
+export function blankUser(values: Partial<User> = {}): User {
+  return {
+    userId: '',
+    operatorCode: '',
+    role: 'general',
+    department: '',
+    userName: '',
+    phone: null,
+    email: '',
+    enabled: true,
+    validFrom: '',
+    validTo: '',
+    locked: false,
+    failedLoginCount: 0,
+    deleted: false,
+    deletedAt: null,
+    passwordIsTemporary: false,
+    temporaryPasswordExpiresAt: null,
+    version: 0,
+    createdAt: '',
+    updatedAt: '',
+    ...values,
+  };
+}
+
 export function toUser(row: UserRow): User {
   return {
     userId: row.user_id,

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import type { Db } from '../../db/connect.js';
+import type { Db, DialectName } from '../../db/connect.js';
 import type { NewUserRow } from '../../db/schema.js';
-import { toUser, type User } from './model.js';
+import { toSearchKey, toUser, type User } from './model.js';
 
 /**
  * SPEC §3: a ユーザID is `U` + 9 digits. Anything else names no user and never reaches the
@@ -33,8 +33,8 @@ export async function findOperatorUser(
   return row ? toUser(row) : undefined;
 }
 
-export async function insertUser(db: Db, row: NewUserRow): Promise<void> {
-  await db.insertInto('users').values(row).execute();
+export async function insertUser(db: Db, row: NewUserRow): Promise<User> {
+  return toUser(await db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow());
 }
 
 /**
@@ -76,4 +76,151 @@ export async function revokeUserSessions(db: Db, userId: string, keepSessionId?:
   if (keepSessionId) q = q.where('id', '!=', keepSessionId);
   const result = await q.executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** SPEC §1: the general users that count toward the limit of eight (deleted ones do not). */
+export async function countGeneralUsers(db: Db, operatorCode: string): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('operator_code', '=', operatorCode)
+    .where('role', '=', 'general')
+    .where('deleted', '=', 0)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Serialises the registrations of one operator until the transaction ends: on PostgreSQL
+ * the operator row is locked (FOR UPDATE); SQLite runs one transaction at a time on its
+ * single connection, so there is nothing to lock.
+ */
+export async function lockOperatorRegistrations(
+  tx: Db,
+  dialect: DialectName,
+  operatorCode: string,
+): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await tx
+    .selectFrom('operators')
+    .select('operator_code')
+    .where('operator_code', '=', operatorCode)
+    .forUpdate()
+    .execute();
+}
+
+/** Where an update applies: one user of one operator, never a deleted one. */
+interface LiveUserKey {
+  userId: string;
+  operatorCode: string;
+}
+
+/** The fields of the change form (SPEC §4.5). */
+export interface UserDetails {
+  department: string;
+  userName: string;
+  phone: string | null;
+  email: string;
+  enabled: boolean;
+  validFrom: string;
+  validTo: string;
+}
+
+/**
+ * SPEC §4.5: writes the changed fields only if the row is still at `version` (optimistic
+ * locking) and not deleted; the user as stored, or undefined when the row has moved on.
+ */
+export async function updateUserDetails(
+  db: Db,
+  key: LiveUserKey & { version: number },
+  values: UserDetails,
+  now: Date,
+): Promise<User | undefined> {
+  const row = await db
+    .updateTable('users')
+    .set((eb) => ({
+      department: values.department,
+      user_name: values.userName,
+      user_name_key: toSearchKey(values.userName),
+      phone: values.phone,
+      email: values.email,
+      enabled: values.enabled ? 1 : 0,
+      valid_from: values.validFrom,
+      valid_to: values.validTo,
+      updated_at: now.toISOString(),
+      version: eb('version', '+', 1),
+    }))
+    .where('user_id', '=', key.userId)
+    .where('operator_code', '=', key.operatorCode)
+    .where('version', '=', key.version)
+    .where('deleted', '=', 0)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toUser(row) : undefined;
+}
+
+/** SPEC §3: logical deletion of a general user; undefined when it is already deleted. */
+export async function markUserDeleted(db: Db, key: LiveUserKey, now: Date): Promise<User | undefined> {
+  const at = now.toISOString();
+  const row = await db
+    .updateTable('users')
+    .set((eb) => ({ deleted: 1, deleted_at: at, updated_at: at, version: eb('version', '+', 1) }))
+    .where('user_id', '=', key.userId)
+    .where('operator_code', '=', key.operatorCode)
+    .where('role', '=', 'general')
+    .where('deleted', '=', 0)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toUser(row) : undefined;
+}
+
+/** SPEC §4.8: the lock and the failure count reset together; undefined when not locked. */
+export async function clearUserLock(db: Db, key: LiveUserKey, now: Date): Promise<User | undefined> {
+  const row = await db
+    .updateTable('users')
+    .set({ locked: 0, failed_login_count: 0, updated_at: now.toISOString() })
+    .where('user_id', '=', key.userId)
+    .where('operator_code', '=', key.operatorCode)
+    .where('locked', '=', 1)
+    .where('deleted', '=', 0)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toUser(row) : undefined;
+}
+
+/**
+ * SPEC §4.9: a new temporary password replaces the current one, whose hash goes to the
+ * history; undefined when the user is deleted.
+ */
+export async function replaceWithTemporaryPassword(
+  db: Db,
+  key: LiveUserKey,
+  password: { hash: string; expiresAt: Date },
+  now: Date,
+): Promise<User | undefined> {
+  const at = now.toISOString();
+  const current = await db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('user_id', '=', key.userId)
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('password_history')
+    .values({ user_id: key.userId, password_hash: current.password_hash, created_at: at })
+    .execute();
+  const row = await db
+    .updateTable('users')
+    .set({
+      password_hash: password.hash,
+      password_is_temporary: 1,
+      temporary_password_expires_at: password.expiresAt.toISOString(),
+      password_changed_at: at,
+      updated_at: at,
+    })
+    .where('user_id', '=', key.userId)
+    .where('operator_code', '=', key.operatorCode)
+    .where('deleted', '=', 0)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toUser(row) : undefined;
 }

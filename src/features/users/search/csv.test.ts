@@ -2,7 +2,8 @@ import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { neutraliseFormula } from '../../lib/csv.js';
+import { neutraliseFormula } from '../../../lib/csv.js';
+import { blankUser, type User } from '../model.js';
 import {
   CSV_MAX_ROWS,
   contentDisposition,
@@ -15,31 +16,21 @@ import {
   findUnencodableCell,
   isCp932Encodable,
 } from './csv.js';
-import type { User } from './model.js';
 
 function user(i: number, values: Partial<User> = {}): User {
-  return {
+  return blankUser({
     userId: `U${String(i).padStart(9, '0')}`,
     operatorCode: '0001',
-    role: 'general',
     department: '試験部',
     userName: `利用者${i}`,
-    phone: null,
     email: `u${i}@example.jp`,
-    enabled: true,
     validFrom: '2020-01-01',
     validTo: '9999-12-31',
-    locked: false,
-    failedLoginCount: 0,
-    deleted: false,
-    deletedAt: null,
-    passwordIsTemporary: false,
-    temporaryPasswordExpiresAt: null,
     version: 1,
     createdAt: '2026-04-01T00:00:00.000Z',
     updatedAt: '2026-04-01T00:00:00.000Z',
     ...values,
-  };
+  });
 }
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {

@@ -1,12 +1,12 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
-import { FIELD_LABELS } from '../../lib/field-labels.js';
-import { formatDate, type IsoDate } from '../../lib/japan-time.js';
-import type { MessageId } from '../../lib/messages.js';
-import type { ShownMessage } from '../../web/layout.js';
-import { MAX_GENERAL_USERS } from './model.js';
-import { type TBulkRegisterRow, ZBulkRegisterRow } from './schemas.js';
+import { FIELD_LABELS } from '../../../lib/field-labels.js';
+import { formatDate, type IsoDate } from '../../../lib/japan-time.js';
+import type { MessageId } from '../../../lib/messages.js';
+import type { ShownMessage } from '../../../web/layout.js';
+import { MAX_GENERAL_USERS } from '../model.js';
+import { type TBulkRegisterRow, ZBulkRegisterRow } from '../schemas.js';
 
 /**
  * SPEC §4.12 bulk register (一括登録): the uploaded CSV file from bytes to checked rows.

@@ -1,7 +1,7 @@
 import iconv from 'iconv-lite';
 import { render } from 'preact-render-to-string';
 import { describe, expect, it } from 'vitest';
-import { message } from '../../lib/messages.js';
+import { message } from '../../../lib/messages.js';
 import {
   BULK_REGISTER_COLUMNS,
   bulkRegisterTemplate,
@@ -12,8 +12,8 @@ import {
   decodeUpload,
   parseUploadEncoding,
   UPLOAD_LIMITS,
-} from './bulk-register.js';
-import { BulkRegisterFormPage } from './bulk-register-views.js';
+} from './bulk-csv.js';
+import { BulkRegisterFormPage } from './bulk-views.js';
 
 const TODAY = '2026-04-01';
 const HEADER = '所属部署,ユーザ名,電話番号,メールアドレス,適用開始日,適用終了日';

@@ -1,54 +1,24 @@
 import type { VNode } from 'preact';
-import { type MessageId, message } from '../../lib/messages.js';
-import {
-  CsrfField,
-  DetailTable,
-  FieldRow,
-  Layout,
-  type PageAuth,
-  type ShownMessage,
-} from '../../web/layout.js';
-import { CSV_ENCODINGS, type CsvEncoding } from './csv.js';
-import { MAX_GENERAL_USERS, ROLE_LABELS, type User } from './model.js';
-import { deletedLabel, enabledLabel, lockedLabel, USERS_CRUMBS, userDetailRows } from './presenters.js';
-import {
-  PAGE_SIZE,
-  type SearchForm,
-  type SearchPage,
-  searchQueryString,
-  type UserListItem,
-} from './search.js';
-
-interface PageBase {
-  auth?: PageAuth | null | undefined;
-  csrfToken: string;
-}
-
-const LIST_TITLE = 'ユーザ情報一覧画面';
-const DETAIL_TITLE = 'ユーザ情報詳細画面';
-const CSV_CONFIRM_TITLE = 'ユーザ情報CSV出力確認画面';
+import { type MessageId, message } from '../../../lib/messages.js';
+import { CsrfField, FieldRow, Layout, type ShownMessage } from '../../../web/layout.js';
+import { MAX_GENERAL_USERS, ROLE_LABELS } from '../model.js';
+import { deletedLabel, enabledLabel, lockedLabel, USERS_CRUMBS } from '../presenters.js';
+import { CsvExportForm, LIST_TITLE, type ListPageBase } from './export-views.js';
+import { type SearchForm, searchQueryString } from './query.js';
+import { PAGE_SIZE, type SearchPage, type UserListItem } from './repository.js';
 
 /** Without JavaScript the confirmation is a page; with it, the browser's dialog (public/app.js). */
 export const BULK_DELETE_QUESTION = '選択したユーザ情報を一括削除します。よろしいですか。';
 /** The dialog's question with the number ticked: app.js fills `{count}` (SPEC §4.7). */
 export const BULK_DELETE_QUESTION_WITH_COUNT = message('info.bulkDelete.confirm');
 const BULK_DELETE_FORM_ID = 'bulk-delete-form';
-export const CSV_QUESTION = 'ユーザ情報をCSV出力します。よろしいですか。';
 
-/** The hidden fields that carry a search's conditions into another form (CSV export). */
-function ConditionFields({ form }: { form: SearchForm }): VNode {
-  return (
-    <>
-      <input type="hidden" name="operatorCode" value={form.operatorCode} />
-      <input type="hidden" name="userId" value={form.userId} />
-      <input type="hidden" name="userName" value={form.userName} />
-      {form.enabled.map((e) => (
-        <input type="hidden" name="enabled" value={e} />
-      ))}
-      {form.showDeleted ? <input type="hidden" name="showDeleted" value="1" /> : null}
-    </>
-  );
-}
+/** The text conditions of the search, with the manual's hints (manual ch. 3 ②). */
+const TEXT_CONDITIONS = [
+  { name: 'operatorCode', label: '事業者コード', hint: '半角英数字で入力してください。', maxlength: 4 },
+  { name: 'userId', label: 'ユーザID', hint: '半角英数字で入力してください。', maxlength: 10 },
+  { name: 'userName', label: 'ユーザ名', hint: '全角または半角文字で入力してください。', maxlength: 50 },
+] as const;
 
 /** Manual ch. 3 ②: the search conditions with the manual's hints. */
 function SearchFormView({ form, errors }: { form: SearchForm; errors: Record<string, MessageId> }): VNode {
@@ -57,51 +27,18 @@ function SearchFormView({ form, errors }: { form: SearchForm; errors: Record<str
     <form method="get" action="/users" class="form search-form" novalidate>
       <table class="form-table">
         <tbody>
-          <FieldRow
-            label="事業者コード"
-            htmlFor="operatorCode"
-            hint="半角英数字で入力してください。"
-            error={err('operatorCode')}
-          >
-            <input
-              id="operatorCode"
-              name="operatorCode"
-              type="text"
-              value={form.operatorCode}
-              maxlength={4}
-              aria-invalid={errors.operatorCode ? 'true' : undefined}
-            />
-          </FieldRow>
-          <FieldRow
-            label="ユーザID"
-            htmlFor="userId"
-            hint="半角英数字で入力してください。"
-            error={err('userId')}
-          >
-            <input
-              id="userId"
-              name="userId"
-              type="text"
-              value={form.userId}
-              maxlength={10}
-              aria-invalid={errors.userId ? 'true' : undefined}
-            />
-          </FieldRow>
-          <FieldRow
-            label="ユーザ名"
-            htmlFor="userName"
-            hint="全角または半角文字で入力してください。"
-            error={err('userName')}
-          >
-            <input
-              id="userName"
-              name="userName"
-              type="text"
-              value={form.userName}
-              maxlength={50}
-              aria-invalid={errors.userName ? 'true' : undefined}
-            />
-          </FieldRow>
+          {TEXT_CONDITIONS.map((c) => (
+            <FieldRow label={c.label} htmlFor={c.name} hint={c.hint} error={err(c.name)}>
+              <input
+                id={c.name}
+                name={c.name}
+                type="text"
+                value={form[c.name]}
+                maxlength={c.maxlength}
+                aria-invalid={errors[c.name] ? 'true' : undefined}
+              />
+            </FieldRow>
+          ))}
           <FieldRow
             label="有効/無効"
             hint="有効/無効を絞り込みたい場合は、チェックしてください。(複数チェック可)"
@@ -269,38 +206,7 @@ function ResultsTable(props: {
   );
 }
 
-/** SPEC §4.3: CSV出力 asks first (the browser's dialog, or the confirmation page without JS). */
-function CsvExportForm({ form, csrfToken }: { form: SearchForm; csrfToken: string }): VNode {
-  // A post: the export is an action (it is audited, SPEC §6), and a GET only reads (D-18).
-  // data-download: the page stays after the file arrives, so the button must not stay
-  // disabled by the double-submit guard (public/app.js).
-  return (
-    <form
-      method="post"
-      action="/users/export"
-      class="csv-export-form"
-      data-confirm={CSV_QUESTION}
-      data-download="1"
-    >
-      <CsrfField token={csrfToken} />
-      <ConditionFields form={form} />
-      <input type="hidden" name="confirmed" value="0" />
-      <label for="csv-encoding">文字コード</label>{' '}
-      <select id="csv-encoding" name="encoding">
-        {CSV_ENCODINGS.map((e) => (
-          <option value={e.value} selected={e.value === 'utf8'}>
-            {e.label}
-          </option>
-        ))}
-      </select>{' '}
-      <button type="submit" class="button-secondary">
-        CSV出力
-      </button>
-    </form>
-  );
-}
-
-export interface UserListPageProps extends PageBase {
+export interface UserListPageProps extends ListPageBase {
   form: SearchForm;
   fieldErrors: Record<string, MessageId>;
   errors: ShownMessage[];
@@ -425,114 +331,6 @@ export function UserListPage(props: UserListPageProps): VNode {
           </div>
         </section>
       ) : null}
-    </Layout>
-  );
-}
-
-export interface DetailButtons {
-  unlockToken?: string | undefined;
-  reissueToken?: string | undefined;
-  passwordChange: boolean;
-  change: boolean;
-  delete: boolean;
-}
-
-/** ユーザ情報詳細画面 (manual ch. 3 ④, SPEC §4.2), buttons in the manual's order. */
-export function UserDetailPage(
-  props: PageBase & { user: User; operatorName: string; buttons: DetailButtons; backHref: string },
-): VNode {
-  const { user, buttons } = props;
-  const id = encodeURIComponent(user.userId);
-  return (
-    <Layout
-      title={DETAIL_TITLE}
-      auth={props.auth}
-      csrfToken={props.csrfToken}
-      breadcrumbs={[...USERS_CRUMBS, { label: LIST_TITLE, href: props.backHref }, { label: DETAIL_TITLE }]}
-    >
-      <DetailTable rows={userDetailRows(user, props.operatorName)} />
-      <div class="actions">
-        {buttons.unlockToken ? (
-          <form
-            method="post"
-            action={`/users/${id}/unlock`}
-            data-confirm="ユーザロックを解除します。よろしいですか。"
-          >
-            <CsrfField token={props.csrfToken} />
-            <input type="hidden" name="confirmed" value="0" />
-            <input type="hidden" name="token" value={buttons.unlockToken} />
-            <button type="submit" class="button-secondary">
-              ユーザロック解除
-            </button>
-          </form>
-        ) : null}
-        {buttons.reissueToken ? (
-          <form
-            method="post"
-            action={`/users/${id}/reissue`}
-            data-confirm="パスワードを再発行します。よろしいですか。"
-          >
-            <CsrfField token={props.csrfToken} />
-            <input type="hidden" name="confirmed" value="0" />
-            <input type="hidden" name="token" value={buttons.reissueToken} />
-            <button type="submit" class="button-secondary">
-              パスワード再発行
-            </button>
-          </form>
-        ) : null}
-        {buttons.passwordChange ? (
-          <a class="button button-secondary" href="/password">
-            パスワード変更
-          </a>
-        ) : null}
-        {buttons.change ? (
-          <a class="button button-primary" href={`/users/${id}/change`}>
-            変更
-          </a>
-        ) : null}
-        {buttons.delete ? (
-          <a class="button button-danger" href={`/users/${id}/delete`}>
-            削除
-          </a>
-        ) : null}
-      </div>
-      <p>
-        <a class="button button-secondary" href={props.backHref}>
-          戻る
-        </a>
-      </p>
-    </Layout>
-  );
-}
-
-/** SPEC D-15: the CSV export's confirmation without JavaScript (OK / キャンセル). */
-export function CsvConfirmPage(props: PageBase & { form: SearchForm; encoding: CsvEncoding }): VNode {
-  const encodingLabel = CSV_ENCODINGS.find((e) => e.value === props.encoding)?.label ?? '';
-  return (
-    <Layout
-      title={CSV_CONFIRM_TITLE}
-      auth={props.auth}
-      csrfToken={props.csrfToken}
-      breadcrumbs={[
-        ...USERS_CRUMBS,
-        { label: LIST_TITLE, href: `/users?${searchQueryString(props.form)}` },
-        { label: CSV_CONFIRM_TITLE },
-      ]}
-      infos={[{ id: 'info.csv.confirm' }]}
-    >
-      <p>文字コード: {encodingLabel}</p>
-      <form method="post" action="/users/export" class="actions" data-download="1">
-        <CsrfField token={props.csrfToken} />
-        <ConditionFields form={props.form} />
-        <input type="hidden" name="encoding" value={props.encoding} />
-        <input type="hidden" name="confirmed" value="1" />
-        <a class="button button-secondary" href={`/users?${searchQueryString(props.form)}`}>
-          キャンセル
-        </a>
-        <button type="submit" class="button-primary">
-          OK
-        </button>
-      </form>
     </Layout>
   );
 }

@@ -1,9 +1,9 @@
 import { PassThrough, pipeline, Readable } from 'node:stream';
 import iconv from 'iconv-lite';
-import { attachmentDisposition, neutraliseFormula } from '../../lib/csv.js';
-import { compactJapanDateTime } from '../../lib/japan-time.js';
-import type { User } from './model.js';
-import { userDetailRows } from './presenters.js';
+import { attachmentDisposition, neutraliseFormula } from '../../../lib/csv.js';
+import { compactJapanDateTime } from '../../../lib/japan-time.js';
+import { blankUser, type User } from '../model.js';
+import { userDetailRows } from '../presenters.js';
 
 /** SPEC §4.3 and the manual's ※CSV出力時の制限事項: at most 12,000 rows a file. */
 export const CSV_MAX_ROWS = 12_000;
@@ -28,27 +28,7 @@ export function csvHeader(): string[] {
  * A blank user: userDetailRows is the one place that names and orders the fields of §3,
  * so the header takes its labels from there rather than repeating them.
  */
-const PLACEHOLDER_USER: User = {
-  userId: '',
-  operatorCode: '',
-  role: 'general',
-  department: '',
-  userName: '',
-  phone: null,
-  email: '',
-  enabled: true,
-  validFrom: '',
-  validTo: '',
-  locked: false,
-  failedLoginCount: 0,
-  deleted: false,
-  deletedAt: null,
-  passwordIsTemporary: false,
-  temporaryPasswordExpiresAt: null,
-  version: 0,
-  createdAt: '',
-  updatedAt: '',
-};
+const PLACEHOLDER_USER: User = blankUser();
 
 /** One data row: the same values the detail screen shows, neutralised. */
 export function csvRecord(user: User, operatorName: string): string[] {

@@ -1,7 +1,7 @@
 import type { VNode } from 'preact';
-import { FIELD_LABELS } from '../../lib/field-labels.js';
-import { formatDate } from '../../lib/japan-time.js';
-import { message } from '../../lib/messages.js';
+import { FIELD_LABELS } from '../../../lib/field-labels.js';
+import { formatDate } from '../../../lib/japan-time.js';
+import { message } from '../../../lib/messages.js';
 import {
   CsrfField,
   DetailTable,
@@ -10,7 +10,9 @@ import {
   fieldAria,
   Layout,
   type ShownMessage,
-} from '../../web/layout.js';
+} from '../../../web/layout.js';
+import { REGISTRABLE_ROLE, ROLE_LABELS } from '../model.js';
+import { crumbs, type PageBase } from '../shared-views.js';
 import {
   BULK_REGISTER_COLUMNS,
   BULK_REGISTER_MAX_ROWS,
@@ -20,9 +22,7 @@ import {
   UPLOAD_ENCODINGS,
   UPLOAD_LIMITS,
   type UploadEncoding,
-} from './bulk-register.js';
-import { crumbs, type PageBase } from './manage-views.js';
-import { REGISTRABLE_ROLE, ROLE_LABELS } from './model.js';
+} from './bulk-csv.js';
 
 /**
  * The screens of SPEC §4.12 bulk register: the upload form (with the format explained and

@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sendUserNotFound } from '../../web/guards.js';
+import { requireAuth, sendUserNotFound } from '../../web/guards.js';
 import { type InputSpec, type InputValues, many, one, requireInput } from '../../web/input.js';
 import type { Crumb, ShownMessage } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
-import { type AuditAction, recordAudit } from '../audit/service.js';
+import type { AuditAction } from '../audit/service.js';
+import { type ActionContext, recordActionAudit } from './action.js';
 import { peekActionToken } from './action-tokens.js';
 import { AlreadyExecuted, describeUserActionError, InvalidActionToken, UserActionError } from './errors.js';
-import { ActionErrorPage, type PageBase, type PageLink } from './manage-views.js';
 import type { User } from './model.js';
 import { findOperatorUser } from './repository.js';
-import type { ActionContext } from './service.js';
+import { ActionErrorPage, CompletionPage, type PageLink } from './shared-views.js';
 
 /** Route helpers shared by the register, change, delete, bulk-delete, unlock and reissue routes. */
 
@@ -30,17 +30,10 @@ export function parseActionForm(body: unknown): TActionForm {
   return requireInput(body, ACTION_FORM);
 }
 
-export function pageBase(request: FastifyRequest): PageBase {
-  return pageContext(request);
-}
-
-/** The signed-in admin (routes run behind `adminOnly`, so there is one). */
-export function actorOf(request: FastifyRequest) {
-  return request.auth!;
-}
+export type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 export function actionContext(app: FastifyInstance, request: FastifyRequest, token: string): ActionContext {
-  const auth = actorOf(request);
+  const auth = requireAuth(request);
   return {
     actor: auth.user,
     sessionId: auth.session.id,
@@ -57,10 +50,11 @@ export function actionContext(app: FastifyInstance, request: FastifyRequest, tok
  */
 export async function loadTargetOr404(
   app: FastifyInstance,
-  request: FastifyRequest<{ Params: { id: string } }>,
+  request: IdRequest,
   reply: FastifyReply,
 ): Promise<User | undefined> {
-  const user = await findOperatorUser(app.store.db, actorOf(request).user.operatorCode, request.params.id);
+  const operatorCode = requireAuth(request).user.operatorCode;
+  const user = await findOperatorUser(app.store.db, operatorCode, request.params.id);
   if (!user) await sendUserNotFound(request, reply);
   return user;
 }
@@ -75,7 +69,7 @@ export async function peekToken<T>(
   const check = await peekActionToken<T>(app.store.db, {
     key: app.keys.actionToken,
     token,
-    sessionId: actorOf(request).session.id,
+    sessionId: requireAuth(request).session.id,
     purpose,
     now: app.clock.now(),
   });
@@ -83,11 +77,14 @@ export async function peekToken<T>(
   return check.payload;
 }
 
-export interface ErrorScreen {
+/** Where a refused action is shown, and what its audit record names. */
+export interface RefusalScreen {
   title: string;
   breadcrumbs: Crumb[];
   rows?: [string, string][];
   links: PageLink[];
+  action: AuditAction;
+  targetUserId?: string | null;
   /** Shows the refusal on another screen (the list, for bulk delete) instead of an error page. */
   render?: (message: ShownMessage, status: number) => Promise<FastifyReply>;
 }
@@ -102,38 +99,94 @@ export async function sendRefusal(
   request: FastifyRequest,
   reply: FastifyReply,
   error: unknown,
-  screen: ErrorScreen & { action: AuditAction; targetUserId?: string | null },
+  screen: RefusalScreen,
 ): Promise<FastifyReply> {
   if (!(error instanceof UserActionError)) throw error;
   const described = describeUserActionError(error);
-  const actor = actorOf(request).user;
+  const shown: ShownMessage = { id: described.id, params: described.params };
   // A refused action is audited (SPEC §6); a page that only shows why a button would be
   // refused (the change form of a deleted user) is a view, and a GET writes nothing (D-18).
-  if (request.method !== 'GET')
-    await recordAudit(app.store.db, {
-      at: app.clock.now(),
+  if (request.method !== 'GET') {
+    const actor = { actor: requireAuth(request).user, ip: request.ip, now: app.clock.now() };
+    await recordActionAudit(app.store.db, actor, {
       action: screen.action,
       outcome: 'failure',
-      actorUserId: actor.userId,
-      operatorCode: actor.operatorCode,
-      ip: request.ip,
       targetUserId: screen.targetUserId ?? null,
       detail: { reason: error.kind },
     });
-  if (screen.render) return screen.render({ id: described.id, params: described.params }, described.status);
+  }
+  if (screen.render) return screen.render(shown, described.status);
   return sendPage(
     reply,
     <ActionErrorPage
-      page={pageBase(request)}
+      page={pageContext(request)}
       title={screen.title}
       breadcrumbs={screen.breadcrumbs}
-      error={{ id: described.id, params: described.params }}
+      error={shown}
       rows={screen.rows}
       links={screen.links}
     />,
     described.status,
   );
 }
+
+/**
+ * SPEC §4: one step of an action (a confirmation, 戻る, 実行) whose refusal is shown on
+ * the action's screen and audited; `screen` may depend on the refusal.
+ */
+export async function refusedOn(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  screen: RefusalScreen | ((error: unknown) => RefusalScreen),
+  step: () => Promise<FastifyReply>,
+): Promise<FastifyReply> {
+  try {
+    return await step();
+  } catch (error) {
+    return sendRefusal(app, request, reply, error, typeof screen === 'function' ? screen(error) : screen);
+  }
+}
+
+/** A completion page (完了画面) for the request, with the mail notice line after the action's. */
+export function sendCompletion(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: {
+    title: string;
+    breadcrumbs: Crumb[];
+    info: ShownMessage;
+    rows: [string, string][];
+    links: PageLink[];
+  },
+): FastifyReply {
+  return sendPage(
+    reply,
+    <CompletionPage
+      page={pageContext(request)}
+      title={page.title}
+      breadcrumbs={page.breadcrumbs}
+      infos={[page.info, { id: 'info.mail.notice' }]}
+      rows={page.rows}
+      links={page.links}
+    />,
+  );
+}
+
+/**
+ * Shows the list for a query string with a message at the top: how bulk delete reports a
+ * refusal on the list it was started from (manual ch. 7 ⑤), the ticked boxes kept. The
+ * search flow provides it.
+ */
+export type ListWithMessage = (
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  listQuery: string,
+  message: ShownMessage,
+  status: number,
+  restore: { selectedUserIds?: readonly string[] },
+) => Promise<FastifyReply>;
 
 export const LIST_LINK: PageLink = { href: '/users', label: 'ユーザ情報一覧画面へ' };
 export const detailLink = (userId: string): PageLink => ({

@@ -1,0 +1,166 @@
+import type { VNode } from 'preact';
+import { FIELD_LABELS } from '../../../lib/field-labels.js';
+import { CsrfField, DetailTable, FieldRow, fieldAria, Layout } from '../../../web/layout.js';
+import {
+  ContactFieldRows,
+  describeField,
+  type FieldErrorIds,
+  phoneText,
+  TextField,
+  topErrors,
+} from '../form-views.js';
+import { ROLE_LABELS, type User } from '../model.js';
+import { enabledLabel } from '../presenters.js';
+import type { UserFormValues } from '../schemas.js';
+import { crumbs, Hidden, LinkButton, type PageBase, TokenButton } from '../shared-views.js';
+
+/** The screens of SPEC §4.5 change (manual ch. 5): the form and its confirmation. */
+
+/** SPEC §2 row 2: an admin's own 有効/無効 is shown but cannot be changed (and is posted as it is). */
+function EnabledField(props: { enabled: string; ownUser: boolean; errors: FieldErrorIds }): VNode {
+  const { enabled, ownUser } = props;
+  const field = describeField(
+    props.errors,
+    'enabled',
+    ownUser ? '自分のユーザの有効/無効は変更できません。' : '有効/無効を指定してください。',
+  );
+  const choice = (value: '1' | '0', label: string, first: boolean) => (
+    <label class="choice">
+      <input
+        id={first ? 'enabled' : undefined}
+        type="radio"
+        name={ownUser ? undefined : 'enabled'}
+        value={value}
+        checked={enabled === value}
+        disabled={ownUser}
+        required={!ownUser}
+        {...fieldAria(field)}
+      />{' '}
+      {label}
+    </label>
+  );
+  return (
+    <FieldRow label={FIELD_LABELS.enabled} required group {...field}>
+      {ownUser ? <Hidden name="enabled" value={enabled} /> : null}
+      {choice('1', '有効', true)} {choice('0', '無効', false)}
+    </FieldRow>
+  );
+}
+
+/** What the change form shows of the user without letting it change. */
+function FixedRows({ user, operatorName }: { user: User; operatorName: string }): VNode {
+  const rows: [string, string][] = [
+    [FIELD_LABELS.userId, user.userId],
+    [FIELD_LABELS.role, ROLE_LABELS[user.role]],
+    [FIELD_LABELS.operatorCode, user.operatorCode],
+    [FIELD_LABELS.operatorName, operatorName],
+  ];
+  return (
+    <>
+      {rows.map(([label, value]) => (
+        <FieldRow label={label}>
+          <span>{value}</span>
+        </FieldRow>
+      ))}
+    </>
+  );
+}
+
+export function ChangeFormPage(props: {
+  page: PageBase;
+  user: User;
+  operatorName: string;
+  values: UserFormValues;
+  /** SPEC §2 row 2: an admin's own 有効/無効 is shown but cannot be changed. */
+  ownUser: boolean;
+  errors?: FieldErrorIds;
+}): VNode {
+  const errors = props.errors ?? {};
+  const { user, values } = props;
+  const date = (name: 'validFrom' | 'validTo') => (
+    <TextField
+      name={name}
+      value={values[name] ?? ''}
+      maxlength={10}
+      field={describeField(errors, name, 'yyyy/mm/dd形式で入力してください。')}
+    />
+  );
+  return (
+    <Layout
+      {...props.page}
+      title="ユーザ情報変更画面"
+      breadcrumbs={crumbs.detail(user.userId, 'ユーザ情報変更画面')}
+      errors={topErrors(errors)}
+    >
+      <form method="post" action={`/users/${user.userId}/change/confirm`} class="form" novalidate>
+        <CsrfField token={props.page.csrfToken} />
+        <Hidden name="version" value={values.version ?? ''} />
+        <table class="form-table">
+          <tbody>
+            <FixedRows user={user} operatorName={props.operatorName} />
+            <ContactFieldRows values={values} errors={errors} />
+            <EnabledField enabled={values.enabled ?? ''} ownUser={props.ownUser} errors={errors} />
+            {date('validFrom')}
+            {date('validTo')}
+          </tbody>
+        </table>
+        <div class="actions">
+          <LinkButton href={`/users/${user.userId}`} label="戻る" />
+          <button type="submit" class="button button-primary">
+            確認
+          </button>
+        </div>
+      </form>
+    </Layout>
+  );
+}
+
+export function ChangeConfirmPage(props: {
+  page: PageBase;
+  user: User;
+  operatorName: string;
+  values: UserFormValues;
+  token: string;
+}): VNode {
+  const { user, values } = props;
+  const { csrfToken } = props.page;
+  return (
+    <Layout
+      {...props.page}
+      title="ユーザ情報変更確認画面"
+      breadcrumbs={crumbs.detail(user.userId, 'ユーザ情報変更画面', 'ユーザ情報変更確認画面')}
+      infos={[{ id: 'info.update.confirm' }]}
+    >
+      <DetailTable
+        rows={[
+          [FIELD_LABELS.userId, user.userId],
+          [FIELD_LABELS.role, ROLE_LABELS[user.role]],
+          [FIELD_LABELS.operatorCode, user.operatorCode],
+          [FIELD_LABELS.operatorName, props.operatorName],
+          [FIELD_LABELS.department, values.department],
+          [FIELD_LABELS.userName, values.userName],
+          [FIELD_LABELS.phone, phoneText(values)],
+          [FIELD_LABELS.email, values.email],
+          [FIELD_LABELS.enabled, enabledLabel(values.enabled === '1')],
+          [FIELD_LABELS.validFrom, values.validFrom ?? ''],
+          [FIELD_LABELS.validTo, values.validTo ?? ''],
+        ]}
+      />
+      <div class="actions">
+        <TokenButton
+          action={`/users/${user.userId}/change/back`}
+          csrfToken={csrfToken}
+          token={props.token}
+          label="戻る"
+        />
+        <TokenButton
+          action={`/users/${user.userId}/change`}
+          csrfToken={csrfToken}
+          token={props.token}
+          label="実行"
+          primary
+        />
+      </div>
+    </Layout>
+  );
+}

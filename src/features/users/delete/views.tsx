@@ -1,0 +1,101 @@
+import type { VNode } from 'preact';
+import { message } from '../../../lib/messages.js';
+import { DetailTable, Layout, type ShownMessage } from '../../../web/layout.js';
+import { ROLE_LABELS, type User } from '../model.js';
+import { enabledLabel, userDetailRows } from '../presenters.js';
+import { crumbs, LinkButton, type PageBase, TokenButton } from '../shared-views.js';
+
+/** The screens of SPEC §4.6 delete and §4.7 bulk delete (manual ch. 6, 7). */
+
+/** ユーザ情報削除画面: read-only; 実行 asks in the browser's dialog (D-15), or on a page without JS. */
+export function DeletePage(props: {
+  page: PageBase;
+  user: User;
+  operatorName: string;
+  token: string | null;
+  errors?: ShownMessage[];
+}): VNode {
+  const { user } = props;
+  return (
+    <Layout
+      {...props.page}
+      title="ユーザ情報削除画面"
+      breadcrumbs={crumbs.detail(user.userId, 'ユーザ情報削除画面')}
+      errors={props.errors}
+    >
+      <DetailTable rows={userDetailRows(user, props.operatorName)} />
+      <div class="actions">
+        <LinkButton href={`/users/${user.userId}`} label="戻る" />
+        {props.token ? (
+          <TokenButton
+            action={`/users/${user.userId}/delete`}
+            csrfToken={props.page.csrfToken}
+            token={props.token}
+            label="実行"
+            danger
+            confirmed="0"
+            confirmText={message('info.delete.confirm')}
+          />
+        ) : null}
+      </div>
+    </Layout>
+  );
+}
+
+export function BulkDeleteConfirmPage(props: {
+  /** The list's query, so that a refusal at 実行 returns to the same results. */
+  listQuery: string;
+  page: PageBase;
+  users: User[];
+  operatorName: string;
+  token: string;
+}): VNode {
+  return (
+    <Layout
+      {...props.page}
+      title="ユーザ情報一括削除確認画面"
+      breadcrumbs={crumbs.list('ユーザ情報一括削除確認画面')}
+      infos={[{ id: 'info.bulkDelete.confirm', params: { count: props.users.length } }]}
+    >
+      <table class="results">
+        <thead>
+          <tr>
+            <th scope="col">ユーザID</th>
+            <th scope="col">ユーザ名</th>
+            <th scope="col">権限区分</th>
+            <th scope="col">事業者コード</th>
+            <th scope="col">参加登録申請者名</th>
+            <th scope="col">有効/無効</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.users.map((u) => (
+            <tr>
+              <td>{u.userId}</td>
+              <td>{u.userName}</td>
+              <td>{ROLE_LABELS[u.role]}</td>
+              <td>{u.operatorCode}</td>
+              <td>{props.operatorName}</td>
+              <td>{enabledLabel(u.enabled)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div class="actions">
+        <LinkButton href={props.listQuery ? `/users?${props.listQuery}` : '/users'} label="キャンセル" />
+        <TokenButton
+          action="/users/bulk-delete"
+          csrfToken={props.page.csrfToken}
+          token={props.token}
+          label="OK"
+          danger
+          confirmed="1"
+          hidden={[
+            ...props.users.map((u): [string, string] => ['userIds', u.userId]),
+            ['listQuery', props.listQuery],
+          ]}
+        />
+      </div>
+    </Layout>
+  );
+}

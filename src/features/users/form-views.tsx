@@ -1,0 +1,153 @@
+import type { VNode } from 'preact';
+import { FIELD_LABELS, type LabelledField, labelsOf } from '../../lib/field-labels.js';
+import type { MessageId } from '../../lib/messages.js';
+import { type FieldDescription, FieldRow, fieldAria, type ShownMessage } from '../../web/layout.js';
+import type { UserFormValues } from './schemas.js';
+
+/**
+ * What the register and change forms share (manual ch. 4, 5): each field's error next to
+ * it and at the top, and the rows of the contact fields.
+ */
+
+export type FieldErrorIds = Record<string, MessageId>;
+
+/**
+ * Field labels, used for the `{field}` of a message and for the error next to the field; in
+ * the order of the forms, which is the order of the errors at the top.
+ */
+const FORM_FIELD_LABELS: Record<string, string> = labelsOf(
+  'role',
+  'department',
+  'userName',
+  'phone',
+  'email',
+  'enabled',
+  'validFrom',
+  'validTo',
+);
+
+/** The control a field's error links to: the first of the three parts of 電話番号. */
+const controlId = (name: string): string => (name === 'phone' ? 'phone1' : name);
+
+function fieldError(errors: FieldErrorIds, name: string): ShownMessage | undefined {
+  const id = errors[name];
+  return id ? { id, params: { field: FORM_FIELD_LABELS[name] ?? name } } : undefined;
+}
+
+/** A field's row: its control's id, hint and error (for `FieldRow` and `fieldAria`). */
+export function describeField(errors: FieldErrorIds, name: string, hint: string): FieldDescription {
+  return { htmlFor: controlId(name), hint, error: fieldError(errors, name) };
+}
+
+/**
+ * Errors at the top (SPEC §4): the form-level message, then each field's message as a link
+ * to the field (WCAG 3.3.1), then any that belong to no field.
+ */
+export function topErrors(errors: FieldErrorIds): ShownMessage[] {
+  if (Object.keys(errors).length === 0) return [];
+  const out: ShownMessage[] = [{ id: 'error.form.invalid' }];
+  for (const [name, label] of Object.entries(FORM_FIELD_LABELS)) {
+    const error = fieldError(errors, name);
+    if (error) out.push({ ...error, field: { id: controlId(name), label } });
+  }
+  for (const [name, id] of Object.entries(errors)) {
+    if (!(name in FIELD_LABELS) && id !== 'error.form.invalid') out.push({ id });
+  }
+  return out;
+}
+
+/** A one-line input in its row: required, its label from FIELD_LABELS, its id its name. */
+export function TextField(props: {
+  name: LabelledField;
+  value: string;
+  maxlength: number;
+  field: FieldDescription;
+  type?: 'text' | 'email';
+  autocomplete?: 'off';
+}): VNode {
+  // Preact's input types are a union by type; 'text' and 'email' take the same attributes here.
+  const type = (props.type ?? 'text') as 'text';
+  return (
+    <FieldRow label={FIELD_LABELS[props.name]} required {...props.field}>
+      <input
+        id={props.name}
+        name={props.name}
+        type={type}
+        value={props.value}
+        maxlength={props.maxlength}
+        autocomplete={props.autocomplete}
+        required
+        {...fieldAria(props.field)}
+      />
+    </FieldRow>
+  );
+}
+
+/** SPEC D-5: 電話番号 as three inputs; the first carries the id the label and errors point to. */
+const PHONE_PARTS = [
+  { name: 'phone1', label: '電話番号（市外局番）' },
+  { name: 'phone2', label: '電話番号（市内局番）' },
+  { name: 'phone3', label: '電話番号（加入者番号）' },
+] as const;
+
+/** 所属部署, ユーザ名, 電話番号 (three parts, D-5), メールアドレス: the rows both forms share. */
+export function ContactFieldRows({
+  values,
+  errors,
+}: {
+  values: UserFormValues;
+  errors: FieldErrorIds;
+}): VNode {
+  const text = '全角または半角文字で入力してください。';
+  const phone = describeField(errors, 'phone', '半角数字で入力してください。');
+  const email = describeField(errors, 'email', '正しいメールアドレスを入力してください。');
+  return (
+    <>
+      <TextField
+        name="department"
+        value={values.department}
+        maxlength={50}
+        field={describeField(errors, 'department', text)}
+      />
+      <TextField
+        name="userName"
+        value={values.userName}
+        maxlength={50}
+        field={describeField(errors, 'userName', text)}
+      />
+      <FieldRow label={FIELD_LABELS.phone} group {...phone}>
+        {PHONE_PARTS.map((part, i) => (
+          <>
+            {i > 0 ? ' - ' : null}
+            <input
+              id={i === 0 ? part.name : undefined}
+              name={part.name}
+              class="phone-part"
+              type="text"
+              inputmode="numeric"
+              value={values[part.name]}
+              maxlength={5}
+              aria-label={part.label}
+              {...fieldAria(phone)}
+            />
+          </>
+        ))}
+      </FieldRow>
+      <TextField
+        name="email"
+        type="email"
+        value={values.email}
+        maxlength={254}
+        autocomplete="off"
+        field={email}
+      />
+    </>
+  );
+}
+
+/** The phone as the confirmation shows it: `03-1234-5678`, or nothing. */
+export function phoneText(values: Pick<UserFormValues, 'phone1' | 'phone2' | 'phone3'>): string {
+  return [values.phone1, values.phone2, values.phone3].every((p) => p === '')
+    ? ''
+    : `${values.phone1}-${values.phone2}-${values.phone3}`;
+}

@@ -1,0 +1,100 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { MessageId } from '../../lib/messages.js';
+import { requireAuth } from '../../web/guards.js';
+import { pageContext, sendPage } from '../../web/render.js';
+import type { AuditAction } from '../audit/service.js';
+import type { ActionContext } from './action.js';
+import type { User } from './model.js';
+import {
+  actionContext,
+  detailLink,
+  type IdRequest,
+  LIST_LINK,
+  loadTargetOr404,
+  parseActionForm,
+  peekToken,
+  type RefusalScreen,
+  refusedOn,
+  sendCompletion,
+} from './shared-routes.js';
+import type { PageLink } from './shared-views.js';
+import { ActionConfirmPage, crumbs, resultRows } from './shared-views.js';
+
+/**
+ * An action on one user posted from a screen of that user (delete, unlock, reissue: SPEC
+ * §4.6, §4.8, §4.9) with _csrf, token and confirmed: '1' after the browser's dialog,
+ * otherwise a confirmation page asks first (D-15); then 実行 and its completion page.
+ */
+export interface OneUserAction {
+  path: 'delete' | 'unlock' | 'reissue';
+  audit: AuditAction;
+  purpose: (userId: string) => string;
+  /** The rule, told before the confirmation; 実行 checks it again in its transaction. */
+  check: (user: User) => void;
+  execute: (app: FastifyInstance, ctx: ActionContext & { userId: string }) => Promise<User>;
+  /** The screens after the detail screen that lead to the action (the delete screen). */
+  via: string[];
+  confirmTitle: string;
+  completeTitle: string;
+  confirm: MessageId;
+  complete: MessageId;
+  /** What the completion page shows of the user, and where it leads. */
+  result: (after: User, operatorName: string) => { rows: [string, string][]; links: PageLink[] };
+}
+
+/** Registers `POST /users/:id/<path>` for the action. */
+export function oneUserActionRoute(app: FastifyInstance, action: OneUserAction): void {
+  app.post<{ Params: { id: string } }>(`/users/:id/${action.path}`, async (request, reply) =>
+    handle(app, action, request, reply),
+  );
+}
+
+async function handle(
+  app: FastifyInstance,
+  action: OneUserAction,
+  request: IdRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const user = await loadTargetOr404(app, request, reply);
+  if (!user) return reply;
+  const { operatorName } = requireAuth(request);
+  const form = parseActionForm(request.body);
+  const trail = (...rest: string[]) => crumbs.detail(user.userId, ...action.via, ...rest);
+  const refusal: RefusalScreen = {
+    title: action.via.at(-1) ?? 'ユーザ情報詳細画面',
+    breadcrumbs: trail(),
+    rows: resultRows(user, operatorName),
+    links: [detailLink(user.userId), LIST_LINK],
+    action: action.audit,
+    targetUserId: user.userId,
+  };
+  return refusedOn(app, request, reply, refusal, async () => {
+    if (form.confirmed !== '1') {
+      await peekToken(app, request, form.token, action.purpose(user.userId));
+      action.check(user);
+      return sendPage(
+        reply,
+        <ActionConfirmPage
+          page={pageContext(request)}
+          title={action.confirmTitle}
+          breadcrumbs={trail(action.confirmTitle)}
+          info={action.confirm}
+          user={user}
+          operatorName={operatorName}
+          action={`/users/${user.userId}/${action.path}`}
+          token={form.token}
+        />,
+      );
+    }
+    const after = await action.execute(app, {
+      ...actionContext(app, request, form.token),
+      userId: user.userId,
+    });
+    return sendCompletion(request, reply, {
+      title: action.completeTitle,
+      breadcrumbs: trail(action.completeTitle),
+      info: { id: action.complete },
+      ...action.result(after, operatorName),
+    });
+  });
+}

@@ -1,0 +1,222 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { attachmentDisposition } from '../../../lib/csv.js';
+import { japanDate } from '../../../lib/japan-time.js';
+import { checkMultipartCsrf } from '../../../web/csrf.js';
+import { requireAuth } from '../../../web/guards.js';
+import type { ShownMessage } from '../../../web/layout.js';
+import { pageContext, sendPage } from '../../../web/render.js';
+import { tokenPurpose } from '../action.js';
+import { formIdOf, issueActionToken, newFormId } from '../action-tokens.js';
+import { describeUserActionError, UserLimitReached } from '../errors.js';
+import { countGeneralUsers } from '../repository.js';
+import { actionContext, LIST_LINK, parseActionForm, refusedOn, sendCompletion } from '../shared-routes.js';
+import { crumbs } from '../shared-views.js';
+import {
+  bulkRegisterTemplate,
+  type CheckResult,
+  checkBulkRegisterCsv,
+  decodeUpload,
+  parseUploadEncoding,
+  TEMPLATE_ASCII_FILE_NAME,
+  TEMPLATE_FILE_NAME,
+  type UploadEncoding,
+} from './bulk-csv.js';
+import {
+  BulkRegisterConfirmPage,
+  BulkRegisterFormPage,
+  COMPLETE_TITLE,
+  CONFIRM_TITLE,
+  UPLOAD_TITLE,
+} from './bulk-views.js';
+import { assertRoomForGeneralUsers, type BulkRegisterPayload, bulkRegisterUsers } from './service.js';
+
+/**
+ * The README documents `throwFileSizeLimit` for `parts()` and the plugin reads it there,
+ * but the type of `parts()`'s options leaves it out.
+ */
+const TRUNCATE_TOO_LARGE_FILES = { throwFileSizeLimit: false } as Parameters<FastifyRequest['parts']>[0];
+
+/** What a multipart post of the upload form carried, read without ever throwing. */
+interface Upload {
+  csrf?: string;
+  formId?: string;
+  encoding?: string;
+  file?: { name: string; bytes: Buffer };
+  /** A problem of the upload itself: shown next to the file field. */
+  problem?: ShownMessage;
+}
+
+/**
+ * Reads every part of the upload form. The size limit (src/app.tsx: 1 MiB, one file, ten
+ * fields) truncates instead of throwing, so the parts after a too large file (the CSRF
+ * field, say) are still read and the answer is a message, not an error page. Anything
+ * @fastify/multipart refuses (a second file, too many fields, a malformed body) becomes
+ * one message as well: bad input never reaches the 500 handler.
+ */
+async function readUpload(request: FastifyRequest): Promise<Upload> {
+  const upload: Upload = {};
+  try {
+    for await (const part of request.parts(TRUNCATE_TOO_LARGE_FILES)) {
+      if (part.type === 'file') {
+        const bytes = await part.toBuffer();
+        if (part.file.truncated) upload.problem = { id: 'error.bulkRegist.fileTooLarge' };
+        else if (part.fieldname === 'file' && !upload.file) upload.file = { name: part.filename, bytes };
+      } else if (typeof part.value === 'string') {
+        if (part.fieldname === '_csrf') upload.csrf ??= part.value;
+        if (part.fieldname === 'encoding') upload.encoding ??= part.value;
+        if (part.fieldname === 'formId') upload.formId ??= part.value;
+      }
+    }
+  } catch (error) {
+    request.log.info({ err: error }, 'bulk register upload refused');
+    upload.problem ??= { id: 'error.bulkRegist.upload' };
+  }
+  return upload;
+}
+
+const UPLOAD_LINK = { href: '/users/bulk-register', label: 'ユーザ情報一括登録画面へ' };
+
+/** SPEC §4.12 bulk register (一括登録): upload → checked → confirmation → 実行 → completion. Admins only (§2). */
+export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/users/bulk-register', async (request, reply) => {
+    return sendPage(
+      reply,
+      <BulkRegisterFormPage page={pageContext(request)} formId={newFormId()} encoding="auto" />,
+    );
+  });
+
+  app.get('/users/bulk-register/template', async (_request, reply) => {
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('Content-Disposition', attachmentDisposition(TEMPLATE_FILE_NAME, TEMPLATE_ASCII_FILE_NAME))
+      .send(bulkRegisterTemplate());
+  });
+
+  app.post('/users/bulk-register/confirm', { config: { multipart: true } }, async (request, reply) =>
+    confirm(app, request, reply),
+  );
+
+  /** 実行: every row of the confirmation in one transaction, or none (SPEC §4.12, §4: at most once). */
+  app.post('/users/bulk-register', async (request, reply) => {
+    const form = parseActionForm(request.body);
+    // The limit can fill between confirmation and 実行: say so on the confirmation's screen.
+    const screen = (error: unknown) => {
+      const onConfirmation = error instanceof UserLimitReached;
+      return {
+        title: onConfirmation ? CONFIRM_TITLE : UPLOAD_TITLE,
+        breadcrumbs: onConfirmation ? crumbs.list(UPLOAD_TITLE, CONFIRM_TITLE) : crumbs.list(UPLOAD_TITLE),
+        links: [UPLOAD_LINK, LIST_LINK],
+        action: 'bulkRegister' as const,
+      };
+    };
+    return refusedOn(app, request, reply, screen, async () => {
+      const users = await bulkRegisterUsers(app.store.db, {
+        ...actionContext(app, request, form.token),
+        dialect: app.store.dialect,
+      });
+      return sendCompletion(request, reply, {
+        title: COMPLETE_TITLE,
+        breadcrumbs: crumbs.list(UPLOAD_TITLE, COMPLETE_TITLE),
+        info: { id: 'info.bulkRegist.complete', params: { count: users.length } },
+        rows: users.map((u): [string, string] => [u.userId, u.userName]),
+        links: [LIST_LINK, UPLOAD_LINK],
+      });
+    });
+  });
+}
+
+type FormProps = Omit<Parameters<typeof BulkRegisterFormPage>[0], 'page' | 'encoding' | 'formId'>;
+
+/** The upload's file, decoded and checked row by row; or the form's answer to a refused file. */
+function checkUpload(
+  upload: Upload,
+  encoding: UploadEncoding,
+  today: Date,
+):
+  | { ok: true; rows: Extract<CheckResult, { ok: true }>['rows'] }
+  | { ok: false; status: number; props: FormProps } {
+  const refuse = (status: number, props: FormProps) => ({ ok: false as const, status, props });
+  if (upload.problem) {
+    return refuse(upload.problem.id === 'error.bulkRegist.fileTooLarge' ? 413 : 400, {
+      fileError: upload.problem,
+    });
+  }
+  if (!upload.file || (upload.file.name === '' && upload.file.bytes.length === 0)) {
+    return refuse(400, { fileError: { id: 'error.bulkRegist.fileRequired' } });
+  }
+  if (upload.file.bytes.length === 0) return refuse(400, { fileError: { id: 'error.bulkRegist.fileEmpty' } });
+  const decoded = decodeUpload(upload.file.bytes, encoding);
+  if (!decoded.ok) return refuse(400, { fileError: decoded.error });
+  // D-20: bounded before parsing; a limit refuses the file as a whole, next to its field.
+  const checked = checkBulkRegisterCsv(decoded.text, { today: japanDate(today) });
+  if (!checked.ok) {
+    return refuse(400, { fileError: checked.fileError, issues: checked.issues, omitted: checked.omitted });
+  }
+  return checked;
+}
+
+/**
+ * 確認: the file is read, decoded and checked row by row; any problem shows the form
+ * again with all of them, and nothing is stored. A file that fits becomes a one-time
+ * token whose payload is the checked rows: 実行 registers exactly what was listed.
+ */
+async function confirm(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const auth = requireAuth(request);
+  const multipart = request.isMultipart();
+  const upload: Upload = multipart ? await readUpload(request) : {};
+  const formId = formIdOf(upload);
+  const encoding = parseUploadEncoding(upload.encoding);
+  const form = (status: number, props: FormProps, shownEncoding: UploadEncoding = encoding) =>
+    sendPage(
+      reply,
+      <BulkRegisterFormPage
+        page={pageContext(request)}
+        formId={formId}
+        encoding={shownEncoding}
+        {...props}
+      />,
+      status,
+    );
+  // A url-encoded post had its CSRF field checked by the security plugin already.
+  if (multipart && !checkMultipartCsrf(request, upload.csrf)) {
+    request.log.warn({ route: request.routeOptions.url }, 'CSRF token refused');
+    return form(403, { errors: [{ id: 'error.csrf' }] }, 'auto');
+  }
+  const checked = checkUpload(upload, encoding, app.clock.now());
+  if (!checked.ok) return form(checked.status, checked.props);
+  // Told early, before the confirmation; 実行 checks again in its transaction.
+  try {
+    assertRoomForGeneralUsers(
+      await countGeneralUsers(app.store.db, auth.user.operatorCode),
+      checked.rows.length,
+    );
+  } catch (error) {
+    if (!(error instanceof UserLimitReached)) throw error;
+    const described = describeUserActionError(error);
+    return form(described.status, {
+      errors: [{ id: described.id, params: described.params }, ...(described.details ?? [])],
+    });
+  }
+  const payload: BulkRegisterPayload = { rows: checked.rows };
+  const token = issueActionToken(app.keys.actionToken, {
+    sessionId: auth.session.id,
+    purpose: tokenPurpose.bulkRegister(),
+    payload,
+    now: app.clock.now(),
+    formId,
+  });
+  return sendPage(
+    reply,
+    <BulkRegisterConfirmPage
+      page={pageContext(request)}
+      operatorCode={auth.user.operatorCode}
+      operatorName={auth.operatorName}
+      rows={checked.rows}
+      token={token}
+    />,
+  );
+}

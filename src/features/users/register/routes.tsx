@@ -1,0 +1,141 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { fieldErrors } from '../../../lib/fields.js';
+import { requireAuth } from '../../../web/guards.js';
+import { pageContext, sendPage } from '../../../web/render.js';
+import { tokenPurpose } from '../action.js';
+import { formIdOf, issueActionToken, newFormId } from '../action-tokens.js';
+import { UserLimitReached } from '../errors.js';
+import type { FieldErrorIds } from '../form-views.js';
+import { MAX_GENERAL_USERS } from '../model.js';
+import { countGeneralUsers } from '../repository.js';
+import {
+  formValuesOf,
+  rawFormValues,
+  readUserForm,
+  type UserFormValues,
+  ZRegisterUserForm,
+} from '../schemas.js';
+import {
+  actionContext,
+  detailLink,
+  LIST_LINK,
+  parseActionForm,
+  peekToken,
+  type RefusalScreen,
+  refusedOn,
+  sendCompletion,
+} from '../shared-routes.js';
+import { crumbs, resultRows } from '../shared-views.js';
+import { type RegisterPayload, registerUser } from './service.js';
+import { RegisterConfirmPage, RegisterFormPage } from './views.js';
+
+const FORM_TITLE = 'ユーザ情報登録画面';
+
+const EMPTY_FORM: UserFormValues = {
+  department: '',
+  userName: '',
+  phone1: '',
+  phone2: '',
+  phone3: '',
+  email: '',
+};
+
+const REFUSAL: RefusalScreen = {
+  title: FORM_TITLE,
+  breadcrumbs: crumbs.list(FORM_TITLE),
+  links: [LIST_LINK],
+  action: 'register',
+};
+
+function sendForm(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  form: { formId: string; values: UserFormValues; errors?: FieldErrorIds; limitReached?: boolean },
+  status = 200,
+): FastifyReply {
+  return sendPage(
+    reply,
+    <RegisterFormPage
+      page={pageContext(request)}
+      formId={form.formId}
+      operatorCode={requireAuth(request).user.operatorCode}
+      values={form.values}
+      errors={form.errors}
+      topMessages={form.limitReached ? [{ id: 'error.user.limitReached' }] : undefined}
+    />,
+    status,
+  );
+}
+
+/** SPEC §4.4 register (manual ch. 4): form → 確認 → confirmation → 実行 → completion. */
+export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/users/new', async (request, reply) =>
+    sendForm(request, reply, { formId: newFormId(), values: EMPTY_FORM }),
+  );
+  app.post('/users/new/confirm', async (request, reply) => confirm(app, request, reply));
+
+  // 戻る on the confirmation: the form again, with the confirmed values kept (SPEC §4.4).
+  app.post('/users/new/back', async (request, reply) => {
+    const form = parseActionForm(request.body);
+    return refusedOn(app, request, reply, REFUSAL, async () => {
+      const payload = await peekToken<RegisterPayload>(app, request, form.token, tokenPurpose.register());
+      return sendForm(request, reply, { formId: payload.formId, values: formValuesOf(payload) });
+    });
+  });
+
+  app.post('/users/new', async (request, reply) => {
+    const form = parseActionForm(request.body);
+    // The limit can fill between confirmation and 実行: say so on the confirmation's screen.
+    const screen = (error: unknown): RefusalScreen =>
+      error instanceof UserLimitReached ? { ...REFUSAL, title: 'ユーザ情報登録確認画面' } : REFUSAL;
+    return refusedOn(app, request, reply, screen, async () => {
+      const user = await registerUser(app.store.db, {
+        ...actionContext(app, request, form.token),
+        dialect: app.store.dialect,
+      });
+      return sendCompletion(request, reply, {
+        title: 'ユーザ情報登録完了画面',
+        breadcrumbs: crumbs.list(FORM_TITLE, 'ユーザ情報登録完了画面'),
+        info: { id: 'info.regist.complete' },
+        rows: resultRows(user, requireAuth(request).operatorName),
+        links: [LIST_LINK, detailLink(user.userId)],
+      });
+    });
+  });
+}
+
+/** 確認: the form's rules, then the limit told early; 実行 checks it again in its transaction. */
+async function confirm(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const auth = requireAuth(request);
+  const body = readUserForm(request.body);
+  const parsed = ZRegisterUserForm.safeParse(body);
+  const formId = formIdOf(body);
+  const values = rawFormValues(body);
+  if (!parsed.success)
+    return sendForm(request, reply, { formId, values, errors: fieldErrors(parsed.error) }, 400);
+  if ((await countGeneralUsers(app.store.db, auth.user.operatorCode)) >= MAX_GENERAL_USERS) {
+    return sendForm(request, reply, { formId, values, errors: {}, limitReached: true }, 409);
+  }
+  const { role: _role, ...payload } = parsed.data;
+  const token = issueActionToken(app.keys.actionToken, {
+    sessionId: auth.session.id,
+    purpose: tokenPurpose.register(),
+    payload: { ...payload, formId } satisfies RegisterPayload,
+    now: app.clock.now(),
+    formId,
+  });
+  return sendPage(
+    reply,
+    <RegisterConfirmPage
+      page={pageContext(request)}
+      operatorCode={auth.user.operatorCode}
+      operatorName={auth.operatorName}
+      values={formValuesOf(payload)}
+      token={token}
+    />,
+  );
+}

@@ -1,0 +1,93 @@
+import type { VNode } from 'preact';
+import { CsrfField, DetailTable, Layout } from '../../../web/layout.js';
+import type { User } from '../model.js';
+import { USERS_CRUMBS, userDetailRows } from '../presenters.js';
+import { LIST_TITLE, type ListPageBase } from './export-views.js';
+
+const DETAIL_TITLE = 'ユーザ情報詳細画面';
+
+export interface DetailButtons {
+  unlockToken?: string | undefined;
+  reissueToken?: string | undefined;
+  passwordChange: boolean;
+  change: boolean;
+  delete: boolean;
+}
+
+/** A button that posts the action's token after the browser's dialog (D-15: a page asks without JS). */
+function ConfirmedAction(props: {
+  action: string;
+  question: string;
+  csrfToken: string;
+  token: string;
+  label: string;
+}): VNode {
+  return (
+    <form method="post" action={props.action} data-confirm={props.question}>
+      <CsrfField token={props.csrfToken} />
+      <input type="hidden" name="confirmed" value="0" />
+      <input type="hidden" name="token" value={props.token} />
+      <button type="submit" class="button-secondary">
+        {props.label}
+      </button>
+    </form>
+  );
+}
+
+/** ユーザ情報詳細画面 (manual ch. 3 ④, SPEC §4.2), buttons in the manual's order. */
+export function UserDetailPage(
+  props: ListPageBase & { user: User; operatorName: string; buttons: DetailButtons; backHref: string },
+): VNode {
+  const { user, buttons } = props;
+  const id = encodeURIComponent(user.userId);
+  return (
+    <Layout
+      title={DETAIL_TITLE}
+      auth={props.auth}
+      csrfToken={props.csrfToken}
+      breadcrumbs={[...USERS_CRUMBS, { label: LIST_TITLE, href: props.backHref }, { label: DETAIL_TITLE }]}
+    >
+      <DetailTable rows={userDetailRows(user, props.operatorName)} />
+      <div class="actions">
+        {buttons.unlockToken ? (
+          <ConfirmedAction
+            action={`/users/${id}/unlock`}
+            question="ユーザロックを解除します。よろしいですか。"
+            csrfToken={props.csrfToken}
+            token={buttons.unlockToken}
+            label="ユーザロック解除"
+          />
+        ) : null}
+        {buttons.reissueToken ? (
+          <ConfirmedAction
+            action={`/users/${id}/reissue`}
+            question="パスワードを再発行します。よろしいですか。"
+            csrfToken={props.csrfToken}
+            token={buttons.reissueToken}
+            label="パスワード再発行"
+          />
+        ) : null}
+        {buttons.passwordChange ? (
+          <a class="button button-secondary" href="/password">
+            パスワード変更
+          </a>
+        ) : null}
+        {buttons.change ? (
+          <a class="button button-primary" href={`/users/${id}/change`}>
+            変更
+          </a>
+        ) : null}
+        {buttons.delete ? (
+          <a class="button button-danger" href={`/users/${id}/delete`}>
+            削除
+          </a>
+        ) : null}
+      </div>
+      <p>
+        <a class="button button-secondary" href={props.backHref}>
+          戻る
+        </a>
+      </p>
+    </Layout>
+  );
+}

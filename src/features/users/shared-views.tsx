@@ -1,0 +1,170 @@
+import type { VNode } from 'preact';
+import type { MessageId } from '../../lib/messages.js';
+import { ErrorPage } from '../../web/error-page.js';
+import {
+  type Crumb,
+  CsrfField,
+  DetailTable,
+  Layout,
+  type LayoutProps,
+  type ShownMessage,
+} from '../../web/layout.js';
+import type { User } from './model.js';
+import { USERS_CRUMBS, userDetailRows } from './presenters.js';
+
+/**
+ * What the screens of SPEC §4.4–§4.9, §4.12 (manual ch. 4–9) share: trails, buttons that
+ * post a confirmation's token, the confirmation page of D-15 (the no-JavaScript path of
+ * every browser dialog), completion and refusal pages.
+ */
+
+/** What every page takes from the request: the signed-in user and the CSRF token. */
+export type PageBase = Pick<LayoutProps, 'auth' | 'csrfToken'>;
+
+const LIST_CRUMB: Crumb = { label: 'ユーザ情報一覧画面', href: '/users' };
+const detailCrumb = (userId: string): Crumb => ({ label: 'ユーザ情報詳細画面', href: `/users/${userId}` });
+
+/** Manual trails: TOP > 参加登録 > ユーザ情報管理 > ユーザ情報一覧画面 > … */
+export const crumbs = {
+  list: (...rest: string[]): Crumb[] => [...USERS_CRUMBS, LIST_CRUMB, ...rest.map((label) => ({ label }))],
+  detail: (userId: string, ...rest: string[]): Crumb[] => [
+    ...USERS_CRUMBS,
+    LIST_CRUMB,
+    detailCrumb(userId),
+    ...rest.map((label) => ({ label })),
+  ],
+};
+
+export function Hidden({ name, value }: { name: string; value: string }): VNode {
+  return <input type="hidden" name={name} value={value} />;
+}
+
+/** A button that posts the one-time token (and more hidden fields) to an action. */
+export function TokenButton(props: {
+  action: string;
+  csrfToken: string;
+  token: string;
+  label: string;
+  primary?: boolean;
+  danger?: boolean;
+  confirmed?: '0' | '1';
+  confirmText?: string;
+  hidden?: [string, string][];
+}): VNode {
+  const cls = props.danger
+    ? 'button button-danger'
+    : props.primary
+      ? 'button button-primary'
+      : 'button button-secondary';
+  return (
+    <form method="post" action={props.action} data-confirm={props.confirmText}>
+      <CsrfField token={props.csrfToken} />
+      <Hidden name="token" value={props.token} />
+      {props.confirmed ? <Hidden name="confirmed" value={props.confirmed} /> : null}
+      {(props.hidden ?? []).map(([name, value]) => (
+        <Hidden name={name} value={value} />
+      ))}
+      <button type="submit" class={cls}>
+        {props.label}
+      </button>
+    </form>
+  );
+}
+
+export function LinkButton({ href, label }: { href: string; label: string }): VNode {
+  return (
+    <a class="button button-secondary" href={href}>
+      {label}
+    </a>
+  );
+}
+
+/**
+ * The confirmation page of an action on one user (delete, unlock, reissue) for browsers
+ * without JavaScript: the same token, now with confirmed=1.
+ */
+export function ActionConfirmPage(props: {
+  page: PageBase;
+  title: string;
+  breadcrumbs: Crumb[];
+  info: MessageId;
+  user: User;
+  operatorName: string;
+  action: string;
+  token: string;
+}): VNode {
+  // SPEC D-15: without JavaScript this page is the browser's dialog, so it answers with
+  // the dialog's buttons: キャンセル and OK.
+  return (
+    <Layout {...props.page} title={props.title} breadcrumbs={props.breadcrumbs} infos={[{ id: props.info }]}>
+      <DetailTable rows={userDetailRows(props.user, props.operatorName)} />
+      <div class="actions">
+        <LinkButton href={`/users/${props.user.userId}`} label="キャンセル" />
+        <TokenButton
+          action={props.action}
+          csrfToken={props.page.csrfToken}
+          token={props.token}
+          label="OK"
+          primary
+          confirmed="1"
+        />
+      </div>
+    </Layout>
+  );
+}
+
+export interface PageLink {
+  href: string;
+  label: string;
+}
+
+/** Below a result's message: the user concerned, if any, and where to go next. */
+function ResultBody(props: { rows?: [string, string][] | undefined; links: PageLink[] }): VNode {
+  return (
+    <>
+      {props.rows ? <DetailTable rows={props.rows} /> : null}
+      <div class="actions">
+        {props.links.map((l) => (
+          <LinkButton href={l.href} label={l.label} />
+        ))}
+      </div>
+    </>
+  );
+}
+
+/** A completion page (完了画面): what was done, the user concerned, where to go next. */
+export function CompletionPage(props: {
+  page: PageBase;
+  title: string;
+  breadcrumbs: Crumb[];
+  infos: ShownMessage[];
+  rows?: [string, string][];
+  links: PageLink[];
+}): VNode {
+  return (
+    <Layout {...props.page} title={props.title} breadcrumbs={props.breadcrumbs} infos={props.infos}>
+      <ResultBody rows={props.rows} links={props.links} />
+    </Layout>
+  );
+}
+
+/** A refused action: the message at the top, the user concerned if known, a way back. */
+export function ActionErrorPage(props: {
+  page: PageBase;
+  title: string;
+  breadcrumbs: Crumb[];
+  error: ShownMessage;
+  rows?: [string, string][] | undefined;
+  links: PageLink[];
+}): VNode {
+  return (
+    <ErrorPage page={props.page} title={props.title} breadcrumbs={props.breadcrumbs} errors={[props.error]}>
+      <ResultBody rows={props.rows} links={props.links} />
+    </ErrorPage>
+  );
+}
+
+/** The detail rows of a user as the completion pages show them. */
+export function resultRows(user: User, operatorName: string): [string, string][] {
+  return userDetailRows(user, operatorName);
+}
