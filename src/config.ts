@@ -1,6 +1,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseSecretKey, type SecretKey } from './lib/secret-box.js';
 
 export type TrustProxy = false | number | string[];
 
@@ -74,6 +75,25 @@ const ZEnvironment = z.object({
     }),
   /** At least 32 characters; without it the key is made once and kept in the database. */
   APP_SECRET: z.string().min(32, 'APP_SECRET must be at least 32 characters').optional(),
+  /**
+   * SPEC D-22: the key that encrypts second-factor secrets at rest (32 bytes, base64);
+   * without it the key is made once and kept in the database (docs/security.md).
+   */
+  SECRETS_KEY: z
+    .string()
+    .refine(
+      (v) => parseSecretKey(v) !== undefined,
+      'SECRETS_KEY must be 32 bytes in base64 (43 or 44 characters)',
+    )
+    .optional(),
+  /** Keys being rotated out (comma-separated): still read, never written. */
+  SECRETS_KEY_PREVIOUS: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((k) => parseSecretKey(k) !== undefined),
+      'SECRETS_KEY_PREVIOUS must be comma-separated keys of 32 bytes in base64',
+    )
+    .optional(),
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SMTP_URL: z
@@ -104,6 +124,9 @@ export type Config = {
   /** SPEC D-21: false, a hop count, or the proxies' addresses; never "any". */
   trustProxy: TrustProxy;
   appSecret: string | undefined;
+  /** The key that seals second-factor secrets (SECRETS_KEY), and keys being rotated out. */
+  secretsKey: SecretKey | undefined;
+  secretsKeyPrevious: SecretKey[];
   loginRateLimitPerMinute: number;
   logLevel: string;
   smtpUrl: string | undefined;
@@ -137,6 +160,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: e.SECURE_COOKIES,
     trustProxy: e.TRUST_PROXY,
     appSecret: e.APP_SECRET,
+    secretsKey: e.SECRETS_KEY ? parseSecretKey(e.SECRETS_KEY) : undefined,
+    secretsKeyPrevious: (e.SECRETS_KEY_PREVIOUS ?? '')
+      .split(',')
+      .filter((k) => k.trim() !== '')
+      .map((k) => parseSecretKey(k)!),
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
     smtpUrl: e.SMTP_URL,

@@ -15,6 +15,9 @@ export interface Database {
   used_action_tokens: UsedActionTokenTable;
   rate_limits: RateLimitTable;
   server_keys: ServerKeyTable;
+  totp_factors: TotpFactorTable;
+  recovery_codes: RecoveryCodeTable;
+  login_challenges: LoginChallengeTable;
 }
 
 export interface ServerKeyTable {
@@ -30,6 +33,8 @@ export interface OperatorTable {
   operator_code: string;
   operator_name: string;
   created_at: string;
+  /** SPEC D-22: every user of the operator must have a second factor. */
+  second_factor_required: Generated<Flag>;
 }
 
 export interface UserTable {
@@ -56,6 +61,9 @@ export interface UserTable {
   version: number;
   created_at: string;
   updated_at: string;
+  /** The latest successful login (when and from where): the next session's 前回ログイン. */
+  last_login_at: string | null;
+  last_login_ip: string | null;
 }
 
 export interface PasswordHistoryTable {
@@ -73,6 +81,9 @@ export interface SessionTable {
   last_seen_at: string;
   ip: string;
   user_agent: string;
+  /** The user's login before this session's (前回ログイン on TOP); null at a first login. */
+  previous_login_at: string | null;
+  previous_login_ip: string | null;
 }
 
 export interface AuditRecordTable {
@@ -118,6 +129,39 @@ export interface RateLimitTable {
   key: string;
   count: number;
   window_ends_at: string;
+}
+
+/** SPEC D-22: the user's authenticator app (TOTP, RFC 6238). */
+export interface TotpFactorTable {
+  user_id: string;
+  /** The base32 secret, encrypted (src/lib/secret-box.ts), bound to the user. */
+  secret: string;
+  created_at: string;
+  /** Null while the enrolment waits for its first code. */
+  enabled_at: string | null;
+  /** The last time step (30 s since 1970) accepted: a code is used once (replay refused). */
+  last_used_step: number | string | null;
+}
+
+/** One-time recovery codes, as argon2id hashes. */
+export interface RecoveryCodeTable {
+  id: Generated<number>;
+  user_id: string;
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+/** The step between a right password and the code: not a session (SPEC D-22). */
+export interface LoginChallengeTable {
+  /** SHA-256 of the challenge cookie's token. */
+  id: string;
+  user_id: string;
+  /** SHA-256 of the pre-session cookie the password was posted with. */
+  pre_session: string;
+  next_path: string | null;
+  created_at: string;
+  expires_at: string;
 }
 
 export type UserRow = Selectable<UserTable>;

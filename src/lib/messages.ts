@@ -36,6 +36,36 @@ export const messages = {
   'error.session.expired': 'セッションの有効期限が切れました。再度ログインしてください。',
   'info.password.mustChange': '仮パスワードでログインしています。新しいパスワードを設定してください。',
 
+  // Second factor (SPEC D-22): the code step of a login.
+  'info.login.codeRequired':
+    '認証アプリに表示されている6桁の確認コードを入力してください。認証アプリを使えない場合は、リカバリーコードを入力できます。',
+  'error.login.codeRequired': '確認コードを入力してください。',
+  'error.login.codeFailed': '確認コードが正しくありません。',
+  'error.login.challengeExpired':
+    '確認コードの入力期限が切れました。もう一度ユーザIDとパスワードを入力してください。',
+
+  // Account page (アカウント設定): second factor, own sessions.
+  'info.secondFactor.mustEnrol':
+    '所属する事業者の設定により、二要素認証（認証アプリ）の設定が必要です。設定が終わるまでほかの画面は利用できません。',
+  'info.secondFactor.scan':
+    '認証アプリでQRコードを読み取るか、シークレットキーを入力してから、アプリに表示された6桁の確認コードを入力してください。',
+  'info.secondFactor.enabled':
+    '二要素認証を設定しました。下記のリカバリーコードを保存してください。この画面を閉じると二度と表示できません。',
+  'info.secondFactor.removed': '二要素認証を解除しました。',
+  'error.secondFactor.codeWrong':
+    '確認コードが正しくありません。認証アプリに表示されている最新のコードを入力してください。',
+  'error.secondFactor.notPending':
+    '二要素認証の設定が開始されていないか、すでに設定済みです。もう一度操作してください。',
+  'error.secondFactor.alreadyEnabled': '二要素認証はすでに設定されています。',
+  'error.secondFactor.notEnabled': '二要素認証は設定されていません。',
+  'info.sessions.ended': 'セッションを終了しました。',
+  'info.sessions.othersEnded': 'ほかのセッションをすべて終了しました（{count}件）。',
+  'error.sessions.notFound': '対象のセッションはすでに終了しています。',
+  'info.policy.confirm': '二要素認証の必須設定を「{value}」に変更します。よろしいですか。',
+  'info.policy.changed':
+    '二要素認証の必須設定を「{value}」に変更しました。登録作業者(管理者)にメールで通知します。',
+  'info.policy.unchanged': '二要素認証の必須設定はすでに「{value}」です。',
+
   // Password change (SPEC §4.10, D-13).
   'error.password.currentWrong': '現在のパスワードが正しくありません。',
   'error.password.mismatch': '新しいパスワードと確認用のパスワードが一致しません。',

@@ -139,6 +139,9 @@ function changeItem(detail: Record<string, unknown>): DetailItem[] {
   return [{ kind: 'text', label: keyLabel('changes'), value: changes.length ? formatValue(changes) : NONE }];
 }
 
+/** SPEC D-22: how the second step of a login was passed. */
+const SECOND_FACTOR_LABELS: Record<string, string> = { totp: '認証アプリ', recovery: 'リカバリーコード' };
+
 /** How one known key is shown; the generic `label: value` otherwise. */
 function itemsFor(key: string, value: unknown, detail: Record<string, unknown>): DetailItem[] {
   const text = (label: string, v: string): DetailItem[] => [{ kind: 'text', label, value: v }];
@@ -157,6 +160,12 @@ function itemsFor(key: string, value: unknown, detail: Record<string, unknown>):
     case 'wasTemporary':
       return typeof value === 'boolean'
         ? text(keyLabel(key), value ? '仮パスワード' : '通常のパスワード')
+        : text(keyLabel(key), formatValue(value));
+    case 'secondFactor':
+      return text(keyLabel(key), SECOND_FACTOR_LABELS[String(value)] ?? formatValue(value));
+    case 'required':
+      return typeof value === 'boolean'
+        ? text(keyLabel(key), value ? '必須' : '任意')
         : text(keyLabel(key), formatValue(value));
     case 'role':
       return text(

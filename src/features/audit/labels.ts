@@ -16,6 +16,11 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   csvExport: 'CSV出力',
   bulkRegister: '一括登録',
   operatorAdd: '事業者登録',
+  secondFactorEnrol: '二要素認証の設定',
+  secondFactorRemove: '二要素認証の解除',
+  secondFactorPolicy: '二要素認証の必須設定',
+  endSession: 'セッションの終了',
+  endOtherSessions: 'ほかのセッションをすべて終了',
 };
 
 export type AuditOutcome = 'success' | 'failure';
@@ -43,6 +48,10 @@ export const AUDIT_REASON_LABELS: Record<string, string> = {
   deleted: '削除済',
   unknownUser: '存在しないユーザID',
   temporaryPasswordExpired: '仮パスワード期限切れ',
+  // Second factor (SPEC D-22).
+  wrongCode: '確認コード誤り',
+  challengeExpired: '確認コードの入力期限切れ',
+  unchanged: '変更なし',
   // Own password change (SPEC §4.10).
   currentPasswordWrong: '現在のパスワード誤り',
   // User CSV export (SPEC §4.3).
@@ -93,6 +102,11 @@ export const DETAIL_KEY_LABELS: Record<string, string> = {
   before: '変更前',
   after: '登録内容',
   user: '削除したユーザ',
+  secondFactor: '二要素認証',
+  recoveryCodes: 'リカバリーコード数',
+  recoveryCodesLeft: '残りのリカバリーコード数',
+  required: '二要素認証の必須',
+  sessions: '終了したセッション数',
 };
 
 /** The fields an audit record keeps of a user (users/service.ts `auditView`), in screen order. */

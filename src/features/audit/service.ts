@@ -14,7 +14,12 @@ export type AuditAction =
   | 'changePassword'
   | 'csvExport'
   | 'bulkRegister'
-  | 'operatorAdd';
+  | 'operatorAdd'
+  | 'secondFactorEnrol'
+  | 'secondFactorRemove'
+  | 'secondFactorPolicy'
+  | 'endSession'
+  | 'endOtherSessions';
 
 export interface AuditEntry {
   at: Date;

@@ -48,7 +48,14 @@ export type Notice =
       expiresAt: Date;
     }
   | { event: 'deleted'; at: Date; user: NoticePerson; actor: NoticePerson }
-  | { event: 'locked'; at: Date; user: NoticePerson };
+  | { event: 'locked'; at: Date; user: NoticePerson }
+  /** SPEC D-22: the user enrolled an authenticator app, or removed it. */
+  | { event: 'secondFactorEnabled'; at: Date; user: NoticePerson }
+  | { event: 'secondFactorRemoved'; at: Date; user: NoticePerson }
+  /** A recovery code was used to log in: the user learns how many are left. */
+  | { event: 'recoveryCodeUsed'; at: Date; user: NoticePerson; left: number }
+  /** An admin (the user of the notice) set whether the operator requires a second factor. */
+  | { event: 'secondFactorPolicy'; at: Date; user: NoticePerson; required: boolean };
 
 export interface ComposedMail {
   subject: string;
@@ -62,6 +69,10 @@ const SUBJECTS: Record<Notice['event'], string> = {
   passwordReissued: 'パスワード再発行のお知らせ',
   deleted: 'ユーザ情報削除のお知らせ',
   locked: 'ユーザロックのお知らせ',
+  secondFactorEnabled: '二要素認証設定のお知らせ',
+  secondFactorRemoved: '二要素認証解除のお知らせ',
+  recoveryCodeUsed: 'リカバリーコード使用のお知らせ',
+  secondFactorPolicy: '二要素認証の必須設定変更のお知らせ',
 };
 
 /**
@@ -276,6 +287,51 @@ export function composeNotice(
           ? 'ログインするには、登録作業者(管理者)にユーザロック解除を依頼してください。'
           : '対象のユーザに確認のうえ、必要に応じてユーザロック解除を行ってください。心当たりのない場合は、不正なログインの試みのおそれがあります。',
       );
+      break;
+    case 'secondFactorEnabled':
+    case 'secondFactorRemoved': {
+      const what =
+        notice.event === 'secondFactorEnabled'
+          ? '二要素認証（認証アプリ）が設定されました'
+          : '二要素認証（認証アプリ）が解除されました';
+      lines.push(
+        toUser ? `容量市場システムのあなたのユーザに${what}。` : `容量市場システムで次のユーザに${what}。`,
+        '',
+        who,
+        when,
+      );
+      if (toUser) lines.push('', 'お心当たりのない場合は、直ちに登録作業者(管理者)に連絡してください。');
+      break;
+    }
+    case 'recoveryCodeUsed':
+      lines.push(
+        toUser
+          ? '容量市場システムへのログインに、あなたのリカバリーコードが使用されました。'
+          : '容量市場システムで次のユーザのログインにリカバリーコードが使用されました。',
+        '',
+        who,
+        when,
+        `残りのリカバリーコード: ${notice.left}個`,
+      );
+      if (toUser) {
+        lines.push(
+          '',
+          '認証アプリを使えない場合は、アカウント設定で二要素認証を設定し直してください。お心当たりのない場合は、直ちに登録作業者(管理者)に連絡してください。',
+        );
+      }
+      break;
+    case 'secondFactorPolicy':
+      lines.push(
+        notice.required
+          ? `事業者コード ${u.operatorCode} のすべてのユーザに二要素認証を必須にしました。`
+          : `事業者コード ${u.operatorCode} のユーザの二要素認証を必須から任意に変更しました。`,
+        '',
+        `作業者: ${u.userName}（${u.userId}）`,
+        when,
+      );
+      if (notice.required) {
+        lines.push('', '二要素認証を設定していないユーザは、次回のログイン時に設定が求められます。');
+      }
       break;
   }
   lines.push(footer());
