@@ -1,16 +1,19 @@
 import type { Store } from '../../db/connect.js';
 import { purgeActionTokens } from '../users/action-tokens.js';
+import { purgeLoginChallenges } from './service.js';
 import { purgeExpiredSessions, type SessionPolicy } from './sessions.js';
 
 export interface HousekeepingResult {
   sessions: number;
   actionTokens: number;
   rateLimits: number;
+  loginChallenges: number;
 }
 
 /**
  * Deletes what can no longer be used: sessions past their idle or absolute limit,
- * one-time tokens past their lifetime, rate-limit windows that have ended. Validation
+ * one-time tokens past their lifetime, rate-limit windows that have ended, login
+ * challenges (the code step, SPEC D-22) past theirs. Validation
  * already refuses them; this keeps the tables small (and ended sessions out of backups).
  */
 export async function runHousekeeping(
@@ -24,7 +27,8 @@ export async function runHousekeeping(
     .deleteFrom('rate_limits')
     .where('window_ends_at', '<=', now.toISOString())
     .executeTakeFirst();
-  return { sessions, actionTokens, rateLimits: Number(ended.numDeletedRows) };
+  const loginChallenges = await purgeLoginChallenges(store.db, now);
+  return { sessions, actionTokens, rateLimits: Number(ended.numDeletedRows), loginChallenges };
 }
 
 /** Runs housekeeping every `intervalMs` in the background; returns a function that stops it. */

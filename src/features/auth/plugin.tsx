@@ -8,16 +8,56 @@ import { secretsEqual } from '../../lib/secrets.js';
 import { Layout } from '../../web/layout.js';
 import { sendPage } from '../../web/render.js';
 import { isWithinValidity } from '../users/model.js';
-import { loadSession, newToken } from './sessions.js';
+import { hashToken, loadSession, newToken } from './sessions.js';
 
 export const SESSION_COOKIE = 'cmus_session';
 const PRE_SESSION_COOKIE = 'cmus_pre';
+export const CHALLENGE_COOKIE = 'cmus_challenge';
+
+/** Where a user enrols the second factor the operator requires (src/features/account/). */
+export const SECOND_FACTOR_ENROLMENT_PATH = '/account/second-factor';
 
 function cookieNames(secure: boolean) {
   // The __Host- prefix pins a cookie to this host and path / when served over TLS.
   return secure
-    ? { session: `__Host-${SESSION_COOKIE}`, pre: `__Host-${PRE_SESSION_COOKIE}` }
-    : { session: SESSION_COOKIE, pre: PRE_SESSION_COOKIE };
+    ? {
+        session: `__Host-${SESSION_COOKIE}`,
+        pre: `__Host-${PRE_SESSION_COOKIE}`,
+        challenge: `__Host-${CHALLENGE_COOKIE}`,
+      }
+    : { session: SESSION_COOKIE, pre: PRE_SESSION_COOKIE, challenge: CHALLENGE_COOKIE };
+}
+
+/**
+ * SPEC D-22: the token of a login waiting for its code (a right password, no session yet).
+ * It lives as long as the challenge (LOGIN_CHALLENGE_MS) and only on this browser.
+ */
+export function setChallengeCookie(
+  app: FastifyInstance,
+  reply: FastifyReply,
+  token: string,
+  maxAgeSeconds: number,
+): void {
+  reply.setCookie(cookieNames(app.appConfig.secureCookies).challenge, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: app.appConfig.secureCookies,
+    maxAge: maxAgeSeconds,
+  });
+}
+
+export function challengeCookie(app: FastifyInstance, request: FastifyRequest): string | undefined {
+  return request.cookies[cookieNames(app.appConfig.secureCookies).challenge] || undefined;
+}
+
+export function clearChallengeCookie(app: FastifyInstance, reply: FastifyReply): void {
+  reply.clearCookie(cookieNames(app.appConfig.secureCookies).challenge, {
+    path: '/',
+    secure: app.appConfig.secureCookies,
+    httpOnly: true,
+    sameSite: 'lax',
+  });
 }
 
 /**
@@ -99,6 +139,7 @@ export const securityPlugin = fp(
     app.decorateRequest('auth', null);
     app.decorateRequest('csrfToken', '');
     app.decorateRequest('sessionExpired', false);
+    app.decorateRequest('preSessionId', '');
 
     app.addHook('onRequest', async (request, reply) => {
       if (request.routeOptions.config.asset) return;
@@ -114,16 +155,23 @@ export const securityPlugin = fp(
         // Defence in depth: disabling or deleting a user also deletes their sessions.
         const usable = user && !user.deleted && user.enabled && isWithinValidity(user, japanDate(now));
         if (found && user && usable) {
-          request.auth = { user, session: found.session, operatorName: found.operatorName };
+          request.auth = {
+            user,
+            session: found.session,
+            operatorName: found.operatorName,
+            secondFactor: found.secondFactor,
+          };
           request.csrfToken = deriveCsrfToken(token);
         } else {
           request.sessionExpired = true;
           clearSessionCookie(app, reply);
         }
       }
+      const presented = request.cookies[names.pre] ?? '';
+      if (verifyPreSession(app.keys.preSession, presented)) request.preSessionId = hashToken(presented);
       if (!request.auth) {
-        let pre = request.cookies[names.pre] ?? '';
-        if (!verifyPreSession(app.keys.preSession, pre)) {
+        let pre = presented;
+        if (!request.preSessionId) {
           pre = signPreSession(app.keys.preSession, newToken());
           reply.setCookie(names.pre, pre, {
             path: '/',
@@ -131,6 +179,7 @@ export const securityPlugin = fp(
             sameSite: 'lax',
             secure: app.appConfig.secureCookies,
           });
+          request.preSessionId = hashToken(pre);
         }
         request.csrfToken = deriveCsrfToken(pre);
       }
@@ -162,6 +211,12 @@ export const securityPlugin = fp(
       }
       if (request.auth.user.passwordIsTemporary && !config.allowTemporaryPassword) {
         return reply.redirect('/password', 303);
+      }
+      // SPEC D-22: where the operator requires a second factor, a user without one enrols
+      // before any other page (after a forced password change).
+      const factor = request.auth.secondFactor;
+      if (factor.required && !factor.enabled && !config.allowSecondFactorEnrolment) {
+        return reply.redirect(SECOND_FACTOR_ENROLMENT_PATH, 303);
       }
     });
   },

@@ -1,13 +1,26 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FIELD_LABELS } from '../../lib/field-labels.js';
+import { formatJapanDateTime } from '../../lib/japan-time.js';
 import { type InputSpec, inputMessage, one, readInput, requireInput } from '../../web/input.js';
 import { Layout, type ShownMessage } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
 import { recordAudit } from '../audit/service.js';
-import { clearSessionCookie, setSessionCookie } from './plugin.js';
-import { changeOwnPassword, login } from './service.js';
+import {
+  challengeCookie,
+  clearChallengeCookie,
+  clearSessionCookie,
+  setChallengeCookie,
+  setSessionCookie,
+} from './plugin.js';
+import {
+  changeOwnPassword,
+  completeLoginWithCode,
+  findLoginChallenge,
+  LOGIN_CHALLENGE_MS,
+  login,
+} from './service.js';
 import { deleteSession } from './sessions.js';
-import { LoginPage, PasswordChangePage } from './views.js';
+import { LoginCodePage, LoginPage, PasswordChangePage } from './views.js';
 
 /** SPEC D-19: the login form's fields, bounded (a password is at most 128 characters). */
 const LOGIN_FORM = {
@@ -20,6 +33,10 @@ const LOGIN_QUERY = {
   next: one('遷移先', 2048),
   expired: one('expired', 1),
   loggedOut: one('loggedOut', 1),
+} satisfies InputSpec;
+
+const CODE_FORM = {
+  code: one('確認コード', 100),
 } satisfies InputSpec;
 
 const PASSWORD_CHANGE_FORM = {
@@ -84,12 +101,88 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
         );
       if (!input.ok) return again(input.issues.map(inputMessage), 400);
       if (!form.userId.trim() || !form.password) return again([{ id: 'error.login.required' }], 400);
-      const result = await login(app.store.db, { ...form, ...requestContext(app, request) });
+      const result = await login(app.store.db, {
+        ...form,
+        next: safeNext(form.next),
+        preSessionId: request.preSessionId,
+        ...requestContext(app, request),
+      });
       if (!result.ok) return again([{ id: result.reason }], 401);
       // A login from a browser that still had a session replaces it (no orphaned session).
-      if (request.auth) await deleteSession(app.store.db, request.auth.session.id);
+      if (request.auth) {
+        await deleteSession(app.store.db, request.auth.session.id);
+        if (result.ok === 'secondFactor') clearSessionCookie(app, reply);
+      }
+      if (result.ok === 'secondFactor') {
+        // SPEC D-22: the code screen; no session until the code is right.
+        setChallengeCookie(app, reply, result.challengeToken, Math.floor(LOGIN_CHALLENGE_MS / 1000));
+        return reply.redirect('/login/code', 303);
+      }
       setSessionCookie(app, reply, result.token);
       return reply.redirect(result.user.passwordIsTemporary ? '/password' : safeNext(form.next), 303);
+    },
+  );
+
+  /** The login page again with one message, the challenge cookie gone. */
+  const backToLogin = (request: FastifyRequest, reply: FastifyReply, error: ShownMessage, status: number) => {
+    clearChallengeCookie(app, reply);
+    return sendPage(reply, <LoginPage csrfToken={request.csrfToken} errors={[error]} />, status);
+  };
+
+  app.get('/login/code', { config: { public: true } }, async (request, reply) => {
+    if (request.auth) return reply.redirect('/', 303);
+    const token = challengeCookie(app, request);
+    const live =
+      token &&
+      (await findLoginChallenge(app.store.db, {
+        challengeToken: token,
+        preSessionId: request.preSessionId,
+        now: app.clock.now(),
+      }));
+    if (!live) return backToLogin(request, reply, { id: 'error.login.challengeExpired' }, 401);
+    return sendPage(reply, <LoginCodePage csrfToken={request.csrfToken} />);
+  });
+
+  app.post(
+    '/login/code',
+    {
+      config: {
+        public: true,
+        rateLimit: {
+          max: app.appConfig.loginRateLimitPerMinute,
+          timeWindow: 60_000,
+          keyGenerator: (request: FastifyRequest) => `login:${request.ip}`,
+        },
+      },
+    },
+    async (request, reply) => {
+      const input = readInput(request.body, CODE_FORM);
+      const token = challengeCookie(app, request);
+      if (!token) return backToLogin(request, reply, { id: 'error.login.challengeExpired' }, 401);
+      const again = (errors: ShownMessage[], status: number) =>
+        sendPage(reply, <LoginCodePage csrfToken={request.csrfToken} errors={errors} />, status);
+      if (!input.ok) return again(input.issues.map(inputMessage), 400);
+      const code = input.values.code.trim();
+      if (!code)
+        return again([{ id: 'error.login.codeRequired', field: { id: 'code', label: '確認コード' } }], 400);
+      const result = await completeLoginWithCode(app.store.db, {
+        challengeToken: token,
+        preSessionId: request.preSessionId,
+        code,
+        keys: { current: app.appConfig.secretsKey, previous: app.appConfig.secretsKeyPrevious },
+        ...requestContext(app, request),
+      });
+      if (!result.ok) {
+        if (result.retry) return again([{ id: result.reason }], 401);
+        return backToLogin(request, reply, { id: result.reason }, 401);
+      }
+      if (request.auth) await deleteSession(app.store.db, request.auth.session.id);
+      clearChallengeCookie(app, reply);
+      setSessionCookie(app, reply, result.token);
+      return reply.redirect(
+        result.user.passwordIsTemporary ? '/password' : safeNext(result.next ?? undefined),
+        303,
+      );
     },
   );
 
@@ -145,6 +238,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       const result = await changeOwnPassword(app.store.db, {
         user: auth.user,
         sessionId: auth.session.id,
+        previousLogin: auth.session.previousLogin ?? null,
         ...form,
         ...requestContext(app, request),
       });
@@ -170,6 +264,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 /** The TOP page and the 参加登録 link page (SPEC §4, manual ch. 3 ①). */
 export async function topRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Querystring: { passwordChanged?: string } }>('/', async (request, reply) => {
+    const previous = request.auth?.session.previousLogin;
     return sendPage(
       reply,
       <Layout
@@ -177,6 +272,13 @@ export async function topRoutes(app: FastifyInstance): Promise<void> {
         title="TOP"
         infos={request.query.passwordChanged ? [{ id: 'info.password.changed' }] : []}
       >
+        {/* A user who did not log in at that time or from that address notices misuse. */}
+        <p class="previous-login" data-previous-login>
+          前回ログイン:{' '}
+          {previous
+            ? `${formatJapanDateTime(previous.at)}（接続元: ${previous.ip || '不明'}）`
+            : 'なし（今回が初めてのログインです）'}
+        </p>
         <section class="link-panel">
           <h2>参加登録</h2>
           <ul>
@@ -188,6 +290,14 @@ export async function topRoutes(app: FastifyInstance): Promise<void> {
                 <a href="/audit">監査ログ</a>
               </li>
             ) : null}
+          </ul>
+        </section>
+        <section class="link-panel">
+          <h2>アカウント</h2>
+          <ul>
+            <li>
+              <a href="/account">アカウント設定</a>
+            </li>
           </ul>
         </section>
       </Layout>,

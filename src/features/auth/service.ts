@@ -1,14 +1,18 @@
 import type { Kysely } from 'kysely';
+import type { Db } from '../../db/connect.js';
 import type { Database, Flag } from '../../db/schema.js';
+import type { SecretKeySource } from '../../db/server-keys.js';
 import { japanDate } from '../../lib/japan-time.js';
 import type { MessageId } from '../../lib/messages.js';
 import { decoyPasswordHash, hashPassword, verifyPassword } from '../../lib/passwords.js';
+import { secretsEqual } from '../../lib/secrets.js';
 import { recordAudit } from '../audit/service.js';
 import { queueNotice } from '../mail/notices.js';
 import { isWithinValidity, type User } from '../users/model.js';
 import { findUser, recentPasswordHashes, revokeUserSessions } from '../users/repository.js';
 import { passwordPolicyProblems } from './password-policy.js';
-import { createSession, type Session } from './sessions.js';
+import { type CodeKind, useSecondFactorCode } from './second-factor.js';
+import { createSession, hashToken, newToken, type PreviousLogin, type Session } from './sessions.js';
 
 /** SPEC §4.11: five consecutive failures lock the user. */
 export const MAX_FAILED_LOGINS = 5;
@@ -28,7 +32,12 @@ export type LoginFailure = Extract<
 
 export type LoginResult =
   | { ok: true; user: User; token: string; session: Session }
+  /** SPEC D-22: the password was right and the user has a second factor: ask for the code. */
+  | { ok: 'secondFactor'; challengeToken: string; expiresAt: Date }
   | { ok: false; reason: LoginFailure };
+
+/** How long the code screen waits after a right password (a login challenge's lifetime). */
+export const LOGIN_CHALLENGE_MS = 5 * 60_000;
 
 /** IDs are `U` + digits; people type them in any case and with stray spaces. */
 export function normaliseUserIdInput(text: string): string {
@@ -47,7 +56,14 @@ export function normaliseUserIdInput(text: string): string {
  */
 export async function login(
   db: Kysely<Database>,
-  input: { userId: string; password: string } & RequestContext,
+  input: {
+    userId: string;
+    password: string;
+    /** The browser's pre-session cookie (its hash): a code step is bound to it. */
+    preSessionId?: string;
+    /** Where to go after the login, kept across the code step. */
+    next?: string;
+  } & RequestContext,
 ): Promise<LoginResult> {
   const userId = normaliseUserIdInput(input.userId);
   const audit = (outcome: 'success' | 'failure', reason: string, user?: User) =>
@@ -64,10 +80,12 @@ export async function login(
 
   const user = userId ? await findUser(db, userId) : undefined;
   const refusal = user ? refusalFor(user, input.now) : UNKNOWN_USER;
-  // The stored hash is read for every known user (the same database work on each path),
-  // but only a usable user's is verified; everyone else's attempt verifies the decoy.
-  const hash = user ? await currentHash(db, user.userId) : undefined;
-  const usableHash = refusal ? undefined : hash;
+  // The stored hash and whether there is a second factor are read for every known user
+  // (the same database work on each path), but only a usable user's hash is verified;
+  // everyone else's attempt verifies the decoy. A wrong password is answered alike with
+  // or without a second factor (D-14, D-22): the code is asked only after a right one.
+  const credentials = user ? await loginCredentials(db, user.userId) : undefined;
+  const usableHash = refusal ? undefined : credentials?.hash;
   const passwordMatches = await verifyPassword(usableHash ?? (await decoyPasswordHash()), input.password);
   if (refusal || !user) {
     // Recorded alike for a right and a wrong password: the audit does not tell them apart.
@@ -77,7 +95,8 @@ export async function login(
   }
 
   if (!passwordMatches) {
-    return { ok: false, reason: await countFailure(db, user, input) };
+    const counted = await countFailure(db, user, input, 'wrongPassword');
+    return { ok: false, reason: counted === 'alreadyLocked' ? 'error.login.locked' : 'error.login.failed' };
   }
   // Only an otherwise usable user with the right password learns that it expired.
   if (
@@ -89,26 +108,37 @@ export async function login(
     return { ok: false, reason: 'error.login.temporaryExpired' };
   }
 
+  if (credentials?.hasSecondFactor) {
+    // SPEC D-22: not a session yet, and the failure count stays as it is until the code
+    // is right (a right password alone must not reset what wrong codes have counted).
+    const challengeToken = newToken();
+    const expiresAt = new Date(input.now.getTime() + LOGIN_CHALLENGE_MS);
+    await db.transaction().execute(async (tx) => {
+      // One waiting login per browser: a new password step replaces the previous one.
+      if (input.preSessionId) {
+        await tx.deleteFrom('login_challenges').where('pre_session', '=', input.preSessionId).execute();
+      }
+      await tx
+        .insertInto('login_challenges')
+        .values({
+          id: hashToken(challengeToken),
+          user_id: user.userId,
+          pre_session: input.preSessionId ?? '',
+          next_path: input.next ? input.next.slice(0, 2048) : null,
+          created_at: input.now.toISOString(),
+          expires_at: expiresAt.toISOString(),
+        })
+        .execute();
+    });
+    return { ok: 'secondFactor', challengeToken, expiresAt };
+  }
+
   return db.transaction().execute(async (tx) => {
-    // Reset the count only while the user is still unlocked: a lock that a parallel
-    // failure set between our read and now wins.
-    const reset = await tx
-      .updateTable('users')
-      .set({ failed_login_count: 0 })
-      .where('user_id', '=', user.userId)
-      .where('locked', '=', 0)
-      .where('deleted', '=', 0)
-      .executeTakeFirst();
-    if (Number(reset.numUpdatedRows) === 0) {
+    if (!(await resetFailures(tx, user.userId))) {
       await audit('failure', 'locked', user);
       return { ok: false, reason: 'error.login.locked' } as const;
     }
-    const { token, session } = await createSession(tx, {
-      userId: user.userId,
-      ip: input.ip,
-      userAgent: input.userAgent,
-      now: input.now,
-    });
+    const { token, session } = await openLoginSession(tx, user, input);
     await recordAudit(tx, {
       at: input.now,
       action: 'login',
@@ -123,7 +153,210 @@ export async function login(
   });
 }
 
-async function currentHash(db: Kysely<Database>, userId: string): Promise<string> {
+/**
+ * Resets the failure count, only while the user is still unlocked: a lock that a parallel
+ * failure set between our read and now wins (false).
+ */
+async function resetFailures(tx: Db, userId: string): Promise<boolean> {
+  const reset = await tx
+    .updateTable('users')
+    .set({ failed_login_count: 0 })
+    .where('user_id', '=', userId)
+    .where('locked', '=', 0)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  return Number(reset.numUpdatedRows) > 0;
+}
+
+/**
+ * A new session for a login, carrying the user's previous login (前回ログイン on TOP), and
+ * this login recorded as the latest.
+ */
+async function openLoginSession(
+  tx: Db,
+  user: User,
+  ctx: RequestContext,
+): Promise<{ token: string; session: Session }> {
+  const last = await tx
+    .selectFrom('users')
+    .select(['last_login_at', 'last_login_ip'])
+    .where('user_id', '=', user.userId)
+    .executeTakeFirst();
+  const previousLogin: PreviousLogin | null = last?.last_login_at
+    ? { at: new Date(last.last_login_at), ip: last.last_login_ip ?? '' }
+    : null;
+  await tx
+    .updateTable('users')
+    .set({ last_login_at: ctx.now.toISOString(), last_login_ip: ctx.ip.slice(0, 64) })
+    .where('user_id', '=', user.userId)
+    .execute();
+  return createSession(tx, {
+    userId: user.userId,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    now: ctx.now,
+    previousLogin,
+  });
+}
+
+async function loginCredentials(
+  db: Kysely<Database>,
+  userId: string,
+): Promise<{ hash: string; hasSecondFactor: boolean }> {
+  const row = await db
+    .selectFrom('users')
+    .leftJoin('totp_factors', 'totp_factors.user_id', 'users.user_id')
+    .select(['users.password_hash', 'totp_factors.enabled_at'])
+    .where('users.user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return { hash: row.password_hash, hasSecondFactor: Boolean(row.enabled_at) };
+}
+
+export type CodeStepFailure =
+  | LoginFailure
+  | Extract<MessageId, 'error.login.codeFailed' | 'error.login.challengeExpired'>;
+
+export type CodeStepResult =
+  | { ok: true; user: User; token: string; session: Session; next: string | null; via: CodeKind }
+  /** `retry`: the code screen again (a wrong code); otherwise back to the login page. */
+  | { ok: false; reason: CodeStepFailure; retry: boolean };
+
+/** A login challenge that is alive and belongs to this browser, or undefined (reads only). */
+export async function findLoginChallenge(
+  db: Db,
+  input: { challengeToken: string; preSessionId: string; now: Date },
+): Promise<{ id: string; userId: string; nextPath: string | null } | undefined> {
+  const row = await db
+    .selectFrom('login_challenges')
+    .selectAll()
+    .where('id', '=', hashToken(input.challengeToken))
+    .executeTakeFirst();
+  if (!row || !input.preSessionId || !secretsEqual(row.pre_session, input.preSessionId)) return undefined;
+  if (input.now.toISOString() >= row.expires_at) return undefined;
+  return { id: row.id, userId: row.user_id, nextPath: row.next_path };
+}
+
+/**
+ * SPEC D-22, the code step of a login: a current code of the user's authenticator app
+ * (each accepted once) or an unused recovery code (used up). A wrong code counts toward
+ * the same lockout of five as a wrong password (§4.11) and is audited; the fifth locks
+ * and ends the challenge. The challenge is used once: it is deleted in the transaction
+ * that opens the session.
+ */
+export async function completeLoginWithCode(
+  db: Kysely<Database>,
+  input: {
+    challengeToken: string;
+    preSessionId: string;
+    code: string;
+    keys: SecretKeySource;
+  } & RequestContext,
+): Promise<CodeStepResult> {
+  const challenge = await findLoginChallenge(db, input);
+  if (!challenge) return { ok: false, reason: 'error.login.challengeExpired', retry: false };
+  const dropChallenge = () => db.deleteFrom('login_challenges').where('id', '=', challenge.id).execute();
+  const user = await findUser(db, challenge.userId);
+  const refusal = user ? refusalFor(user, input.now) : UNKNOWN_USER;
+  if (!user || refusal) {
+    await dropChallenge();
+    await recordAudit(db, {
+      at: input.now,
+      action: 'login',
+      outcome: 'failure',
+      actorUserId: challenge.userId,
+      operatorCode: user?.operatorCode ?? null,
+      ip: input.ip,
+      targetUserId: challenge.userId,
+      detail: { reason: (refusal ?? UNKNOWN_USER).auditReason },
+    });
+    return { ok: false, reason: (refusal ?? UNKNOWN_USER).reason, retry: false };
+  }
+
+  const done = await db.transaction().execute(async (tx) => {
+    const via = await useSecondFactorCode(tx, {
+      userId: user.userId,
+      code: input.code,
+      keys: input.keys,
+      now: input.now,
+    });
+    if (!via) return undefined;
+    const consumed = await tx
+      .deleteFrom('login_challenges')
+      .where('id', '=', challenge.id)
+      .executeTakeFirst();
+    if (Number(consumed.numDeletedRows) !== 1) {
+      return { ok: false, reason: 'error.login.challengeExpired', retry: false } as const;
+    }
+    if (!(await resetFailures(tx, user.userId))) {
+      await recordAudit(tx, {
+        at: input.now,
+        action: 'login',
+        outcome: 'failure',
+        actorUserId: user.userId,
+        operatorCode: user.operatorCode,
+        ip: input.ip,
+        targetUserId: user.userId,
+        detail: { reason: 'locked' },
+      });
+      return { ok: false, reason: 'error.login.locked', retry: false } as const;
+    }
+    const { token, session } = await openLoginSession(tx, user, input);
+    await recordAudit(tx, {
+      at: input.now,
+      action: 'login',
+      outcome: 'success',
+      actorUserId: user.userId,
+      operatorCode: user.operatorCode,
+      ip: input.ip,
+      targetUserId: user.userId,
+      detail: { temporaryPassword: user.passwordIsTemporary, secondFactor: via },
+    });
+    if (via === 'recovery') {
+      const left = await tx
+        .selectFrom('recovery_codes')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('user_id', '=', user.userId)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      await queueNotice(tx, { event: 'recoveryCodeUsed', at: input.now, user, left: Number(left?.n ?? 0) });
+    }
+    return {
+      ok: true,
+      user: { ...user, failedLoginCount: 0 },
+      token,
+      session,
+      next: challenge.nextPath,
+      via,
+    } as const;
+  });
+  if (done) {
+    // A lock that won the race ends the challenge too.
+    if (!done.ok) await dropChallenge();
+    return done;
+  }
+
+  const counted = await countFailure(db, user, input, 'wrongCode');
+  if (counted === 'counted') return { ok: false, reason: 'error.login.codeFailed', retry: true };
+  await dropChallenge();
+  return { ok: false, reason: 'error.login.locked', retry: false };
+}
+
+/** Removes login challenges past their lifetime (housekeeping). */
+export async function purgeLoginChallenges(db: Db, now: Date): Promise<number> {
+  const result = await db
+    .deleteFrom('login_challenges')
+    .where('expires_at', '<=', now.toISOString())
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Whether the password is the user's current one (one argon2 verification). */
+export async function verifyOwnPassword(db: Db, userId: string, password: string): Promise<boolean> {
+  if (!password) return false;
+  return verifyPassword(await currentHash(db, userId), password);
+}
+
+async function currentHash(db: Db, userId: string): Promise<string> {
   const row = await db
     .selectFrom('users')
     .select('password_hash')
@@ -155,11 +388,17 @@ function refusalFor(user: User, now: Date): Refusal | undefined {
 }
 
 /**
- * One wrong password of a usable user: +1, and the fifth locks. If a parallel attempt
- * locked the user after we read it, nothing is counted and the answer is the lock's
- * (as a right password in that window would get), recorded as such.
+ * One wrong password or second-factor code of a usable user: +1, and the fifth locks
+ * (SPEC §4.11, D-22: both count toward the same five). If a parallel attempt locked the
+ * user after we read it, nothing is counted and the answer is the lock's (as a right
+ * password in that window would get), recorded as such.
  */
-async function countFailure(db: Kysely<Database>, user: User, ctx: RequestContext): Promise<LoginFailure> {
+async function countFailure(
+  db: Kysely<Database>,
+  user: User,
+  ctx: RequestContext,
+  reason: 'wrongPassword' | 'wrongCode',
+): Promise<'counted' | 'lockedNow' | 'alreadyLocked'> {
   return db.transaction().execute(async (tx) => {
     const row = await tx
       .updateTable('users')
@@ -184,11 +423,9 @@ async function countFailure(db: Kysely<Database>, user: User, ctx: RequestContex
       operatorCode: user.operatorCode,
       ip: ctx.ip,
       targetUserId: user.userId,
-      detail: row
-        ? { reason: 'wrongPassword', failedLoginCount: Number(row.failed_login_count) }
-        : { reason: 'locked' },
+      detail: row ? { reason, failedLoginCount: Number(row.failed_login_count) } : { reason: 'locked' },
     });
-    if (!row) return 'error.login.locked';
+    if (!row) return 'alreadyLocked';
     if (Number(row.locked) === 1) {
       await recordAudit(tx, {
         at: ctx.now,
@@ -202,8 +439,9 @@ async function countFailure(db: Kysely<Database>, user: User, ctx: RequestContex
       });
       // SPEC D-17: a user becoming locked is notified like the other events.
       await queueNotice(tx, { event: 'locked', at: ctx.now, user });
+      return 'lockedNow';
     }
-    return 'error.login.failed';
+    return 'counted';
   });
 }
 
@@ -224,6 +462,8 @@ export async function changeOwnPassword(
   input: {
     user: User;
     sessionId: string;
+    /** The current session's 前回ログイン, carried to the session that replaces it. */
+    previousLogin?: PreviousLogin | null;
     currentPassword: string;
     newPassword: string;
     confirmPassword: string;
@@ -289,6 +529,7 @@ export async function changeOwnPassword(
       ip: input.ip,
       userAgent: input.userAgent,
       now: input.now,
+      previousLogin: input.previousLogin ?? null,
     });
     await recordAudit(tx, {
       at: input.now,

@@ -190,3 +190,62 @@ export function PasswordChangePage(props: {
     </Layout>
   );
 }
+
+/** FieldRow names a row's hint `${id}-hint`. */
+const CODE_HINT_ID = 'code-hint';
+
+/**
+ * SPEC D-22: the code step of a login (確認コード). Reached only after a right password of a
+ * user with a second factor; the form posts to /login/code, the challenge rides in its
+ * HttpOnly cookie.
+ */
+export function LoginCodePage(props: { csrfToken: string; errors?: ShownMessage[] }): VNode {
+  return (
+    <Layout
+      title="確認コード入力"
+      csrfToken={props.csrfToken}
+      errors={props.errors}
+      infos={[{ id: 'info.login.codeRequired' }]}
+      breadcrumbs={[{ label: 'ログイン', href: '/login' }, { label: '確認コード入力' }]}
+    >
+      <form method="post" action="/login/code" class="form login-form" novalidate>
+        <CsrfField token={props.csrfToken} />
+        <table class="form-table">
+          <tbody>
+            <FieldRow
+              label="確認コード"
+              htmlFor="code"
+              required
+              hint="6桁の数字、またはリカバリーコード（例: ABCD-EFGH-JKMN）。"
+            >
+              <input
+                id="code"
+                name="code"
+                type="text"
+                inputmode="text"
+                autocomplete="one-time-code"
+                autocapitalize="characters"
+                spellcheck={false}
+                maxlength={40}
+                required
+                aria-describedby={CODE_HINT_ID}
+              />
+            </FieldRow>
+          </tbody>
+        </table>
+        <div class="actions">
+          <a class="button button-secondary" href="/login">
+            ログイン画面へ戻る
+          </a>
+          <button type="submit" class="button-primary">
+            確認
+          </button>
+        </div>
+      </form>
+      <p class="note">
+        確認コードを誤って入力した回数は、パスワードの誤りと合わせて数えられ、5回連続で誤るとユーザがロックされます。
+        認証アプリもリカバリーコードも使えない場合は、登録作業者(管理者)に二要素認証のリセットを依頼してください。
+      </p>
+    </Layout>
+  );
+}
