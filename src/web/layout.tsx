@@ -86,6 +86,9 @@ export function Layout(props: LayoutProps): VNode {
                 <div>ログイン日時: {formatJapanDateTime(props.auth.loginAt)}</div>
                 <div>ユーザ名: {props.auth.userName}</div>
               </div>
+              <a class="tap-target" href="/account">
+                アカウント設定
+              </a>
               <form method="post" action="/logout">
                 <input type="hidden" name="_csrf" value={props.csrfToken} />
                 <button type="submit" class="button-secondary">
