@@ -398,7 +398,7 @@ describe('audit reason labels (SPEC §6)', () => {
     const files = (fs.readdirSync(src, { recursive: true }) as string[])
       .filter((f) => /\.tsx?$/.test(f) && !f.endsWith('.test.ts'))
       .map((f) => fs.readFileSync(path.join(src, f), 'utf8'))
-      .filter((code) => code.includes('recordAudit('));
+      .filter((code) => /record(Action)?Audit\(/.test(code));
     const literals = new Set<string>();
     for (const code of files) {
       for (const m of code.matchAll(/(?:auditReason|reason): '([A-Za-z]+)'/g)) literals.add(m[1]!);

@@ -113,6 +113,30 @@ export function ActionConfirmPage(props: {
   );
 }
 
+/** A table of plain cells under their column headers (the confirmation of a bulk action). */
+export function DataTable({ headers, rows }: { headers: string[]; rows: (string | number)[][] }): VNode {
+  return (
+    <table class="results">
+      <thead>
+        <tr>
+          {headers.map((h) => (
+            <th scope="col">{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr>
+            {row.map((cell) => (
+              <td>{cell}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export interface PageLink {
   href: string;
   label: string;

@@ -3,7 +3,7 @@ import { message } from '../../../lib/messages.js';
 import { DetailTable, Layout, type ShownMessage } from '../../../web/layout.js';
 import { ROLE_LABELS, type User } from '../model.js';
 import { enabledLabel, userDetailRows } from '../presenters.js';
-import { crumbs, LinkButton, type PageBase, TokenButton } from '../shared-views.js';
+import { crumbs, DataTable, LinkButton, type PageBase, TokenButton } from '../shared-views.js';
 
 /** The screens of SPEC §4.6 delete and §4.7 bulk delete (manual ch. 6, 7). */
 
@@ -57,30 +57,17 @@ export function BulkDeleteConfirmPage(props: {
       breadcrumbs={crumbs.list('ユーザ情報一括削除確認画面')}
       infos={[{ id: 'info.bulkDelete.confirm', params: { count: props.users.length } }]}
     >
-      <table class="results">
-        <thead>
-          <tr>
-            <th scope="col">ユーザID</th>
-            <th scope="col">ユーザ名</th>
-            <th scope="col">権限区分</th>
-            <th scope="col">事業者コード</th>
-            <th scope="col">参加登録申請者名</th>
-            <th scope="col">有効/無効</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.users.map((u) => (
-            <tr>
-              <td>{u.userId}</td>
-              <td>{u.userName}</td>
-              <td>{ROLE_LABELS[u.role]}</td>
-              <td>{u.operatorCode}</td>
-              <td>{props.operatorName}</td>
-              <td>{enabledLabel(u.enabled)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        headers={['ユーザID', 'ユーザ名', '権限区分', '事業者コード', '参加登録申請者名', '有効/無効']}
+        rows={props.users.map((u) => [
+          u.userId,
+          u.userName,
+          ROLE_LABELS[u.role],
+          u.operatorCode,
+          props.operatorName,
+          enabledLabel(u.enabled),
+        ])}
+      />
       <div class="actions">
         <LinkButton href={props.listQuery ? `/users?${props.listQuery}` : '/users'} label="キャンセル" />
         <TokenButton

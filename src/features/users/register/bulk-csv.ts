@@ -2,16 +2,12 @@ import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
 import { FIELD_LABELS } from '../../../lib/field-labels.js';
-import { formatDate, type IsoDate } from '../../../lib/japan-time.js';
-import type { MessageId } from '../../../lib/messages.js';
 import type { ShownMessage } from '../../../web/layout.js';
-import { MAX_GENERAL_USERS } from '../model.js';
-import { type TBulkRegisterRow, ZBulkRegisterRow } from '../schemas.js';
 
 /**
- * SPEC §4.12 bulk register (一括登録): the uploaded CSV file from bytes to checked rows.
- * Decoding, parsing and checking are pure, so every rule here has a unit test
- * (bulk-register.test.ts); the routes only read the upload and show the outcome.
+ * SPEC §4.12 bulk register (一括登録): the uploaded CSV file from bytes to records, within
+ * the bounds of D-20, and the template. Decoding and parsing are pure, so every rule has a
+ * unit test (bulk-csv.test.ts, bulk-check.test.ts); bulk-check.ts checks the records.
  * The format is documented for users on the upload page and in docs/bulk-register.md.
  */
 
@@ -29,9 +25,6 @@ export function parseUploadEncoding(value: unknown): UploadEncoding {
 
 /** The largest file accepted; the multipart limit of src/app.tsx says the same. */
 export const UPLOAD_MAX_BYTES = 1024 * 1024;
-
-/** SPEC §1: a file can never hold more rows than an operator can have general users. */
-export const BULK_REGISTER_MAX_ROWS = MAX_GENERAL_USERS;
 
 /**
  * SPEC D-20: the bounds of an upload, checked on the decoded text before it is parsed
@@ -67,7 +60,7 @@ export const UPLOAD_LIMITS: Readonly<UploadLimits> = {
   maxListedIssues: 100,
 };
 
-type ColumnKey = 'department' | 'userName' | 'phone' | 'email' | 'validFrom' | 'validTo';
+export type ColumnKey = 'department' | 'userName' | 'phone' | 'email' | 'validFrom' | 'validTo';
 
 /** The columns, by their Japanese header (SPEC §3 labels); the order of the template. */
 export const BULK_REGISTER_COLUMNS: { key: ColumnKey; label: string; required: boolean }[] = [
@@ -79,33 +72,7 @@ export const BULK_REGISTER_COLUMNS: { key: ColumnKey; label: string; required: b
   { key: 'validTo', label: FIELD_LABELS.validTo, required: false },
 ];
 
-/** SPEC §3: an empty 適用終了日 means no end. */
-const DEFAULT_VALID_TO = '9999/12/31';
-
-/** A checked row, ready for the confirmation and for registration. */
-export type BulkRegisterRow = TBulkRegisterRow & { line: number };
-
-/**
- * One problem of the file. `line` is the row as a spreadsheet numbers it (header = 1;
- * blank rows and multi-line cells counted as a spreadsheet counts them); `column` is the
- * column's position (0-based) and header, when the problem belongs to one.
- */
-export interface CsvIssue {
-  line: number | null;
-  column: { index: number; label: string } | null;
-  message: ShownMessage;
-}
-
 export type DecodeResult = { ok: true; text: string } | { ok: false; error: ShownMessage };
-
-/**
- * A refused file: its problems (at most `maxListedIssues` of them, `omitted` says how
- * many more), or `fileError` when a limit of D-20 refused it as a whole before or while
- * parsing; `issues` is empty then.
- */
-export type CheckResult =
-  | { ok: true; rows: BulkRegisterRow[] }
-  | { ok: false; issues: CsvIssue[]; omitted?: number; fileError?: ShownMessage };
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -145,7 +112,7 @@ export function decodeUpload(bytes: Buffer, encoding: UploadEncoding): DecodeRes
   return { ok: true, text };
 }
 
-interface CsvRecord {
+export interface CsvRecord {
   /** The spreadsheet row (1-based), counting blank rows. */
   line: number;
   cells: string[];
@@ -174,7 +141,7 @@ const COMMA = 44;
  * and the commas of a line. Line numbers are physical lines, as a text editor numbers
  * them. It reads at most `maxLines × (maxLineChars + 2)` characters.
  */
-function scanBounds(text: string, limits: UploadLimits): ShownMessage | undefined {
+export function scanBounds(text: string, limits: UploadLimits): ShownMessage | undefined {
   let line = 1;
   let lineStart = 0;
   let commas = 0;
@@ -222,7 +189,7 @@ type ReadResult = {
  * record. A syntax error (a broken quote) ends the reading: after it the parser cannot
  * know where the following rows begin.
  */
-function readRecords(text: string, limits: UploadLimits): ReadResult {
+export function readRecords(text: string, limits: UploadLimits): ReadResult {
   const records: CsvRecord[] = [];
   try {
     parse(text, {
@@ -261,181 +228,6 @@ export function columnLetter(index: number): string {
     n = Math.floor((n - 1) / 26);
   }
   return s;
-}
-
-/** Header problems: unknown, empty, repeated or missing required column names. */
-function checkHeader(header: CsvRecord): { issues: CsvIssue[]; positions: Map<ColumnKey, number> } {
-  const issues: CsvIssue[] = [];
-  const positions = new Map<ColumnKey, number>();
-  header.cells.forEach((raw, index) => {
-    const name = raw.trim();
-    const column = BULK_REGISTER_COLUMNS.find((c) => c.label === name);
-    const at = { index, label: name };
-    if (!column) {
-      issues.push({
-        line: header.line,
-        column: at,
-        message: { id: 'error.bulkRegist.headerUnknown', params: { name } },
-      });
-    } else if (positions.has(column.key)) {
-      issues.push({
-        line: header.line,
-        column: at,
-        message: { id: 'error.bulkRegist.headerDuplicate', params: { name } },
-      });
-    } else {
-      positions.set(column.key, index);
-    }
-  });
-  for (const column of BULK_REGISTER_COLUMNS) {
-    if (column.required && !positions.has(column.key)) {
-      issues.push({
-        line: header.line,
-        column: null,
-        message: { id: 'error.bulkRegist.headerMissing', params: { name: column.label } },
-      });
-    }
-  }
-  return { issues, positions };
-}
-
-/** The CSV wording of a field rule's message, where the form's wording would not fit. */
-const CSV_MESSAGES: Partial<Record<MessageId, MessageId>> = {
-  // The form's message speaks of three input boxes; the CSV has one cell.
-  'error.field.phone': 'error.bulkRegist.phone',
-};
-
-/** One data row through the register form's field rules (ZBulkRegisterRow). */
-function checkRow(
-  record: CsvRecord,
-  positions: Map<ColumnKey, number>,
-  today: IsoDate,
-): { row?: BulkRegisterRow; issues: CsvIssue[] } {
-  const cell = (key: ColumnKey) => {
-    const at = positions.get(key);
-    return at === undefined ? '' : (record.cells[at] ?? '');
-  };
-  const input = {
-    department: cell('department'),
-    userName: cell('userName'),
-    phone: cell('phone'),
-    email: cell('email'),
-    validFrom: cell('validFrom').trim() || formatDate(today),
-    validTo: cell('validTo').trim() || DEFAULT_VALID_TO,
-  };
-  const parsed = ZBulkRegisterRow.safeParse(input);
-  if (parsed.success) return { row: { line: record.line, ...parsed.data }, issues: [] };
-  const issues: CsvIssue[] = [];
-  const seen = new Set<string>();
-  for (const issue of parsed.error.issues) {
-    const key = String(issue.path[0]) as ColumnKey;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const column = BULK_REGISTER_COLUMNS.find((c) => c.key === key)!;
-    const id = issue.message as MessageId;
-    issues.push({
-      line: record.line,
-      column: { index: positions.get(key) ?? -1, label: column.label },
-      message: { id: CSV_MESSAGES[id] ?? id, params: { field: column.label } },
-    });
-  }
-  return { issues };
-}
-
-/**
- * Checks the whole file (SPEC §4.12): the header by name (any order; unknown, repeated or
- * missing required columns refused), then EVERY data row, collecting each problem with
- * its line and column. Blank rows are ignored. A file of more than eight rows is refused
- * as a whole without checking its rows: it could never be registered. The same mail
- * address twice in one file is refused (compared without regard to case): it is nearly
- * always a copy-and-paste slip, and would send two temporary passwords to one person.
- * `today` (Japan time) is the default 適用開始日.
- *
- * Before any of this, D-20: the file is refused as a whole (`fileError`) at the first of
- * its lines, line lengths and columns that exceeds `UPLOAD_LIMITS`, and at most
- * `maxListedIssues` problems are listed. `limits` lets tests lower or raise them.
- */
-export function checkBulkRegisterCsv(
-  text: string,
-  options: { today: IsoDate; limits?: Partial<UploadLimits> },
-): CheckResult {
-  const limits: UploadLimits = { ...UPLOAD_LIMITS, ...options.limits };
-  // D-20: the bounds first, and nothing more once one is reached.
-  const outOfBounds = scanBounds(text, limits);
-  if (outOfBounds) return { ok: false, issues: [], fileError: outOfBounds };
-  const { records, syntaxError, limit } = readRecords(text, limits);
-  if (limit) return { ok: false, issues: [], fileError: limit };
-  const refused = (all: CsvIssue[]): CheckResult => {
-    const listed = all.slice(0, limits.maxListedIssues);
-    return { ok: false, issues: listed, omitted: all.length - listed.length };
-  };
-  const [header, ...data] = records;
-  const issues: CsvIssue[] = [];
-  const positions = header ? checkHeader(header) : undefined;
-  if (syntaxError) {
-    const label = header && syntaxError.index >= 0 ? (header.cells[syntaxError.index] ?? '').trim() : '';
-    issues.push(...(positions?.issues ?? []));
-    issues.push({
-      line: syntaxError.line,
-      column: syntaxError.index >= 0 ? { index: syntaxError.index, label } : null,
-      message: { id: 'error.bulkRegist.syntax' },
-    });
-    return refused(issues);
-  }
-  if (!header || !positions) {
-    return { ok: false, issues: [{ line: null, column: null, message: { id: 'error.bulkRegist.noRows' } }] };
-  }
-  if (positions.issues.length > 0) return refused(positions.issues);
-  if (data.length === 0) {
-    return { ok: false, issues: [{ line: null, column: null, message: { id: 'error.bulkRegist.noRows' } }] };
-  }
-  if (data.length > BULK_REGISTER_MAX_ROWS) {
-    return {
-      ok: false,
-      issues: [
-        {
-          line: null,
-          column: null,
-          message: { id: 'error.bulkRegist.tooManyRows', params: { count: data.length } },
-        },
-      ],
-    };
-  }
-  const rows: BulkRegisterRow[] = [];
-  const firstLineOfEmail = new Map<string, number>();
-  const width = header.cells.length;
-  for (const record of data) {
-    if (record.cells.length !== width) {
-      issues.push({
-        line: record.line,
-        column: null,
-        message: {
-          id: 'error.bulkRegist.columnCount',
-          params: { actual: record.cells.length, expected: width },
-        },
-      });
-      continue;
-    }
-    const checked = checkRow(record, positions.positions, options.today);
-    issues.push(...checked.issues);
-    // Every row's address takes part, even of a row with errors elsewhere, so each
-    // repetition is named in the same pass.
-    const emailAt = positions.positions.get('email')!;
-    const email = (record.cells[emailAt] ?? '').trim().toLowerCase();
-    const first = firstLineOfEmail.get(email);
-    const emailInvalid = checked.issues.some((i) => i.column?.index === emailAt);
-    if (email !== '' && first !== undefined && !emailInvalid) {
-      issues.push({
-        line: record.line,
-        column: { index: emailAt, label: FIELD_LABELS.email },
-        message: { id: 'error.bulkRegist.duplicateEmail', params: { line: first } },
-      });
-      continue;
-    }
-    if (email !== '' && first === undefined) firstLineOfEmail.set(email, record.line);
-    if (checked.row) rows.push(checked.row);
-  }
-  return issues.length > 0 ? refused(issues) : { ok: true, rows };
 }
 
 /** The template's example row: reserved example.jp address, dates left to their defaults. */

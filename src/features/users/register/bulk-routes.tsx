@@ -11,10 +11,9 @@ import { describeUserActionError, UserLimitReached } from '../errors.js';
 import { countGeneralUsers } from '../repository.js';
 import { actionContext, LIST_LINK, parseActionForm, refusedOn, sendCompletion } from '../shared-routes.js';
 import { crumbs } from '../shared-views.js';
+import { type CheckResult, checkBulkRegisterCsv } from './bulk-check.js';
 import {
   bulkRegisterTemplate,
-  type CheckResult,
-  checkBulkRegisterCsv,
   decodeUpload,
   parseUploadEncoding,
   TEMPLATE_ASCII_FILE_NAME,

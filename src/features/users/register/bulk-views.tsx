@@ -12,12 +12,10 @@ import {
   type ShownMessage,
 } from '../../../web/layout.js';
 import { REGISTRABLE_ROLE, ROLE_LABELS } from '../model.js';
-import { crumbs, type PageBase } from '../shared-views.js';
+import { crumbs, DataTable, type PageBase } from '../shared-views.js';
+import { BULK_REGISTER_MAX_ROWS, type BulkRegisterRow, type CsvIssue } from './bulk-check.js';
 import {
   BULK_REGISTER_COLUMNS,
-  BULK_REGISTER_MAX_ROWS,
-  type BulkRegisterRow,
-  type CsvIssue,
   columnLetter,
   UPLOAD_ENCODINGS,
   UPLOAD_LIMITS,
@@ -140,7 +138,7 @@ function FormatHelp(): VNode {
   );
 }
 
-export function BulkRegisterFormPage(props: {
+export interface BulkRegisterFormProps {
   page: PageBase;
   /** This showing of the form; its confirmations execute once between them. */
   formId: string;
@@ -153,71 +151,84 @@ export function BulkRegisterFormPage(props: {
   issues?: CsvIssue[];
   /** How many problems more than `issues` the file has. */
   omitted?: number | undefined;
-}): VNode {
-  const issues = props.issues ?? [];
-  const omitted = props.omitted ?? 0;
-  const located = issues.filter((i) => i.line !== null);
-  const fileWide = issues.filter((i) => i.line === null).map((i) => i.message);
+}
+
+/** The messages at the top: the screen's, the file's own (linked to its field), the count, the file-wide ones. */
+function topMessages(props: BulkRegisterFormProps, located: CsvIssue[]): ShownMessage[] {
+  const fileWide = (props.issues ?? []).filter((i) => i.line === null).map((i) => i.message);
+  const count = located.length + (props.omitted ?? 0);
+  return [
+    ...(props.errors ?? []),
+    // The file's own problem links to the file field (WCAG 3.3.1).
+    ...(props.fileError ? [{ ...props.fileError, field: { id: 'file', label: 'CSVファイル' } }] : []),
+    ...(located.length > 0 ? [{ id: 'error.bulkRegist.invalid' as const, params: { count } }] : []),
+    ...fileWide,
+  ];
+}
+
+function UploadForm(props: BulkRegisterFormProps): VNode {
   const file: FieldDescription = {
     htmlFor: 'file',
     hint: '登録するユーザ情報を記入したCSVファイル（1MBまで）を指定してください。',
     error: props.fileError,
   };
   const encoding: FieldDescription = { htmlFor: 'encoding', hint: '通常は「自動判定」のままで構いません。' };
-  const errors: ShownMessage[] = [
-    ...(props.errors ?? []),
-    // The file's own problem links to the file field (WCAG 3.3.1).
-    ...(props.fileError ? [{ ...props.fileError, field: { id: 'file', label: 'CSVファイル' } }] : []),
-    ...(located.length > 0
-      ? [{ id: 'error.bulkRegist.invalid' as const, params: { count: located.length + omitted } }]
-      : []),
-    ...fileWide,
-  ];
   return (
-    <Layout {...props.page} title={UPLOAD_TITLE} breadcrumbs={crumbs.list(UPLOAD_TITLE)} errors={errors}>
-      {located.length > 0 ? <IssueTable issues={located} omitted={omitted} /> : null}
-      <form
-        method="post"
-        action="/users/bulk-register/confirm"
-        enctype="multipart/form-data"
-        class="form"
-        novalidate
-      >
-        <CsrfField token={props.page.csrfToken} />
-        <input type="hidden" name="formId" value={props.formId} />
-        <table class="form-table">
-          <tbody>
-            <FieldRow label="CSVファイル" required {...file}>
-              <input id="file" name="file" type="file" accept=".csv,text/csv" required {...fieldAria(file)} />
-            </FieldRow>
-            <FieldRow label="文字コード" {...encoding}>
-              <select id="encoding" name="encoding" {...fieldAria(encoding)}>
-                {UPLOAD_ENCODINGS.map((e) => (
-                  <option value={e.value} selected={e.value === props.encoding}>
-                    {e.label}
-                  </option>
-                ))}
-              </select>
-            </FieldRow>
-          </tbody>
-        </table>
-        <div class="actions">
-          <a class="button button-secondary" href="/users">
-            戻る
-          </a>
-          <button type="submit" class="button button-primary">
-            確認
-          </button>
-        </div>
-      </form>
+    <form
+      method="post"
+      action="/users/bulk-register/confirm"
+      enctype="multipart/form-data"
+      class="form"
+      novalidate
+    >
+      <CsrfField token={props.page.csrfToken} />
+      <input type="hidden" name="formId" value={props.formId} />
+      <table class="form-table">
+        <tbody>
+          <FieldRow label="CSVファイル" required {...file}>
+            <input id="file" name="file" type="file" accept=".csv,text/csv" required {...fieldAria(file)} />
+          </FieldRow>
+          <FieldRow label="文字コード" {...encoding}>
+            <select id="encoding" name="encoding" {...fieldAria(encoding)}>
+              {UPLOAD_ENCODINGS.map((e) => (
+                <option value={e.value} selected={e.value === props.encoding}>
+                  {e.label}
+                </option>
+              ))}
+            </select>
+          </FieldRow>
+        </tbody>
+      </table>
+      <div class="actions">
+        <a class="button button-secondary" href="/users">
+          戻る
+        </a>
+        <button type="submit" class="button button-primary">
+          確認
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function BulkRegisterFormPage(props: BulkRegisterFormProps): VNode {
+  const located = (props.issues ?? []).filter((i) => i.line !== null);
+  return (
+    <Layout
+      {...props.page}
+      title={UPLOAD_TITLE}
+      breadcrumbs={crumbs.list(UPLOAD_TITLE)}
+      errors={topMessages(props, located)}
+    >
+      {located.length > 0 ? <IssueTable issues={located} omitted={props.omitted ?? 0} /> : null}
+      <UploadForm {...props} />
       <FormatHelp />
     </Layout>
   );
 }
 
-function phoneText(phone: string | null): string {
-  return phone ?? '';
-}
+/** The columns of a row on the confirmation, after its line. */
+const ROW_FIELDS = ['department', 'userName', 'phone', 'email', 'validFrom', 'validTo'] as const;
 
 /** ユーザ情報一括登録確認画面: the rows exactly as 実行 will register them. */
 export function BulkRegisterConfirmPage(props: {
@@ -241,32 +252,18 @@ export function BulkRegisterConfirmPage(props: {
           [FIELD_LABELS.operatorName, props.operatorName],
         ]}
       />
-      <table class="results">
-        <thead>
-          <tr>
-            <th scope="col">行</th>
-            <th scope="col">{FIELD_LABELS.department}</th>
-            <th scope="col">{FIELD_LABELS.userName}</th>
-            <th scope="col">{FIELD_LABELS.phone}</th>
-            <th scope="col">{FIELD_LABELS.email}</th>
-            <th scope="col">{FIELD_LABELS.validFrom}</th>
-            <th scope="col">{FIELD_LABELS.validTo}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((row) => (
-            <tr>
-              <td>{row.line}</td>
-              <td>{row.department}</td>
-              <td>{row.userName}</td>
-              <td>{phoneText(row.phone)}</td>
-              <td>{row.email}</td>
-              <td>{formatDate(row.validFrom)}</td>
-              <td>{formatDate(row.validTo)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        headers={['行', ...ROW_FIELDS.map((f) => FIELD_LABELS[f])]}
+        rows={props.rows.map((row) => [
+          row.line,
+          row.department,
+          row.userName,
+          row.phone ?? '',
+          row.email,
+          formatDate(row.validFrom),
+          formatDate(row.validTo),
+        ])}
+      />
       <div class="actions">
         <a class="button button-secondary" href="/users/bulk-register">
           戻る

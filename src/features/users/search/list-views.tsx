@@ -139,12 +139,51 @@ function DeletedCell({ user }: { user: UserListItem }): VNode {
   );
 }
 
+type Selection = { formId: string; selected: ReadonlySet<string> };
+
+/** One user of the results: the ID links to the detail, which leads back to this page. */
+function ResultRow(props: {
+  user: UserListItem;
+  operatorName: string;
+  back: string;
+  selection: Selection | undefined;
+}): VNode {
+  const { user, selection, back } = props;
+  return (
+    <tr>
+      {selection ? (
+        <td class="col-select">
+          {/* The boxes belong to the 一括削除 form below the table (the form attribute),
+              so CSV出力 and 一括削除 can stand in one row of buttons. */}
+          <input
+            type="checkbox"
+            name="userIds"
+            value={user.userId}
+            form={selection.formId}
+            checked={selection.selected.has(user.userId)}
+            aria-label={`${user.userId}を選択`}
+          />
+        </td>
+      ) : null}
+      <td class="col-id">
+        <a href={`/users/${encodeURIComponent(user.userId)}?back=${back}`}>{user.userId}</a>
+      </td>
+      <td class="col-name">{user.userName}</td>
+      <td class="col-role">{ROLE_LABELS[user.role]}</td>
+      <td class="col-code">{user.operatorCode}</td>
+      <td class="col-operator">{props.operatorName}</td>
+      <EnabledCell user={user} />
+      <DeletedCell user={user} />
+    </tr>
+  );
+}
+
 function ResultsTable(props: {
   users: UserListItem[];
   operatorName: string;
   backQuery: string;
   /** The 選択 column, for admins only (SPEC §2: general users cannot bulk delete). */
-  selection?: { formId: string; selected: ReadonlySet<string> } | undefined;
+  selection?: Selection | undefined;
 }): VNode {
   const back = encodeURIComponent(`/users?${props.backQuery}`);
   const { selection } = props;
@@ -174,31 +213,7 @@ function ResultsTable(props: {
         </thead>
         <tbody>
           {props.users.map((u) => (
-            <tr>
-              {selection ? (
-                <td class="col-select">
-                  {/* The boxes belong to the 一括削除 form below the table (the form attribute),
-                      so CSV出力 and 一括削除 can stand in one row of buttons. */}
-                  <input
-                    type="checkbox"
-                    name="userIds"
-                    value={u.userId}
-                    form={selection.formId}
-                    checked={selection.selected.has(u.userId)}
-                    aria-label={`${u.userId}を選択`}
-                  />
-                </td>
-              ) : null}
-              <td class="col-id">
-                <a href={`/users/${encodeURIComponent(u.userId)}?back=${back}`}>{u.userId}</a>
-              </td>
-              <td class="col-name">{u.userName}</td>
-              <td class="col-role">{ROLE_LABELS[u.role]}</td>
-              <td class="col-code">{u.operatorCode}</td>
-              <td class="col-operator">{props.operatorName}</td>
-              <EnabledCell user={u} />
-              <DeletedCell user={u} />
-            </tr>
+            <ResultRow user={u} operatorName={props.operatorName} back={back} selection={selection} />
           ))}
         </tbody>
       </table>
