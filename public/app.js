@@ -87,6 +87,123 @@
   // A list re-shown after a refused bulk delete keeps its ticks: the header box follows.
   for (const table of document.querySelectorAll('table')) syncHeaderBox(table);
 
+  // ---- Password fields: a show/hide toggle on each, a strength hint on a new password ----
+
+  /**
+   * 表示: a toggle button beside every password field (WCAG 4.1.2). aria-pressed says
+   * whether the characters are shown, and the name stays パスワードを表示 in both states, so
+   * that the state is said once; it does not repeat the field's label either, so that
+   * 「現在のパスワード」 names the field alone (voice control, getByLabel). Shown characters go
+   * back to dots before the form is sent, so that the browser never keeps a password as
+   * typed text.
+   */
+  function addToggle(input) {
+    const wrap = document.createElement('span');
+    wrap.className = 'password-field';
+    input.replaceWith(wrap);
+    wrap.append(input);
+    const toggle = document.createElement('button');
+    toggle.type = 'button';
+    toggle.className = 'password-toggle';
+    toggle.textContent = '表示';
+    toggle.setAttribute('aria-pressed', 'false');
+    toggle.setAttribute('aria-label', 'パスワードを表示');
+    if (input.id) toggle.setAttribute('aria-controls', input.id);
+    toggle.addEventListener('click', () => {
+      const show = input.type === 'password';
+      input.type = show ? 'text' : 'password';
+      toggle.setAttribute('aria-pressed', String(show));
+    });
+    wrap.append(toggle);
+    input.form?.addEventListener('submit', () => {
+      input.type = 'password';
+      toggle.setAttribute('aria-pressed', 'false');
+    });
+  }
+
+  const passwordFields = [...document.querySelectorAll('input[type="password"]')];
+  for (const input of passwordFields) addToggle(input);
+
+  // The strength estimate and its dictionaries (about 700 kB) are a bundle of their own,
+  // fetched only on a page with a new password field, once that field is used.
+  const strengthSrc = document.currentScript?.dataset.strengthSrc;
+  const LEVELS = ['とても弱い', '弱い', '普通', '強い', 'とても強い'];
+  let estimator;
+  function loadEstimator() {
+    estimator ??= import(strengthSrc).catch(() => null);
+    return estimator;
+  }
+
+  /** Words of the page a password should not contain: the user ID, the names shown. */
+  function pageWords(form) {
+    const words = [];
+    for (const el of form?.elements ?? []) {
+      if (el instanceof HTMLInputElement && el.type === 'text' && el.value) words.push(el.value);
+    }
+    const who = document.querySelector('[data-user-name]')?.dataset.userName;
+    if (who) words.push(...who.split(/\s+/));
+    return words;
+  }
+
+  /**
+   * The hint under a new password (the first of its form; the second only repeats it): a
+   * meter of four steps and one line of Japanese, read out politely once typing pauses.
+   * Only a help: the server's password policy decides (SPEC D-13).
+   */
+  function addStrengthHint(input) {
+    const hint = document.createElement('div');
+    hint.className = 'strength';
+    hint.dataset.score = '';
+    const meter = document.createElement('div');
+    meter.className = 'strength-meter';
+    meter.setAttribute('aria-hidden', 'true');
+    for (let i = 0; i < 4; i++) meter.append(document.createElement('span'));
+    const text = document.createElement('p');
+    text.className = 'strength-text';
+    text.id = `${input.id || input.name}-strength`;
+    text.setAttribute('aria-live', 'polite');
+    hint.append(meter, text);
+    (input.closest('.password-field') ?? input).after(hint);
+    const described = input.getAttribute('aria-describedby');
+    input.setAttribute('aria-describedby', described ? `${described} ${text.id}` : text.id);
+
+    let timer;
+    const update = async () => {
+      const value = input.value;
+      if (!value) {
+        hint.dataset.score = '';
+        text.textContent = '';
+        return;
+      }
+      const module = await loadEstimator();
+      if (!module || input.value !== value) return;
+      const { score, warning, suggestions } = module.estimate(value, pageWords(input.form));
+      hint.dataset.score = String(score);
+      const advice = warning || suggestions[0] || (score >= 3 ? '' : '長くすると強くなります');
+      text.textContent = `強さの目安: ${LEVELS[score]}${advice ? `（${advice}）` : ''}`;
+    };
+    input.addEventListener('focus', () => void loadEstimator(), { once: true });
+    input.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(update, 300);
+    });
+  }
+
+  if (strengthSrc) {
+    const forms = new Set();
+    for (const input of passwordFields) {
+      if (input.autocomplete !== 'new-password' || forms.has(input.form)) continue;
+      forms.add(input.form);
+      addStrengthHint(input);
+    }
+  }
+
+  // ---- A table that scrolls in its own box can be scrolled with the keyboard ----
+
+  /**
+   * WCAG 2.1.1: a box that scrolls must be reachable by Tab when nothing inside it is (the
+   * audit records: text only). It is then a named region, so that the stop means something.
+   */
   // Coming back through the browser's history must not reuse a disabled form.
   window.addEventListener('pageshow', () => {
     for (const form of document.querySelectorAll('form[data-submitted]')) {

@@ -21,3 +21,14 @@ export function assetUrl(name: string): string {
   }
   return `/assets/${name}?v=${version}`;
 }
+
+/**
+ * The URL of a built asset (public/build/, made by scripts/build-assets.mjs), or undefined
+ * when it has not been built: the page then goes without what it adds (the password
+ * strength hint) instead of failing. Only a found file's fingerprint is kept.
+ */
+export function builtAssetUrl(name: string): string | undefined {
+  const file = `build/${name}`;
+  if (!versions.has(file) && !fs.existsSync(path.join(ASSETS_DIR, file))) return undefined;
+  return assetUrl(file);
+}

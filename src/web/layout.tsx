@@ -1,7 +1,7 @@
 import type { ComponentChildren, VNode } from 'preact';
 import { formatJapanDateTime } from '../lib/japan-time.js';
 import { type MessageId, message } from '../lib/messages.js';
-import { assetUrl } from './assets.js';
+import { assetUrl, builtAssetUrl } from './assets.js';
 
 export interface Crumb {
   label: string;
@@ -69,7 +69,8 @@ export function Layout(props: LayoutProps): VNode {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} | 容量市場システム`}</title>
         <link rel="stylesheet" href={assetUrl('app.css')} />
-        <script src={assetUrl('app.js')} defer />
+        {/* The strength hint's bundle is fetched by app.js, on a page with a new password only. */}
+        <script src={assetUrl('app.js')} data-strength-src={builtAssetUrl('password-strength.js')} defer />
       </head>
       <body>
         {/* WCAG 2.4.1: the first thing Tab reaches; main takes the focus (tabindex="-1"). */}
@@ -84,7 +85,7 @@ export function Layout(props: LayoutProps): VNode {
             <div class="session-info">
               <div>
                 <div>ログイン日時: {formatJapanDateTime(props.auth.loginAt)}</div>
-                <div>ユーザ名: {props.auth.userName}</div>
+                <div data-user-name={props.auth.userName}>ユーザ名: {props.auth.userName}</div>
               </div>
               <a class="tap-target" href="/account">
                 アカウント設定
