@@ -1,20 +1,25 @@
-import crypto from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Store } from '../../src/db/connect.js';
 import { deriveCsrfToken, SESSION_COOKIE } from '../../src/features/auth/plugin.js';
-import { normaliseText, type Role, toSearchKey, type User } from '../../src/features/users/model.js';
-import { findUser } from '../../src/features/users/repository.js';
+import type { User } from '../../src/features/users/model.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { japanDate } from '../../src/lib/japan-time.js';
-import { hashPassword } from '../../src/lib/passwords.js';
+import { DEFAULT_PASSWORD } from './factories.js';
 import { openTestStore, type StoreKind } from './stores.js';
+
+export {
+  createOperator,
+  createOperatorWithAdmins,
+  createUser,
+  DEFAULT_PASSWORD,
+  type UserValues,
+} from './factories.js';
 
 /** 2026-04-01 10:00 in Japan. */
 export const TEST_START = '2026-04-01T01:00:00.000Z';
-export const DEFAULT_PASSWORD = 'Kakuninyou-Pass 2026!';
 
 export interface TestContext {
   kind: StoreKind;
@@ -73,119 +78,6 @@ export function useTestContext(kind: StoreKind, skip: boolean, overrides: Partia
   return ctx;
 }
 
-const hashes = new Map<string, Promise<string>>();
-function cachedHash(password: string): Promise<string> {
-  let h = hashes.get(password);
-  if (!h) {
-    h = hashPassword(password);
-    hashes.set(password, h);
-  }
-  return h;
-}
-
-const ALPHANUMERIC = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-function randomCode(): string {
-  let s = '';
-  for (let i = 0; i < 4; i++) s += ALPHANUMERIC[crypto.randomInt(ALPHANUMERIC.length)];
-  return s;
-}
-
-/** An operator with a unique code (factories never share fixed data between tests). */
-export async function createOperator(
-  ctx: Pick<TestContext, 'store' | 'clock'>,
-  values: { operatorCode?: string; operatorName?: string } = {},
-): Promise<{ operatorCode: string; operatorName: string }> {
-  for (;;) {
-    const operatorCode = values.operatorCode ?? randomCode();
-    const operatorName = values.operatorName ?? `株式会社${operatorCode}`;
-    const exists = await ctx.store.db
-      .selectFrom('operators')
-      .select('operator_code')
-      .where('operator_code', '=', operatorCode)
-      .executeTakeFirst();
-    if (exists) {
-      if (values.operatorCode) throw new Error(`operator ${operatorCode} exists`);
-      continue;
-    }
-    await ctx.store.db
-      .insertInto('operators')
-      .values({
-        operator_code: operatorCode,
-        operator_name: operatorName,
-        created_at: ctx.clock.now().toISOString(),
-      })
-      .execute();
-    return { operatorCode, operatorName };
-  }
-}
-
-let userSequence = 0;
-
-export interface UserValues {
-  operatorCode: string;
-  role?: Role;
-  userId?: string;
-  userName?: string;
-  department?: string;
-  email?: string;
-  phone?: string | null;
-  password?: string;
-  temporary?: boolean;
-  temporaryPasswordExpiresAt?: string | null;
-  enabled?: boolean;
-  locked?: boolean;
-  deleted?: boolean;
-  validFrom?: string;
-  validTo?: string;
-}
-
-/** A user row with a known password (a normal one unless `temporary`). */
-export async function createUser(
-  ctx: Pick<TestContext, 'store' | 'clock'>,
-  values: UserValues,
-): Promise<User> {
-  userSequence += 1;
-  const userId = values.userId ?? `U${String(crypto.randomInt(0, 1_000_000_000)).padStart(9, '0')}`;
-  const userName = normaliseText(values.userName ?? `試験 利用者${userSequence}`);
-  const now = ctx.clock.now();
-  await ctx.store.db
-    .insertInto('users')
-    .values({
-      user_id: userId,
-      operator_code: values.operatorCode,
-      role: values.role ?? 'general',
-      department: values.department ?? '試験部',
-      user_name: userName,
-      user_name_key: toSearchKey(userName),
-      phone: values.phone ?? null,
-      email: values.email ?? `user${userSequence}.${userId.toLowerCase()}@example.jp`,
-      enabled: values.enabled === false ? 0 : 1,
-      valid_from: values.validFrom ?? '2020-01-01',
-      valid_to: values.validTo ?? '9999-12-31',
-      locked: values.locked ? 1 : 0,
-      failed_login_count: values.locked ? 5 : 0,
-      deleted: values.deleted ? 1 : 0,
-      deleted_at: values.deleted ? now.toISOString() : null,
-      password_hash: await cachedHash(values.password ?? DEFAULT_PASSWORD),
-      password_is_temporary: values.temporary ? 1 : 0,
-      temporary_password_expires_at: values.temporaryPasswordExpiresAt ?? null,
-      password_changed_at: now.toISOString(),
-      version: 1,
-      created_at: now.toISOString(),
-      updated_at: now.toISOString(),
-    })
-    .execute();
-  return (await findUser(ctx.store.db, userId))!;
-}
-
-/** An operator with its two admins, ready for most tests. */
-export async function createOperatorWithAdmins(ctx: Pick<TestContext, 'store' | 'clock'>) {
-  const operator = await createOperator(ctx);
-  const admin = await createUser(ctx, { operatorCode: operator.operatorCode, role: 'admin' });
-  const otherAdmin = await createUser(ctx, { operatorCode: operator.operatorCode, role: 'admin' });
-  return { operator, admin, otherAdmin };
-}
-
 export function todayInJapan(ctx: Pick<TestContext, 'clock'>): string {
   return japanDate(ctx.clock.now());
 }
@@ -232,18 +124,7 @@ export class Agent {
   }
 
   async get(url: string, headers: Record<string, string> = {}): Promise<Response> {
-    const res = await this.app.inject({
-      method: 'GET',
-      url,
-      headers: { cookie: this.cookieHeader(), ...headers },
-    });
-    this.remember(res.headers['set-cookie']);
-    return {
-      statusCode: res.statusCode,
-      headers: res.headers,
-      body: res.body,
-      location: res.headers.location as string | undefined,
-    };
+    return this.send({ method: 'GET', url, headers: { cookie: this.cookieHeader(), ...headers } });
   }
 
   /** Posts a url-encoded form; arrays become repeated fields; `_csrf` is added unless given. */
@@ -255,12 +136,17 @@ export class Agent {
       if (v === undefined) continue;
       for (const one of Array.isArray(v) ? v : [v]) params.append(k, one);
     }
-    const res = await this.app.inject({
+    return this.send({
       method: 'POST',
       url,
       headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
       payload: params.toString(),
     });
+  }
+
+  /** One request through `inject`, keeping the cookies it sets. */
+  private async send(options: InjectOptions): Promise<Response> {
+    const res = await this.app.inject(options);
     this.remember(res.headers['set-cookie']);
     return {
       statusCode: res.statusCode,
