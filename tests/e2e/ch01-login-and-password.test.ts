@@ -1,41 +1,45 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, type Harness, logIn, NEW_PASSWORD, snapshot, startHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { generateTemporaryPassword } from '../../src/lib/passwords.js';
+import { createAdmin, createGeneralUser, DEFAULT_PASSWORD } from '../helpers/factories.js';
+import {
+  chromiumMissing,
+  logIn,
+  NEW_PASSWORD,
+  snapshot,
+  submitLogin,
+  submitPasswordChange,
+  useHarness,
+} from './harness.js';
 
-/** Manual ch. 1 (flow) and 共通操作: first login, forced password change, lockout after five failures. */
+/**
+ * Manual ch. 1 (flow) and 共通操作: first login, forced password change, lockout after five
+ * failures. The subject is the login itself, so every test here goes through the form.
+ */
 describe.skipIf(chromiumMissing)('ch. 1: login, forced password change, lockout (Chromium)', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness();
 
-  it('a demo admin logs in with the temporary password, must change it, and reaches TOP', async () => {
-    const page = await (await h.newContext()).newPage();
-    const { temporaryPassword } = h.demo.get('U280003304')!;
+  it('an admin logs in with the temporary password, must change it, and reaches TOP', async () => {
+    const temporaryPassword = generateTemporaryPassword();
+    const admin = await createAdmin(h, {
+      userName: '事業者 花子',
+      password: temporaryPassword,
+      temporary: true,
+    });
+    const page = await h.newPage();
     await page.goto('/');
     expect(new URL(page.url()).pathname).toBe('/login');
-    await page.getByLabel('ユーザID').fill('U280003304');
-    await page.getByLabel('パスワード', { exact: true }).fill(temporaryPassword);
-    await page.getByRole('button', { name: 'ログイン' }).click();
-    await page.waitForURL((url) => url.pathname === '/password');
+    await submitLogin(page, admin.userId, temporaryPassword);
+    expect(new URL(page.url()).pathname).toBe('/password');
     await expect
       .poll(() => page.locator('.messages-info').textContent())
       .toContain('仮パスワードでログインしています');
     // The menu is not a way around the forced change.
     await page.goto('/users');
     expect(new URL(page.url()).pathname).toBe('/password');
-    await page.getByLabel('現在のパスワード').fill(temporaryPassword);
-    await page.getByLabel('新しいパスワード', { exact: true }).fill('short');
-    await page.getByLabel('新しいパスワード（確認）').fill('short');
-    await page.getByRole('button', { name: '変更' }).click();
-    await expect.poll(() => page.locator('.field-error').first().textContent()).toContain('12文字以上');
-    await page.getByLabel('現在のパスワード').fill(temporaryPassword);
-    await page.getByLabel('新しいパスワード', { exact: true }).fill(NEW_PASSWORD);
-    await page.getByLabel('新しいパスワード（確認）').fill(NEW_PASSWORD);
-    await page.getByRole('button', { name: '変更' }).click();
-    await page.waitForURL((url) => url.pathname === '/');
+    await submitPasswordChange(page, temporaryPassword, 'short');
+    expect(await page.locator('.field-error').first().textContent()).toContain('12文字以上');
+    await submitPasswordChange(page, temporaryPassword, NEW_PASSWORD);
+    expect(new URL(page.url()).pathname).toBe('/');
     const header = await page.locator('.session-info').textContent();
     expect(header).toMatch(/ログイン日時: \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}/);
     expect(header).toContain('ユーザ名: 事業者 花子');
@@ -47,26 +51,25 @@ describe.skipIf(chromiumMissing)('ch. 1: login, forced password change, lockout 
   });
 
   it('five wrong passwords lock a user; the right one is then refused', async () => {
-    const page = await (await h.newContext()).newPage();
+    const user = await createGeneralUser(h);
+    const page = await h.newPage();
+    await page.goto('/login');
     for (let i = 0; i < 5; i++) {
-      await page.goto('/login');
-      await page.getByLabel('ユーザID').fill('U520008303');
-      await page.getByLabel('パスワード', { exact: true }).fill(`wrong password ${i}`);
-      await page.getByRole('button', { name: 'ログイン' }).click();
-      await expect
-        .poll(() => page.locator('.messages-error').textContent())
-        .toContain('ユーザIDまたはパスワードが正しくありません');
+      await submitLogin(page, user.userId, `wrong password ${i}`);
+      expect(await page.locator('.messages-error').textContent()).toContain(
+        'ユーザIDまたはパスワードが正しくありません',
+      );
     }
-    await page.getByLabel('ユーザID').fill('U520008303');
-    await page.getByLabel('パスワード', { exact: true }).fill(h.demo.get('U520008303')!.temporaryPassword);
-    await page.getByRole('button', { name: 'ログイン' }).click();
-    await expect.poll(() => page.locator('.messages-error').textContent()).toContain('ロックされている');
+    await submitLogin(page, user.userId, DEFAULT_PASSWORD);
+    expect(await page.locator('.messages-error').textContent()).toContain('ロックされている');
     await snapshot(page, 'ch01-locked');
   });
 
   it('works without JavaScript', async () => {
-    const page = await (await h.newContext({ javaScriptEnabled: false })).newPage();
-    await logIn(page, 'U280003303', h.demo.get('U280003303')!.temporaryPassword);
+    const admin = await createAdmin(h);
+    const page = await h.newPage({ javaScriptEnabled: false });
+    await logIn(page, admin.userId, DEFAULT_PASSWORD);
+    expect(new URL(page.url()).pathname).toBe('/');
     expect(await page.locator('h1').textContent()).toBe('TOP');
   });
 });

@@ -1,63 +1,48 @@
 import fs from 'node:fs';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, type Harness, snapshot, startHarness } from './harness.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { chromiumMissing, snapshot, useHarness } from './harness.js';
 import {
   button,
+  type CastOverrides,
+  castWithHanako,
   clickAndWait,
   detailRows,
-  HANAKO,
-  ICHIRO,
-  JIRO,
   link,
   listedStates,
-  lockByWrongPasswords,
   messages,
   openDetail,
+  openDetailFromMenu,
   openUserManagement,
   outbox,
   search,
-  signedInPage,
-  TARO,
+  selectBox,
+  storedUser,
 } from './manual-helpers.js';
-
-const SABURO = { department: '需給調整部', userName: '事業者 三郎', email: 'saburo@operator0001.example' };
-
-async function userRow(h: Harness, userId: string) {
-  return h.store.db
-    .selectFrom('users')
-    .select(['department', 'locked', 'deleted'])
-    .where('user_id', '=', userId)
-    .executeTakeFirstOrThrow();
-}
-
-function box(page: Page, userId: string) {
-  return page.locator(`table.results input[name="userIds"][value="${userId}"]`);
-}
 
 /**
  * SPEC D-15: with JavaScript off, every flow of manual ch. 3–9 still works, each browser
  * dialog being replaced by a confirmation page of the server.
  */
 describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pages (Chromium)', () => {
-  let h: Harness;
-  let admin: Page;
-  let saburoId = '';
+  const h = useHarness();
   const dialogs: string[] = [];
-  beforeAll(async () => {
-    h = await startHarness();
-    admin = await signedInPage(h, HANAKO, { javaScriptEnabled: false });
+  /** The manual's cast, 花子 signed in with JavaScript off. */
+  async function castWithoutJs(overrides: CastOverrides = {}) {
+    const cast = await castWithHanako(h, { javaScriptEnabled: false, overrides });
     // Without JavaScript no page can open a dialog; one would mean the flag is not honoured.
-    admin.on('dialog', (d) => {
+    cast.admin.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.dismiss();
     });
-  });
-  afterAll(async () => {
-    await h?.close();
+    return cast;
+  }
+  afterEach(() => {
+    expect(dialogs).toEqual([]);
   });
 
   it('ch. 3: search, detail, and CSV出力 through its confirmation page (キャンセル, then OK)', async () => {
+    const { admin, jiro } = await castWithoutJs();
+    const JIRO = jiro.userId;
     await openUserManagement(admin, 'menu');
     await search(admin, { userName: '事業者' });
     expect(await admin.locator('.pager-range').first().textContent()).toBe('1 - 4 件 (全4件)');
@@ -89,6 +74,12 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
   });
 
   it('ch. 4: register → 確認 → 戻る → 確認 → 実行 → completion', async () => {
+    const { admin, hanako } = await castWithoutJs();
+    const SABURO = {
+      department: '需給調整部',
+      userName: '事業者 三郎',
+      email: hanako.email.replace(/^hanako@/, 'saburo@'),
+    };
     await openUserManagement(admin, 'links');
     await clickAndWait(admin, link(admin, '新規登録'));
     await admin.locator('#department').fill(SABURO.department);
@@ -103,15 +94,14 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     await clickAndWait(admin, button(admin, '確認'));
     await clickAndWait(admin, button(admin, '実行'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録完了画面');
-    saburoId = (await detailRows(admin)).ユーザID!;
+    const saburoId = (await detailRows(admin)).ユーザID!;
     expect(saburoId).toMatch(/^U\d{9}$/);
     expect(await outbox(h, { event: 'registered', recipient: SABURO.email })).toHaveLength(1);
   });
 
   it('ch. 5: change → 確認 → 実行 → completion; the detail shows the change', async () => {
-    await openUserManagement(admin, 'menu');
-    await search(admin, { userName: '三郎' });
-    await openDetail(admin, saburoId);
+    const { admin, jiro } = await castWithoutJs();
+    await openDetailFromMenu(admin, jiro.userId, { userName: '二郎' });
     await clickAndWait(admin, link(admin, '変更'));
     await admin.locator('#department').fill('需給管理部');
     await clickAndWait(admin, button(admin, '確認'));
@@ -126,9 +116,9 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
   });
 
   it('ch. 6: 削除 → 実行 → ユーザ情報削除確認画面: キャンセル deletes nothing, OK deletes', async () => {
-    await openUserManagement(admin, 'menu');
-    await search(admin, { userName: '三郎' });
-    await openDetail(admin, saburoId);
+    const { admin, jiro } = await castWithoutJs();
+    const JIRO = jiro.userId;
+    await openDetailFromMenu(admin, JIRO, { userName: '二郎' });
     await clickAndWait(admin, link(admin, '削除'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報削除画面');
     // 実行 on the delete screen: without the dialog, the server's confirmation page asks.
@@ -138,24 +128,23 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
       'info.delete.confirm : 下記のユーザ情報を削除します。よろしいですか。',
     ]);
     await snapshot(admin, 'nojs-delete-confirm');
-    expect((await userRow(h, saburoId)).deleted).toBe(0);
+    expect((await storedUser(h, JIRO)).deleted).toBe(0);
     // The page stands in for the dialog (D-15): キャンセル and OK.
     await clickAndWait(admin, link(admin, 'キャンセル'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報詳細画面');
-    expect((await userRow(h, saburoId)).deleted).toBe(0);
+    expect((await storedUser(h, JIRO)).deleted).toBe(0);
 
     await clickAndWait(admin, link(admin, '削除'));
     await clickAndWait(admin, button(admin, '実行'));
     await clickAndWait(admin, button(admin, 'OK'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報削除完了画面');
-    expect((await userRow(h, saburoId)).deleted).toBe(1);
+    expect((await storedUser(h, JIRO)).deleted).toBe(1);
   });
 
   it('ch. 8: ユーザロック解除 → ユーザロック解除確認画面: キャンセル leaves the lock, OK unlocks', async () => {
-    await lockByWrongPasswords(h, ICHIRO);
-    await openUserManagement(admin, 'menu');
-    await search(admin, { userId: ICHIRO });
-    await openDetail(admin, ICHIRO);
+    const { admin, ichiro } = await castWithoutJs({ ichiro: { locked: true } });
+    const ICHIRO = ichiro.userId;
+    await openDetailFromMenu(admin, ICHIRO);
     expect((await detailRows(admin)).ユーザロック).toBe('ロック中');
     await clickAndWait(admin, button(admin, 'ユーザロック解除'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除確認画面');
@@ -163,47 +152,51 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
       'info.unlock.confirm : ユーザロックを解除します。よろしいですか。',
     ]);
     await clickAndWait(admin, link(admin, 'キャンセル'));
-    expect((await userRow(h, ICHIRO)).locked).toBe(1);
+    expect((await storedUser(h, ICHIRO)).locked).toBe(1);
     await clickAndWait(admin, button(admin, 'ユーザロック解除'));
     await clickAndWait(admin, button(admin, 'OK'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除完了画面');
     expect((await detailRows(admin)).ユーザロック).toBe('利用可能');
-    expect((await userRow(h, ICHIRO)).locked).toBe(0);
+    expect((await storedUser(h, ICHIRO)).locked).toBe(0);
   });
 
   it('ch. 9: パスワード再発行 → パスワード再発行確認画面: キャンセル issues nothing, OK reissues', async () => {
-    await openUserManagement(admin, 'menu');
-    await search(admin, { userId: ICHIRO });
-    await openDetail(admin, ICHIRO);
+    const { admin, hanako, ichiro } = await castWithoutJs();
+    const ICHIRO = ichiro.userId;
+    await openDetailFromMenu(admin, ICHIRO);
     await clickAndWait(admin, button(admin, 'パスワード再発行'));
     expect(await admin.locator('h1').textContent()).toBe('パスワード再発行確認画面');
     expect(await messages(admin, 'info')).toEqual([
       'info.reissue.confirm : パスワードを再発行します。よろしいですか。',
     ]);
     await clickAndWait(admin, link(admin, 'キャンセル'));
-    expect(await outbox(h, { event: 'passwordReissued' })).toEqual([]);
+    expect(await outbox(h, { event: 'passwordReissued', recipient: [ichiro.email, hanako.email] })).toEqual(
+      [],
+    );
     await clickAndWait(admin, button(admin, 'パスワード再発行'));
     await clickAndWait(admin, button(admin, 'OK'));
     expect(await admin.locator('h1').textContent()).toBe('パスワード再発行完了画面');
-    expect(
-      await outbox(h, { event: 'passwordReissued', recipient: 'ichiro@operator0001.example' }),
-    ).toHaveLength(1);
+    expect(await outbox(h, { event: 'passwordReissued', recipient: ichiro.email })).toHaveLength(1);
   });
 
   it('ch. 7: 一括削除 → ユーザ情報一括削除確認画面: キャンセル deletes nothing, OK deletes; an admin ticked is refused', async () => {
+    const { admin, taro, ichiro, jiro } = await castWithoutJs();
+    const [TARO, ICHIRO, JIRO] = [taro.userId, ichiro.userId, jiro.userId];
     // An admin among the ticked: refused before any confirmation, nothing deleted.
     await openUserManagement(admin, 'menu');
     await search(admin);
-    await box(admin, TARO).check();
-    await box(admin, JIRO).check();
+    await selectBox(admin, TARO).check();
+    await selectBox(admin, JIRO).check();
     await clickAndWait(admin, button(admin, '一括削除'));
-    expect((await messages(admin, 'error')).join()).toMatch(/^error\.bulkDelete\.blocked : .*U280003303/);
-    expect((await userRow(h, JIRO)).deleted).toBe(0);
+    const refusal = (await messages(admin, 'error')).join();
+    expect(refusal).toMatch(/^error\.bulkDelete\.blocked : /);
+    expect(refusal).toContain(TARO);
+    expect((await storedUser(h, JIRO)).deleted).toBe(0);
 
     await openUserManagement(admin, 'menu');
     await search(admin);
-    await box(admin, ICHIRO).check();
-    await box(admin, JIRO).check();
+    await selectBox(admin, ICHIRO).check();
+    await selectBox(admin, JIRO).check();
     await clickAndWait(admin, button(admin, '一括削除'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報一括削除確認画面');
     expect(await messages(admin, 'info')).toEqual([
@@ -213,11 +206,11 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     expect(listed.sort()).toEqual([ICHIRO, JIRO].sort());
     await snapshot(admin, 'nojs-bulk-delete-confirm');
     await clickAndWait(admin, link(admin, 'キャンセル'));
-    expect((await userRow(h, ICHIRO)).deleted).toBe(0);
+    expect((await storedUser(h, ICHIRO)).deleted).toBe(0);
 
     await search(admin);
-    await box(admin, ICHIRO).check();
-    await box(admin, JIRO).check();
+    await selectBox(admin, ICHIRO).check();
+    await selectBox(admin, JIRO).check();
     await clickAndWait(admin, button(admin, '一括削除'));
     await clickAndWait(admin, button(admin, 'OK'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報一括削除完了画面');
@@ -228,6 +221,5 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
       [JIRO]: '削除済',
       [TARO]: '未削除',
     });
-    expect(dialogs).toEqual([]);
   });
 });

@@ -1,63 +1,82 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, type Harness, logIn, snapshot, startHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumMissing, type Harness, logIn, snapshot, useHarness } from './harness.js';
 import {
   button,
+  castWithHanako,
   clickAndWait,
   detailRows,
-  HANAKO,
+  fillPhone,
   link,
   listRows,
+  type ManualCast,
   messages,
   openDetail,
   openUserManagement,
   outbox,
   search,
-  signedInPage,
   temporaryPasswordIn,
 } from './manual-helpers.js';
 
-const NEW_USER = {
-  department: '需給調整部',
-  userName: '事業者 三郎',
-  phone: ['03', '9876', '5432'],
-  email: 'saburo@operator0001.example',
-};
+interface NewUser {
+  department: string;
+  userName: string;
+  phone: readonly [string, string, string];
+  email: string;
+}
 
-async function fillRegisterForm(page: Page, values: typeof NEW_USER): Promise<void> {
+/** 事業者 三郎, to be registered under the cast's operator (his mail at its domain). */
+function saburo(cast: ManualCast): NewUser {
+  return {
+    department: '需給調整部',
+    userName: '事業者 三郎',
+    phone: ['03', '9876', '5432'],
+    email: cast.hanako.email.replace(/^hanako@/, 'saburo@'),
+  };
+}
+
+async function fillRegisterForm(page: Page, values: NewUser): Promise<void> {
   await page.locator('#department').fill(values.department);
   await page.locator('#userName').fill(values.userName);
-  await page.locator('input[name="phone1"]').fill(values.phone[0]!);
-  await page.locator('input[name="phone2"]').fill(values.phone[1]!);
-  await page.locator('input[name="phone3"]').fill(values.phone[2]!);
+  await fillPhone(page, values.phone);
   await page.locator('#email').fill(values.email);
 }
 
-async function usersNamed(h: Harness, userName: string) {
-  return h.store.db.selectFrom('users').select('user_id').where('user_name', '=', userName).execute();
+/** ①–④ and 実行 without a stop: the completion screen's new ユーザID. */
+async function register(page: Page, values: NewUser): Promise<string> {
+  await openUserManagement(page, 'menu');
+  await clickAndWait(page, link(page, '新規登録'));
+  await fillRegisterForm(page, values);
+  await clickAndWait(page, button(page, '確認'));
+  await clickAndWait(page, button(page, '実行'));
+  expect(await page.locator('h1').textContent()).toBe('ユーザ情報登録完了画面');
+  return (await detailRows(page)).ユーザID!;
+}
+
+async function usersNamed(h: Harness, operatorCode: string, userName: string) {
+  return h.store.db
+    .selectFrom('users')
+    .select('user_id')
+    .where('operator_code', '=', operatorCode)
+    .where('user_name', '=', userName)
+    .execute();
 }
 
 /** Manual ch. 4 ユーザ情報の登録 (SPEC §4.4). */
 describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
-  let h: Harness;
-  let admin: Page;
-  let newUserId = '';
-  beforeAll(async () => {
-    h = await startHarness();
-    admin = await signedInPage(h, HANAKO);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness();
 
   it('新規登録 → an error next to the field → 確認 → 戻る keeps the values → 実行 → completion', async () => {
+    const cast = await castWithHanako(h);
+    const { admin, operator } = cast;
+    const NEW_USER = saburo(cast);
     // ①② ユーザ情報管理 from the menu, then [新規登録] at the top right of the list.
     await openUserManagement(admin, 'menu');
     await clickAndWait(admin, link(admin, '新規登録'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録画面');
     // ③ 権限区分 offers only 7:登録作業者(一般); 事業者コード is the admin's own, read-only.
     expect(await admin.locator('#role option').allTextContents()).toEqual(['7:登録作業者(一般)']);
-    expect(await admin.locator('#operatorCode').inputValue()).toBe('0001');
+    expect(await admin.locator('#operatorCode').inputValue()).toBe(operator.operatorCode);
     expect(await admin.locator('#operatorCode').getAttribute('readonly')).not.toBeNull();
 
     // ⑤ A wrong mail address: the form again, the message at the top and next to the field.
@@ -84,8 +103,8 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
     ]);
     const confirmation = {
       権限区分: '登録作業者(一般)',
-      事業者コード: '0001',
-      参加登録申請者名: '株式会社0001',
+      事業者コード: operator.operatorCode,
+      参加登録申請者名: operator.operatorName,
       所属部署: NEW_USER.department,
       ユーザ名: NEW_USER.userName,
       電話番号: '03-9876-5432',
@@ -101,7 +120,7 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
     expect(await admin.locator('#userName').inputValue()).toBe(NEW_USER.userName);
     expect(await admin.locator('input[name="phone2"]').inputValue()).toBe('9876');
     expect(await admin.locator('#email').inputValue()).toBe(NEW_USER.email);
-    expect(await usersNamed(h, NEW_USER.userName)).toEqual([]);
+    expect(await usersNamed(h, operator.operatorCode, NEW_USER.userName)).toEqual([]);
 
     // ④ again, then [実行]: ⑥ the completion screen with the new ユーザID.
     await clickAndWait(admin, button(admin, '確認'));
@@ -116,7 +135,7 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
     expect(done.ユーザ名).toBe(NEW_USER.userName);
     expect(done['有効/無効']).toBe('有効');
     expect(done.適用終了日).toBe('9999/12/31');
-    newUserId = done.ユーザID!;
+    const newUserId = done.ユーザID!;
     // The temporary password goes by mail only, never onto the screen.
     const mail = (await outbox(h, { event: 'registered', recipient: NEW_USER.email }))[0];
     expect(await admin.locator('main').textContent()).not.toContain(temporaryPasswordIn(mail!.body));
@@ -126,7 +145,15 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
     await clickAndWait(admin, link(admin, 'ユーザ情報一覧画面へ'));
     await search(admin, { userName: '三郎' });
     expect(await listRows(admin)).toEqual([
-      [newUserId, NEW_USER.userName, '登録作業者(一般)', '0001', '株式会社0001', '有効', '未削除'],
+      [
+        newUserId,
+        NEW_USER.userName,
+        '登録作業者(一般)',
+        operator.operatorCode,
+        operator.operatorName,
+        '有効',
+        '未削除',
+      ],
     ]);
     await openDetail(admin, newUserId);
     expect(await detailRows(admin)).toMatchObject({
@@ -138,45 +165,40 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
   });
 
   it('the registration is mailed: ID and temporary password to the user and the acting admin only', async () => {
+    const cast = await castWithHanako(h);
+    const NEW_USER = saburo(cast);
+    const newUserId = await register(cast.admin, NEW_USER);
     const toUser = await outbox(h, { event: 'registered', recipient: NEW_USER.email });
     expect(toUser).toHaveLength(1);
     expect(toUser[0]!.body).toContain(`ユーザID: ${newUserId}`);
     expect(temporaryPasswordIn(toUser[0]!.body)).toMatch(/^\S{16,}$/);
     // SPEC D-16: the acting admin (花子) gets the password too, the other admin (太郎) not.
-    // (The demo seed queued registration mails of its own: only this user's count.)
     const aboutNewUser = (rows: { body: string }[]) =>
       rows.filter((m) => m.body.includes(`ユーザID: ${newUserId}`));
-    const toActor = aboutNewUser(
-      await outbox(h, { event: 'registered', recipient: 'hanako@operator0001.example' }),
-    );
+    const toActor = aboutNewUser(await outbox(h, { event: 'registered', recipient: cast.hanako.email }));
     expect(toActor).toHaveLength(1);
     expect(temporaryPasswordIn(toActor[0]!.body)).toBe(temporaryPasswordIn(toUser[0]!.body));
-    const toOther = aboutNewUser(
-      await outbox(h, { event: 'registered', recipient: 'taro@operator0001.example' }),
-    );
+    const toOther = aboutNewUser(await outbox(h, { event: 'registered', recipient: cast.taro.email }));
     expect(toOther).toHaveLength(1);
     expect(toOther[0]!.body).not.toContain('仮パスワード:');
 
     // The mailed password works: the new user logs in and must change it (manual ch. 4 ⑥).
-    const page = await (await h.newContext()).newPage();
+    const page = await h.newPage();
     await logIn(page, newUserId, temporaryPasswordIn(toUser[0]!.body));
     expect(await page.locator('.session-info').textContent()).toContain(`ユーザ名: ${NEW_USER.userName}`);
   });
 
   it('実行 runs once: reloading the completion (the browser re-posts 実行) registers nobody twice', async () => {
-    await openUserManagement(admin, 'menu');
-    await clickAndWait(admin, link(admin, '新規登録'));
-    const again = { ...NEW_USER, userName: '事業者 四郎', email: 'shiro@operator0001.example' };
-    await fillRegisterForm(admin, again);
-    await clickAndWait(admin, button(admin, '確認'));
-    await clickAndWait(admin, button(admin, '実行'));
-    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録完了画面');
+    const cast = await castWithHanako(h);
+    const { admin, operator } = cast;
+    const again = { ...saburo(cast), userName: '事業者 四郎' };
+    await register(admin, again);
 
     // Reload re-sends the POST of 実行 (the browser resends the form): refused, not repeated.
     await admin.reload({ waitUntil: 'domcontentloaded' });
     expect(await admin.locator('h1').textContent()).not.toBe('ユーザ情報登録完了画面');
     expect((await messages(admin, 'error')).join()).toMatch(/^error\.alreadyExecuted : /);
-    expect(await usersNamed(h, again.userName)).toHaveLength(1);
+    expect(await usersNamed(h, operator.operatorCode, again.userName)).toHaveLength(1);
     expect(await outbox(h, { event: 'registered', recipient: again.email })).toHaveLength(1);
     await snapshot(admin, 'ch04-register-twice-refused');
   });

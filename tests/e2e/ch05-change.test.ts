@@ -1,50 +1,31 @@
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, type Harness, snapshot, startHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumMissing, snapshot, useHarness } from './harness.js';
 import {
   actionLabels,
   button,
+  castWithHanako,
   clickAndWait,
   detailRows,
-  HANAKO,
-  ICHIRO,
-  JIRO,
+  fillPhone,
   link,
   messages,
-  openDetail,
-  openUserManagement,
+  openDetailFromMenu,
   outbox,
-  search,
-  signedInPage,
-  TARO,
+  storedUser,
 } from './manual-helpers.js';
 
 const STALE =
   'error.user.staleUpdate : ほかの操作によりユーザ情報が更新されています。最新の情報を表示してから、もう一度操作してください。';
 
-async function fillPhone(page: Page, parts: [string, string, string]): Promise<void> {
-  await page.locator('input[name="phone1"]').fill(parts[0]);
-  await page.locator('input[name="phone2"]').fill(parts[1]);
-  await page.locator('input[name="phone3"]').fill(parts[2]);
-}
-
 /** Manual ch. 5 ユーザ情報の変更 (SPEC §4.5). */
 describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
-  let h: Harness;
-  let admin: Page;
-  beforeAll(async () => {
-    h = await startHarness();
-    admin = await signedInPage(h, HANAKO);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness();
 
   it('detail → 変更 → 確認 shows the new values → 戻る keeps them → 実行 → completion; the detail shows them', async () => {
+    const { admin, operator, hanako, ichiro } = await castWithHanako(h);
+    const ICHIRO = ichiro.userId;
     // ①–④ menu, search, the ユーザID, then [変更] at the bottom right of the detail.
-    await openUserManagement(admin, 'menu');
-    await search(admin, { userId: ICHIRO });
-    await openDetail(admin, ICHIRO);
+    await openDetailFromMenu(admin, ICHIRO);
     await clickAndWait(admin, link(admin, '変更'));
 
     // ⑤ ユーザ情報変更画面: ユーザID, 権限区分, 事業者コード, 参加登録申請者名 read-only.
@@ -55,8 +36,8 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
     expect(await admin.locator('form.form td > span').allTextContents()).toEqual([
       ICHIRO,
       '登録作業者(一般)',
-      '0001',
-      '株式会社0001',
+      operator.operatorCode,
+      operator.operatorName,
     ]);
     expect(await admin.locator('#department').inputValue()).toBe('総合エネルギー事業部');
     expect(await admin.locator('input[name="phone2"]').inputValue()).toBe('1234');
@@ -84,7 +65,7 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
       所属部署: '需給管理部',
       ユーザ名: '事業者 一郎',
       電話番号: '06-1111-2222',
-      メールアドレス: 'ichiro@operator0001.example',
+      メールアドレス: ichiro.email,
       '有効/無効': '有効',
       適用終了日: '9999/12/31',
     });
@@ -95,12 +76,7 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更画面');
     expect(await admin.locator('#department').inputValue()).toBe('需給管理部');
     expect(await admin.locator('input[name="phone1"]').inputValue()).toBe('06');
-    const before = await h.store.db
-      .selectFrom('users')
-      .select('department')
-      .where('user_id', '=', ICHIRO)
-      .executeTakeFirstOrThrow();
-    expect(before.department).toBe('総合エネルギー事業部');
+    expect((await storedUser(h, ICHIRO)).department).toBe('総合エネルギー事業部');
 
     // ⑤→⑥→ [実行] → ⑧ completion.
     await clickAndWait(admin, button(admin, '確認'));
@@ -121,23 +97,21 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
     });
     // Manual ch. 5 ⑧: the user and the acting admin are told by mail.
     const mails = await outbox(h, { event: 'changed' });
-    expect(mails.map((m) => m.recipient)).toEqual(
-      expect.arrayContaining(['ichiro@operator0001.example', 'hanako@operator0001.example']),
-    );
+    expect(mails.map((m) => m.recipient)).toEqual(expect.arrayContaining([ichiro.email, hanako.email]));
   });
 
   it('a change made by someone else after the form was shown is refused at 実行 (no lost update)', async () => {
+    const { admin, taro, jiro } = await castWithHanako(h);
+    const JIRO = jiro.userId;
     // 花子 opens 二郎's form and gets as far as the confirmation…
-    await openUserManagement(admin, 'menu');
-    await search(admin, { userId: JIRO });
-    await openDetail(admin, JIRO);
+    await openDetailFromMenu(admin, JIRO);
     await clickAndWait(admin, link(admin, '変更'));
     await admin.locator('#department').fill('花子の入力した部署');
     await clickAndWait(admin, button(admin, '確認'));
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更確認画面');
 
     // …while 太郎, in another browser, changes 二郎's name and executes first.
-    const other = await signedInPage(h, TARO);
+    const other = await h.signIn(taro);
     await other.goto(`/users/${JIRO}`);
     await clickAndWait(other, link(other, '変更'));
     await other.locator('#userName').fill('事業者 次郎');

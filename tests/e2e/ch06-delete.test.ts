@@ -1,56 +1,43 @@
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, type Harness, NEW_PASSWORD, snapshot, startHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PASSWORD } from '../helpers/factories.js';
+import { chromiumMissing, type Harness, snapshot, useHarness } from './harness.js';
 import {
   actionLabels,
   button,
+  castWithHanako,
   clickAndWait,
   detailRows,
-  HANAKO,
-  JIRO,
   link,
   listedStates,
   messages,
   openDetail,
+  openDetailFromMenu,
   openUserManagement,
   pressWithDialog,
   search,
-  signedInPage,
-  TARO,
+  storedUser,
   tryLogin,
 } from './manual-helpers.js';
 
 async function isDeleted(h: Harness, userId: string): Promise<boolean> {
-  const row = await h.store.db
-    .selectFrom('users')
-    .select('deleted')
-    .where('user_id', '=', userId)
-    .executeTakeFirstOrThrow();
-  return row.deleted === 1;
+  return (await storedUser(h, userId)).deleted === 1;
 }
 
 /** Manual ch. 6 ユーザ情報の削除 (SPEC §4.6). */
 describe.skipIf(chromiumMissing)('ch. 6: delete a user (Chromium)', () => {
-  let h: Harness;
-  let admin: Page;
-  beforeAll(async () => {
-    h = await startHarness();
-    admin = await signedInPage(h, HANAKO);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness();
 
   it('detail → 削除 → 実行 → dialog: キャンセル keeps the user, OK deletes; the open session ends at once', async () => {
+    const cast = await castWithHanako(h);
+    const { admin } = cast;
+    const JIRO = cast.jiro.userId;
     // 二郎 is signed in elsewhere while an admin deletes him.
-    const jiro = await signedInPage(h, JIRO);
+    const jiro = await h.signIn(cast.jiro);
     await jiro.goto('/users');
     expect(await jiro.locator('h1').textContent()).toBe('ユーザ情報一覧画面');
 
     // ①–④ menu, search, the ユーザID, [削除].
-    await openUserManagement(admin, 'menu');
-    await search(admin, { userName: '二郎' });
-    await openDetail(admin, JIRO);
+    await openDetailFromMenu(admin, JIRO, { userName: '二郎' });
     await clickAndWait(admin, link(admin, '削除'));
 
     // ⑤ ユーザ情報削除画面: the user read-only, [戻る] and [実行].
@@ -88,13 +75,16 @@ describe.skipIf(chromiumMissing)('ch. 6: delete a user (Chromium)', () => {
     expect(new URL(jiro.url()).pathname).toBe('/login');
     expect((await messages(jiro, 'error')).join()).toContain('error.session.expired');
     // …and he can no longer log in (manual ch. 6 ⑥).
-    const again = await tryLogin(h, JIRO, NEW_PASSWORD);
+    const again = await tryLogin(h, JIRO, DEFAULT_PASSWORD);
     expect(again.path).toBe('/login');
     expect(again.errors).not.toEqual([]);
   });
 
   it('the deleted user shows as 削除済 only with 削除済みの情報を表示, and offers no 変更 or 削除', async () => {
-    await clickAndWait(admin, link(admin, 'ユーザ情報一覧画面へ'));
+    // 二郎 deleted before (his deletion through the screens is the test above).
+    const { admin, jiro } = await castWithHanako(h, { overrides: { jiro: { deleted: true } } });
+    const JIRO = jiro.userId;
+    await openUserManagement(admin, 'menu');
     await search(admin, { userName: '事業者' });
     expect(await listedStates(admin)).not.toHaveProperty(JIRO);
     await search(admin, { userName: '事業者', showDeleted: true });
@@ -108,6 +98,8 @@ describe.skipIf(chromiumMissing)('ch. 6: delete a user (Chromium)', () => {
   });
 
   it('an admin has no 削除 button, and the delete screen of an admin refuses at the top', async () => {
+    const { admin, taro } = await castWithHanako(h);
+    const TARO = taro.userId;
     await openUserManagement(admin, 'links');
     await search(admin);
     await openDetail(admin, TARO);

@@ -1,51 +1,33 @@
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, type Harness, snapshot, startHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumMissing, snapshot, useHarness } from './harness.js';
 import {
   button,
+  castWithHanako,
+  deletedIds,
   detailRows,
-  HANAKO,
-  ICHIRO,
-  JIRO,
   listedStates,
   messages,
   openUserManagement,
   pressWithDialog,
   search,
-  signedInPage,
-  TARO,
+  selectBox,
 } from './manual-helpers.js';
 
 /** The dialog names how many users are ticked. */
 const question = (count: number) => `選択したユーザ情報（${count}件）を一括削除します。よろしいですか。`;
 
-async function deletedIds(h: Harness): Promise<string[]> {
-  const rows = await h.store.db.selectFrom('users').select('user_id').where('deleted', '=', 1).execute();
-  return rows.map((r) => r.user_id).sort();
-}
-
-function box(page: Page, userId: string) {
-  return page.locator(`table.results input[name="userIds"][value="${userId}"]`);
-}
-
 /** Manual ch. 7 ユーザ情報の一括削除 (SPEC §4.7, D-11: all or nothing). */
 describe.skipIf(chromiumMissing)('ch. 7: bulk delete (Chromium)', () => {
-  let h: Harness;
-  let admin: Page;
-  beforeAll(async () => {
-    h = await startHarness();
-    admin = await signedInPage(h, HANAKO);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness();
 
   it('the header box ticks every row; with the admins among them the bulk delete is refused, naming them, and deletes nothing', async () => {
+    const { admin, operator, taro, hanako, ichiro, ids } = await castWithHanako(h);
+    const [TARO, HANAKO, ICHIRO] = [taro.userId, hanako.userId, ichiro.userId];
     await openUserManagement(admin, 'menu');
     await search(admin);
     // ③ The header's [選択] ticks every row of the list.
     await admin.locator('table.results input[data-select-all]').check();
-    for (const id of [TARO, HANAKO, ICHIRO, JIRO]) expect(await box(admin, id).isChecked()).toBe(true);
+    for (const id of ids) expect(await selectBox(admin, id).isChecked()).toBe(true);
     await snapshot(admin, 'ch07-all-ticked');
 
     // ④ [一括削除] → OK → ⑤ refused: the admins cannot be deleted, so nobody is.
@@ -60,34 +42,38 @@ describe.skipIf(chromiumMissing)('ch. 7: bulk delete (Chromium)', () => {
     expect(errors[0]).toContain(HANAKO);
     expect(errors[0]).not.toContain(ICHIRO);
     await snapshot(admin, 'ch07-refused');
-    expect(await deletedIds(h)).toEqual([]);
+    expect(await deletedIds(h, operator.operatorCode)).toEqual([]);
   });
 
   it('the refusal shows at the top of ユーザ情報一覧画面 (manual ch. 7 ⑤), here with one admin ticked by hand', async () => {
+    const { admin, operator, taro, ichiro } = await castWithHanako(h);
+    const [TARO, ICHIRO] = [taro.userId, ichiro.userId];
     await openUserManagement(admin, 'menu');
     await search(admin);
-    await box(admin, ICHIRO).check();
-    await box(admin, TARO).check();
+    await selectBox(admin, ICHIRO).check();
+    await selectBox(admin, TARO).check();
     await pressWithDialog(admin, button(admin, '一括削除'), 'ok');
     const errors = await messages(admin, 'error');
     expect(errors[0]).toContain(TARO);
     expect(errors[0]).not.toContain(ICHIRO);
-    expect(await deletedIds(h)).toEqual([]);
+    expect(await deletedIds(h, operator.operatorCode)).toEqual([]);
     // The manual: 「ユーザ情報一覧画面上部にエラーメッセージが出力されます」.
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報一覧画面');
   });
 
   it('two general users ticked → 一括削除 → キャンセル changes nothing → OK → completion; both 削除済', async () => {
+    const { admin, operator, taro, hanako, ichiro, jiro } = await castWithHanako(h);
+    const [TARO, HANAKO, ICHIRO, JIRO] = [taro.userId, hanako.userId, ichiro.userId, jiro.userId];
     await openUserManagement(admin, 'links');
     await search(admin);
-    await box(admin, ICHIRO).check();
-    await box(admin, JIRO).check();
+    await selectBox(admin, ICHIRO).check();
+    await selectBox(admin, JIRO).check();
 
     // ④ キャンセル: nothing is sent, the boxes stay ticked.
     await pressWithDialog(admin, button(admin, '一括削除'), 'cancel');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報一覧画面');
-    expect(await box(admin, JIRO).isChecked()).toBe(true);
-    expect(await deletedIds(h)).toEqual([]);
+    expect(await selectBox(admin, JIRO).isChecked()).toBe(true);
+    expect(await deletedIds(h, operator.operatorCode)).toEqual([]);
 
     // ④ OK → ⑥ the completion screen with the two users.
     await pressWithDialog(admin, button(admin, '一括削除'), 'ok');
@@ -97,7 +83,7 @@ describe.skipIf(chromiumMissing)('ch. 7: bulk delete (Chromium)', () => {
     );
     expect(await detailRows(admin)).toEqual({ [ICHIRO]: '事業者 一郎', [JIRO]: '事業者 二郎' });
     await snapshot(admin, 'ch07-complete');
-    expect(await deletedIds(h)).toEqual([JIRO, ICHIRO].sort());
+    expect(await deletedIds(h, operator.operatorCode)).toEqual([JIRO, ICHIRO].sort());
 
     // The list: gone by default, 削除済 with 削除済みの情報を表示; the admins untouched.
     await openUserManagement(admin, 'menu');

@@ -1,52 +1,39 @@
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, type Harness, NEW_PASSWORD, snapshot, startHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PASSWORD } from '../helpers/factories.js';
+import { chromiumMissing, snapshot, submitPasswordChange, useHarness } from './harness.js';
 import {
   button,
-  clickAndWait,
+  castWithHanako,
   detailRows,
-  HANAKO,
-  JIRO,
   messages,
-  openDetail,
-  openUserManagement,
+  openDetailFromMenu,
   outbox,
   pressWithDialog,
-  search,
-  signedInPage,
   temporaryPasswordIn,
   tryLogin,
 } from './manual-helpers.js';
 
-const JIRO_MAIL = 'jiro@operator0001.example';
 // Not one of 二郎's previous passwords (SPEC D-13 refuses reuse).
 const ANOTHER_PASSWORD = 'a quiet winter morning 2027';
 
 /** Manual ch. 9 ユーザ情報のパスワード再発行 (SPEC §4.9). */
 describe.skipIf(chromiumMissing)('ch. 9: reissue a password (Chromium)', () => {
-  let h: Harness;
-  let admin: Page;
-  beforeAll(async () => {
-    h = await startHarness();
-    admin = await signedInPage(h, HANAKO);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness();
 
   it('パスワード再発行 → dialog: キャンセル changes nothing, OK reissues → completion without the password', async () => {
-    // 二郎 has set his own password and is signed in elsewhere.
-    const jiro = await signedInPage(h, JIRO);
+    const cast = await castWithHanako(h);
+    const { admin, hanako } = cast;
+    const [JIRO, JIRO_MAIL] = [cast.jiro.userId, cast.jiro.email];
+    // 二郎 has his own password and is signed in elsewhere.
+    const jiro = await h.signIn(cast.jiro);
 
     // ①–④ menu, search, the ユーザID, [パスワード再発行].
-    await openUserManagement(admin, 'menu');
-    await search(admin, { userName: '二郎' });
-    await openDetail(admin, JIRO);
+    await openDetailFromMenu(admin, JIRO, { userName: '二郎' });
 
     // ⑤ キャンセル: no new password, no mail.
     const question = await pressWithDialog(admin, button(admin, 'パスワード再発行'), 'cancel');
     expect(question).toBe('パスワードを再発行します。よろしいですか。');
-    expect(await outbox(h, { event: 'passwordReissued' })).toEqual([]);
+    expect(await outbox(h, { event: 'passwordReissued', recipient: [JIRO_MAIL, hanako.email] })).toEqual([]);
 
     // ⑤ OK → ⑦ the completion screen.
     await pressWithDialog(admin, button(admin, 'パスワード再発行'), 'ok');
@@ -61,10 +48,7 @@ describe.skipIf(chromiumMissing)('ch. 9: reissue a password (Chromium)', () => {
     // The password travels by mail only (SPEC §4.9, D-16).
     expect(await admin.content()).not.toContain(temporary);
     await snapshot(admin, 'ch09-reissue-complete');
-    const actorMail = await outbox(h, {
-      event: 'passwordReissued',
-      recipient: 'hanako@operator0001.example',
-    });
+    const actorMail = await outbox(h, { event: 'passwordReissued', recipient: hanako.email });
     // SPEC D-16 (revised): the acting admin is told of the reissue, never the password.
     expect(actorMail).toHaveLength(1);
     expect(actorMail[0]!.body).not.toContain(temporary);
@@ -76,7 +60,14 @@ describe.skipIf(chromiumMissing)('ch. 9: reissue a password (Chromium)', () => {
   });
 
   it('the old password fails; the mailed temporary one logs in and forces a change', async () => {
-    const old = await tryLogin(h, JIRO, NEW_PASSWORD);
+    const { admin, jiro } = await castWithHanako(h);
+    const [JIRO, JIRO_MAIL] = [jiro.userId, jiro.email];
+    // An admin reissues 二郎's password (the screens' steps are the test above).
+    await admin.goto(`/users/${JIRO}`);
+    await pressWithDialog(admin, button(admin, 'パスワード再発行'), 'ok');
+    expect(await admin.locator('h1').textContent()).toBe('パスワード再発行完了画面');
+
+    const old = await tryLogin(h, JIRO, DEFAULT_PASSWORD);
     expect(old.path).toBe('/login');
     expect(old.errors.join()).toContain('error.login.failed');
 
@@ -89,10 +80,7 @@ describe.skipIf(chromiumMissing)('ch. 9: reissue a password (Chromium)', () => {
     await page.goto('/users');
     expect(new URL(page.url()).pathname).toBe('/password');
     await snapshot(page, 'ch09-forced-change');
-    await page.getByLabel('現在のパスワード').fill(temporary);
-    await page.getByLabel('新しいパスワード', { exact: true }).fill(ANOTHER_PASSWORD);
-    await page.getByLabel('新しいパスワード（確認）').fill(ANOTHER_PASSWORD);
-    await clickAndWait(page, page.getByRole('button', { name: '変更' }));
+    await submitPasswordChange(page, temporary, ANOTHER_PASSWORD);
     expect(new URL(page.url()).pathname).toBe('/');
     expect(await page.locator('.session-info').textContent()).toContain('ユーザ名: 事業者 二郎');
   });

@@ -1,7 +1,8 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, type Harness, NEW_PASSWORD, snapshot, startHarness } from './harness.js';
-import { HANAKO, signedInPage, TARO } from './manual-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { generateTemporaryPassword } from '../../src/lib/passwords.js';
+import { createAdmin } from '../helpers/factories.js';
+import { chromiumMissing, NEW_PASSWORD, snapshot, useHarness } from './harness.js';
 
 /**
  * The forms with the keyboard alone (WCAG 2.2 AA: 2.1.1, 2.4.1, 2.4.3, 2.4.7, 2.5.8, 3.3.1),
@@ -121,18 +122,17 @@ async function expectTargetsAtLeast24(page: Page, where: string): Promise<number
 }
 
 describe.skipIf(chromiumMissing)('forms with the keyboard alone (Chromium)', () => {
-  let h: Harness;
-  let admin: Page;
-  beforeAll(async () => {
-    h = await startHarness();
-    admin = await signedInPage(h, HANAKO);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness();
+  /** An admin of a new operator, signed in. */
+  async function signedInAdmin(): Promise<Page> {
+    return h.signIn(await createAdmin(h));
+  }
 
   it('login page: Tab reaches the skip link first, Enter moves the focus to main', async () => {
-    const page = await (await h.newContext()).newPage();
+    // The subject is the login form, so this admin logs in through it (a first login).
+    const temporaryPassword = generateTemporaryPassword();
+    const user = await createAdmin(h, { password: temporaryPassword, temporary: true });
+    const page = await h.newPage();
     await page.goto('/login');
     expect((await focused(page)).tag).toBe('body');
     await page.keyboard.press('Tab');
@@ -151,7 +151,7 @@ describe.skipIf(chromiumMissing)('forms with the keyboard alone (Chromium)', () 
 
     // The login itself, by keyboard: a wrong password first, and the summary has the focus.
     await tabTo(page, '#userId');
-    await page.keyboard.type(TARO);
+    await page.keyboard.type(user.userId);
     await page.keyboard.press('Tab');
     expect((await focused(page)).id).toBe('password');
     await page.keyboard.type('not the password 1');
@@ -159,17 +159,17 @@ describe.skipIf(chromiumMissing)('forms with the keyboard alone (Chromium)', () 
     expect(await summaryFocused(page)).toMatchObject({ tag: 'div', id: 'error-summary' });
     expect((await focused(page)).text).toContain('ユーザIDまたはパスワードが正しくありません');
     await tabTo(page, '#password');
-    await page.keyboard.type(h.demo.get(TARO)!.temporaryPassword);
+    await page.keyboard.type(temporaryPassword);
     await pressAndWait(page, 'Enter');
     expect(new URL(page.url()).pathname).toBe('/password');
 
     // The forced password change, by keyboard: every problem at once, then a good one.
     await tabTo(page, '#currentPassword');
-    await page.keyboard.type(h.demo.get(TARO)!.temporaryPassword);
+    await page.keyboard.type(temporaryPassword);
     await page.keyboard.press('Tab');
-    await page.keyboard.type('u280003303');
+    await page.keyboard.type(user.userId.toLowerCase());
     await page.keyboard.press('Tab');
-    await page.keyboard.type('u280003303');
+    await page.keyboard.type(user.userId.toLowerCase());
     await pressAndWait(page, 'Enter');
     expect((await summaryFocused(page)).id).toBe('error-summary');
     const problems = await page.locator('#newPassword-error li').allTextContents();
@@ -183,7 +183,7 @@ describe.skipIf(chromiumMissing)('forms with the keyboard alone (Chromium)', () 
     expect((await focused(page)).id).toBe('newPassword');
     expect(await page.locator('#newPassword').getAttribute('aria-invalid')).toBe('true');
     await tabTo(page, '#currentPassword', { back: true });
-    await page.keyboard.type(h.demo.get(TARO)!.temporaryPassword);
+    await page.keyboard.type(temporaryPassword);
     await page.keyboard.press('Tab');
     await page.keyboard.type(NEW_PASSWORD);
     await page.keyboard.press('Tab');
@@ -194,6 +194,7 @@ describe.skipIf(chromiumMissing)('forms with the keyboard alone (Chromium)', () 
   });
 
   it('register form: Tab, Shift+Tab, Enter and Space alone, to the confirmation page', async () => {
+    const admin = await signedInAdmin();
     await admin.goto('/users/new');
     await admin.keyboard.press('Tab');
     expect((await focused(admin)).cls).toBe('skip-link');
@@ -249,6 +250,7 @@ describe.skipIf(chromiumMissing)('forms with the keyboard alone (Chromium)', () 
   });
 
   it('the focus ring shows: at least 2 px, 3:1 against what lies behind it', async () => {
+    const admin = await signedInAdmin();
     await admin.goto('/users/new');
     await tabTo(admin, 'main button[type="submit"]');
     await expectVisibleFocusRing(admin, 'the 確認 button');
@@ -264,6 +266,7 @@ describe.skipIf(chromiumMissing)('forms with the keyboard alone (Chromium)', () 
   });
 
   it('every link and button on TOP and the register page is at least 24 × 24 px', async () => {
+    const admin = await signedInAdmin();
     await admin.goto('/');
     expect(await expectTargetsAtLeast24(admin, 'TOP')).toBeGreaterThanOrEqual(4);
     await admin.locator('nav.menu summary').focus();

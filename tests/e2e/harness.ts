@@ -3,12 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { openStore, type Store } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrations.js';
-import { seedDemo } from '../../src/features/operators/demo.js';
-import type { IssuedCredentials } from '../../src/features/users/create.js';
+import type { User } from '../../src/features/users/model.js';
+import { systemClock } from '../../src/lib/clock.js';
 import { testConfig } from '../helpers/context.js';
+import type { FactoryContext } from '../helpers/factories.js';
+import { plantSession } from '../helpers/sessions.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const chromiumMissing = !fs.existsSync(CHROMIUM);
@@ -33,41 +36,64 @@ const CHROMIUM_ARGS = [
 
 export const NEW_PASSWORD = 'a calm autumn evening 2026';
 
-export interface Harness {
+export interface Harness extends FactoryContext {
   baseUrl: string;
   app: FastifyInstance;
   store: Store;
   browser: Browser;
-  /** The demo users with their temporary passwords, by ユーザID. */
-  demo: Map<string, IssuedCredentials>;
-  newContext(options?: { javaScriptEnabled?: boolean }): Promise<BrowserContext>;
+  newContext(options?: ContextOptions): Promise<BrowserContext>;
+  /** A page in a fresh browser context, signed in as nobody. */
+  newPage(options?: ContextOptions): Promise<Page>;
+  /**
+   * A page in a fresh browser context, signed in as `user` by a planted session (no
+   * login form), on TOP (or on the password change for a temporary password).
+   */
+  signIn(user: Pick<User, 'userId'>, options?: ContextOptions): Promise<Page>;
   close(): Promise<void>;
 }
 
-/** A real server on 127.0.0.1 with the demo seeded in a fresh SQLite file, and Chromium. */
+export interface ContextOptions {
+  javaScriptEnabled?: boolean;
+}
+
+/** A real server on 127.0.0.1 over an empty, migrated SQLite file, and Chromium. */
 export async function startHarness(): Promise<Harness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmus-e2e-'));
   const store = openStore({ sqliteFile: path.join(dataDir, 'e2e.sqlite') });
   await migrateToLatest(store.db, store.dialect);
-  const demo = new Map((await seedDemo(store.db, new Date())).map((c) => [c.user.userId, c]));
-  const app = await buildApp({ config: testConfig({ dataDir }), store, logger: false });
+  const clock = systemClock;
+  const app = await buildApp({ config: testConfig({ dataDir }), store, clock, logger: false });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const contexts: BrowserContext[] = [];
+  const newContext = async (options: ContextOptions = {}) => {
+    const context = await browser.newContext({
+      baseURL: address,
+      locale: 'ja-JP',
+      javaScriptEnabled: options.javaScriptEnabled ?? true,
+    });
+    contexts.push(context);
+    return context;
+  };
   return {
     baseUrl: address,
     app,
     store,
+    clock,
     browser,
-    demo,
-    async newContext(options = {}) {
-      const context = await browser.newContext({
-        baseURL: address,
-        locale: 'ja-JP',
-        javaScriptEnabled: options.javaScriptEnabled ?? true,
-      });
-      contexts.push(context);
-      return context;
+    newContext,
+    async newPage(options) {
+      return (await newContext(options)).newPage();
+    },
+    async signIn(user, options) {
+      const context = await newContext(options);
+      const cookie = await plantSession({ store, clock }, user);
+      await context.addCookies([{ ...cookie, url: address, httpOnly: true, sameSite: 'Lax' }]);
+      const page = await context.newPage();
+      await page.goto('/');
+      if (new URL(page.url()).pathname === '/login')
+        throw new Error(`the session of ${user.userId} was refused`);
+      return page;
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => {});
@@ -79,6 +105,31 @@ export async function startHarness(): Promise<Harness> {
   };
 }
 
+/**
+ * The harness of one browser test file: started before its first test, closed after its
+ * last. Call it once, inside the file's `describe.skipIf(chromiumMissing)`.
+ */
+export function useHarness(): Harness {
+  const h = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(h, await startHarness());
+  });
+  afterAll(async () => {
+    await h.close?.();
+  });
+  return h;
+}
+
+/** Fills the login screen's form and presses ログイン (the page is on /login). */
+export async function submitLogin(page: Page, userId: string, password: string): Promise<void> {
+  await page.getByLabel('ユーザID', { exact: true }).fill(userId);
+  await page.getByLabel('パスワード', { exact: true }).fill(password);
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'domcontentloaded' }),
+    page.getByRole('button', { name: 'ログイン' }).click(),
+  ]);
+}
+
 /** Logs in through the login screen; a first login goes through the forced password change. */
 export async function logIn(
   page: Page,
@@ -87,17 +138,22 @@ export async function logIn(
   newPassword = NEW_PASSWORD,
 ): Promise<void> {
   await page.goto('/login');
-  await page.getByLabel('ユーザID').fill(userId);
-  await page.getByLabel('パスワード', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'ログイン' }).click();
-  await page.waitForLoadState('domcontentloaded');
+  await submitLogin(page, userId, password);
   if (new URL(page.url()).pathname === '/password') {
-    await page.getByLabel('現在のパスワード').fill(password);
-    await page.getByLabel('新しいパスワード', { exact: true }).fill(newPassword);
-    await page.getByLabel('新しいパスワード（確認）').fill(newPassword);
-    await page.getByRole('button', { name: '変更' }).click();
+    await submitPasswordChange(page, password, newPassword);
     await page.waitForURL((url) => url.pathname === '/');
   }
+}
+
+/** Fills パスワード変更 (the labels exactly: each field has a 表示 toggle named after it) and presses 変更. */
+export async function submitPasswordChange(page: Page, current: string, next: string): Promise<void> {
+  await page.getByLabel('現在のパスワード', { exact: true }).fill(current);
+  await page.getByLabel('新しいパスワード', { exact: true }).fill(next);
+  await page.getByLabel('新しいパスワード（確認）', { exact: true }).fill(next);
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'domcontentloaded' }),
+    page.getByRole('button', { name: '変更', exact: true }).click(),
+  ]);
 }
 
 /** Screenshots go to test-results/ (ignored by git) for a person to look at. */

@@ -1,17 +1,12 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/features/users/model.js';
-import { FakeClock } from '../../src/lib/clock.js';
-import { createOperatorWithAdmins, createUser, DEFAULT_PASSWORD } from '../helpers/context.js';
-import { chromiumMissing, type Harness, logIn, snapshot, startHarness } from './harness.js';
-import { button, messages, pressWithDialog, search } from './manual-helpers.js';
+import { createGeneralUser, createOperatorWithAdmins } from '../helpers/factories.js';
+import { chromiumMissing, snapshot, useHarness } from './harness.js';
+import { button, messages, pressWithDialog, search, selectBox } from './manual-helpers.js';
 
 const NONE_SELECTED = '一括削除するユーザ情報を選択してください。';
 const question = (n: number) => `選択したユーザ情報（${n}件）を一括削除します。よろしいですか。`;
-
-function box(page: Page, userId: string) {
-  return page.locator(`table.results input[name="userIds"][value="${userId}"]`);
-}
 
 /** WCAG 2.x contrast ratio of two CSS rgb()/rgba() colours (opaque). */
 function contrast(a: string, b: string): number {
@@ -32,34 +27,27 @@ function contrast(a: string, b: string): number {
  * ticked and none with nothing ticked, and a page no wider than a phone at 390 px.
  */
 describe.skipIf(chromiumMissing)('list screen UX (Chromium, 1280 and 390 px)', () => {
-  let h: Harness;
+  const h = useHarness();
   let page: Page;
-  let admin: User;
   let otherAdmin: User;
   let plain: User;
   let locked: User;
   let disabled: User;
   let deleted: User;
 
+  // No test here changes a user (the bulk deletes are refused or cancelled): one
+  // operator serves them all.
   beforeAll(async () => {
-    h = await startHarness();
-    // A factory-made operator of its own, beside the demo one: two admins, and general
-    // users in every state the badges show (the deleted one does not count toward eight).
-    const ctx = { store: h.store, clock: new FakeClock(new Date()) };
-    const made = await createOperatorWithAdmins(ctx);
-    admin = made.admin;
+    // A factory-made operator: two admins, and general users in every state the badges
+    // show (the deleted one does not count toward eight).
+    const made = await createOperatorWithAdmins(h);
     otherAdmin = made.otherAdmin;
-    const code = made.operator.operatorCode;
-    plain = await createUser(ctx, { operatorCode: code, userName: '一般 一郎' });
-    locked = await createUser(ctx, { operatorCode: code, userName: '一般 施錠', locked: true });
-    disabled = await createUser(ctx, { operatorCode: code, userName: '一般 無効', enabled: false });
-    deleted = await createUser(ctx, { operatorCode: code, userName: '一般 削除', deleted: true });
-    page = await (await h.newContext()).newPage();
-    await logIn(page, admin.userId, DEFAULT_PASSWORD);
-    expect(new URL(page.url()).pathname).toBe('/');
-  });
-  afterAll(async () => {
-    await h?.close();
+    const operatorCode = made.operator.operatorCode;
+    plain = await createGeneralUser(h, { operatorCode, userName: '一般 一郎' });
+    locked = await createGeneralUser(h, { operatorCode, userName: '一般 施錠', locked: true });
+    disabled = await createGeneralUser(h, { operatorCode, userName: '一般 無効', enabled: false });
+    deleted = await createGeneralUser(h, { operatorCode, userName: '一般 削除', deleted: true });
+    page = await h.signIn(made.admin);
   });
 
   async function openList(width: number): Promise<void> {
@@ -132,9 +120,9 @@ describe.skipIf(chromiumMissing)('list screen UX (Chromium, 1280 and 390 px)', (
     page.off('dialog', record);
 
     // Ticking a box clears the message; the dialog says how many are ticked.
-    await box(page, plain.userId).check();
+    await selectBox(page, plain.userId).check();
     expect(await inline.textContent()).toBe('');
-    await box(page, disabled.userId).check();
+    await selectBox(page, disabled.userId).check();
     expect(await pressWithDialog(page, button(page, '一括削除'), 'cancel')).toBe(question(2));
     // The header box ticks the page: all six rows.
     await page.locator('table.results input[data-select-all]').check();
@@ -145,8 +133,8 @@ describe.skipIf(chromiumMissing)('list screen UX (Chromium, 1280 and 390 px)', (
 
   it('a refused bulk delete shows the list again with the same boxes ticked', async () => {
     await openList(1280);
-    await box(page, otherAdmin.userId).check();
-    await box(page, plain.userId).check();
+    await selectBox(page, otherAdmin.userId).check();
+    await selectBox(page, plain.userId).check();
     expect(await pressWithDialog(page, button(page, '一括削除'), 'ok')).toBe(question(2));
     expect((await messages(page, 'error')).join()).toMatch(/^error\.bulkDelete\.blocked : .*/);
     expect(await page.locator('h1').textContent()).toBe('ユーザ情報一覧画面');
@@ -159,7 +147,7 @@ describe.skipIf(chromiumMissing)('list screen UX (Chromium, 1280 and 390 px)', (
     expect(await header.isChecked()).toBe(false);
     expect(await header.evaluate((el) => (el as HTMLInputElement).indeterminate)).toBe(true);
     // Untick the admin and go again: the dialog counts what is left.
-    await box(page, otherAdmin.userId).uncheck();
+    await selectBox(page, otherAdmin.userId).uncheck();
     expect(await pressWithDialog(page, button(page, '一括削除'), 'cancel')).toBe(question(1));
     const rows = await h.store.db
       .selectFrom('users')

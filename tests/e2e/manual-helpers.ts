@@ -1,29 +1,83 @@
+import crypto from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { type Harness, logIn } from './harness.js';
+import type { User } from '../../src/features/users/model.js';
+import { findUser } from '../../src/features/users/repository.js';
+import {
+  createOperator,
+  createUser,
+  type FactoryContext,
+  type TestOperator,
+  type UserValues,
+} from '../helpers/factories.js';
+import { type ContextOptions, type Harness, submitLogin } from './harness.js';
 
 /**
  * Steps the manual repeats in every chapter (3–9): reach ユーザ情報管理, search, open a
  * detail, read the screens' tables and messages, answer the browser's dialog, and read
- * the mail outbox. Built only on the harness's exports and the pages' visible structure.
+ * the mail outbox; and the manual's cast of users, made afresh for each test.
  */
 
-/** The manual's demo users (operator 0001 株式会社0001). */
-export const TARO = 'U280003303'; // 事業者 太郎, 登録作業者(管理者)
-export const HANAKO = 'U280003304'; // 事業者 花子, 登録作業者(管理者): the manual's operator
-export const ICHIRO = 'U520008303'; // 事業者 一郎, 登録作業者(一般)
-export const JIRO = 'U040008304'; // 事業者 二郎, 登録作業者(一般)
+export interface ManualCast {
+  operator: TestOperator;
+  /** 事業者 太郎 and 事業者 花子, 登録作業者(管理者); 花子 is the manual's operator. */
+  taro: User;
+  hanako: User;
+  /** 事業者 一郎 and 事業者 二郎, 登録作業者(一般). */
+  ichiro: User;
+  jiro: User;
+  /** The four ユーザID in the list's order (D-9). */
+  ids: string[];
+}
 
-/** A fresh browser context signed in as a demo user (first login: through the forced change). */
-export async function signedInPage(
+/** What differs from the manual's cast, by person: `{ ichiro: { locked: true } }`. */
+export type CastOverrides = Partial<Record<'taro' | 'hanako' | 'ichiro' | 'jiro', Omit<UserValues, 'role'>>>;
+
+/**
+ * The manual's cast (ch. 3–9) under a new operator of its own: its two admins 事業者 太郎
+ * and 事業者 花子 and the general users 事業者 一郎 and 事業者 二郎, each with the known
+ * password `DEFAULT_PASSWORD`. Their IDs keep the manual's shape: both admins start with
+ * U28 and sort between 二郎 (U04…) and 一郎 (U52…).
+ */
+export async function createManualCast(
+  ctx: FactoryContext,
+  overrides: CastOverrides = {},
+): Promise<ManualCast> {
+  const operator = await createOperator(ctx);
+  const domain = `operator${operator.operatorCode.toLowerCase()}.example`;
+  let ids: [string, string, string, string];
+  do {
+    const n = String(crypto.randomInt(1_000_000)).padStart(6, '0');
+    ids = [`U28${n}3`, `U28${n}4`, `U52${n}3`, `U04${n}4`];
+  } while ((await Promise.all(ids.map((id) => findUser(ctx.store.db, id)))).some(Boolean));
+  const person = (i: number, userName: string, who: keyof CastOverrides, extra: UserValues) =>
+    createUser(ctx, {
+      operatorCode: operator.operatorCode,
+      userId: ids[i],
+      userName,
+      department: '総合エネルギー事業部',
+      email: `${who}@${domain}`,
+      ...extra,
+      ...overrides[who],
+    });
+  const general = { role: 'general', phone: '03-1234-5678' } as const;
+  const cast = {
+    operator,
+    taro: await person(0, '事業者 太郎', 'taro', { role: 'admin' }),
+    hanako: await person(1, '事業者 花子', 'hanako', { role: 'admin' }),
+    ichiro: await person(2, '事業者 一郎', 'ichiro', general),
+    jiro: await person(3, '事業者 二郎', 'jiro', general),
+  };
+  return { ...cast, ids: [...ids].sort() };
+}
+
+/** The manual's cast of a new operator, with 花子 (its admin, as in the manual) signed in on `admin`. */
+export async function castWithHanako(
   h: Harness,
-  userId: string,
-  options: { javaScriptEnabled?: boolean } = {},
-): Promise<Page> {
-  const page = await (await h.newContext(options)).newPage();
-  await logIn(page, userId, h.demo.get(userId)!.temporaryPassword);
-  expect(new URL(page.url()).pathname).toBe('/');
-  return page;
+  options: ContextOptions & { overrides?: CastOverrides } = {},
+): Promise<ManualCast & { admin: Page }> {
+  const cast = await createManualCast(h, options.overrides);
+  return { ...cast, admin: await h.signIn(cast.hanako, options) };
 }
 
 /** Clicks something that loads a new page and waits for that page. */
@@ -104,6 +158,17 @@ export async function openDetail(page: Page, userId: string): Promise<void> {
   expect(await page.locator('h1').textContent()).toBe('ユーザ情報詳細画面');
 }
 
+/** Manual steps ①–③: ユーザ情報管理 from the menu, a search (by the ユーザID unless given), the user's detail. */
+export async function openDetailFromMenu(
+  page: Page,
+  userId: string,
+  conditions: Conditions = { userId },
+): Promise<void> {
+  await openUserManagement(page, 'menu');
+  await search(page, conditions);
+  await openDetail(page, userId);
+}
+
 /** The label → value rows of a detail, confirmation or completion screen. */
 export async function detailRows(page: Page): Promise<Record<string, string>> {
   const labels = await page.locator('table.detail th').allTextContents();
@@ -158,10 +223,10 @@ export interface OutboxRow {
 }
 
 /** The mails queued in the outbox (SPEC §5), oldest first; the harness runs no mail worker. */
-export async function outbox(h: Harness, where: { event?: string; recipient?: string } = {}) {
+export async function outbox(h: Harness, where: { event?: string; recipient?: string | string[] } = {}) {
   let q = h.store.db.selectFrom('mail_outbox').select(['id', 'event', 'recipient', 'subject', 'body']);
   if (where.event) q = q.where('event', '=', where.event);
-  if (where.recipient) q = q.where('recipient', '=', where.recipient);
+  if (where.recipient) q = q.where('recipient', 'in', [where.recipient].flat());
   return (await q.orderBy('id').execute()) as OutboxRow[];
 }
 
@@ -174,12 +239,10 @@ export function temporaryPasswordIn(body: string): string {
 
 /** Five wrong passwords in a context of its own lock the user (SPEC §4.11). */
 export async function lockByWrongPasswords(h: Harness, userId: string): Promise<void> {
-  const page = await (await h.newContext()).newPage();
+  const page = await h.newPage();
   for (let i = 0; i < 5; i++) {
     await page.goto('/login');
-    await page.getByLabel('ユーザID').fill(userId);
-    await page.getByLabel('パスワード', { exact: true }).fill(`not the password ${i}`);
-    await clickAndWait(page, page.getByRole('button', { name: 'ログイン' }));
+    await submitLogin(page, userId, `not the password ${i}`);
     expect((await messages(page, 'error')).join()).toContain('ユーザIDまたはパスワードが正しくありません');
   }
   await page.close();
@@ -191,10 +254,34 @@ export async function tryLogin(
   userId: string,
   password: string,
 ): Promise<{ page: Page; path: string; errors: string[] }> {
-  const page = await (await h.newContext()).newPage();
+  const page = await h.newPage();
   await page.goto('/login');
-  await page.getByLabel('ユーザID').fill(userId);
-  await page.getByLabel('パスワード', { exact: true }).fill(password);
-  await clickAndWait(page, page.getByRole('button', { name: 'ログイン' }));
+  await submitLogin(page, userId, password);
   return { page, path: new URL(page.url()).pathname, errors: await messages(page, 'error') };
+}
+
+/** The 選択 box of a user's row in ユーザ情報一覧画面. */
+export function selectBox(page: Page, userId: string): Locator {
+  return page.locator(`table.results input[name="userIds"][value="${userId}"]`);
+}
+
+/** The three parts of 電話番号 on the register and change forms. */
+export async function fillPhone(page: Page, parts: readonly [string, string, string]): Promise<void> {
+  for (const [i, part] of parts.entries()) await page.locator(`input[name="phone${i + 1}"]`).fill(part);
+}
+
+/** A user's row as stored, to check what a screen did. */
+export async function storedUser(h: Harness, userId: string) {
+  return h.store.db.selectFrom('users').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow();
+}
+
+/** The deleted users of an operator, by ユーザID. */
+export async function deletedIds(h: Harness, operatorCode: string): Promise<string[]> {
+  const rows = await h.store.db
+    .selectFrom('users')
+    .select('user_id')
+    .where('operator_code', '=', operatorCode)
+    .where('deleted', '=', 1)
+    .execute();
+  return rows.map((r) => r.user_id).sort();
 }
