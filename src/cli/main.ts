@@ -3,6 +3,7 @@ import pino from 'pino';
 import { type Config, loadConfig } from '../config.js';
 import type { Store } from '../db/connect.js';
 import { openConfiguredStore } from '../db/open.js';
+import { rotateSecretsKey } from '../features/auth/secrets-rotation.js';
 import { configureNotices } from '../features/mail/notices.js';
 import { listOutbox, OUTBOX_STATUSES, type OutboxStatus, retryFailedMails } from '../features/mail/outbox.js';
 import { configuredTransport } from '../features/mail/transport.js';
@@ -11,6 +12,7 @@ import { isEmpty, seedDemo } from '../features/operators/demo.js';
 import { listOperators } from '../features/operators/repository.js';
 import { addOperator, OperatorExists } from '../features/operators/service.js';
 import { formatJapanDateTime } from '../lib/japan-time.js';
+import { newSecretKeyText } from '../lib/secret-box.js';
 import { writeMessageList } from './message-list.js';
 
 const USAGE = `Usage: cmus <command> [options]   (npm run cli -- <command> [options])
@@ -30,6 +32,10 @@ Commands:
                                 show queued mails, newest first (never their text; default limit 50)
   outbox retry <id…|--all-failed>
                                 requeue failed mails (attempts reset, due now)
+  secrets new-key               print a new random key for SECRETS_KEY (nothing is changed)
+  secrets rotate-key            re-seal every second-factor secret with one key: SECRETS_KEY when set
+                                (old ones from SECRETS_KEY_PREVIOUS or the database), else a new key
+                                kept in the database (docs/security.md)
   messages                      write docs/messages.md from the message catalog
   help                          show this text
 
@@ -50,6 +56,10 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
   const [command, sub, ...rest] = argv;
   if (!command || command === 'help' || command === '--help') {
     out(USAGE);
+    return 0;
+  }
+  if (command === 'secrets' && sub === 'new-key') {
+    out(newSecretKeyText());
     return 0;
   }
   if (command === 'messages') {
@@ -95,6 +105,24 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
         if (sub === 'retry') return await outboxRetry(store, rest);
         out(USAGE);
         return 2;
+      case 'secrets': {
+        if (sub !== 'rotate-key') {
+          out(USAGE);
+          return 2;
+        }
+        const result = await rotateSecretsKey(
+          store.db,
+          { current: config.secretsKey, previous: config.secretsKeyPrevious },
+          new Date(),
+        );
+        out(
+          `second-factor secrets sealed with the key ${result.keyId} (${result.keyLocation === 'environment' ? 'SECRETS_KEY' : 'kept in the database'}): ${result.resealed} re-sealed, ${result.unchanged} already sealed with it`,
+        );
+        if (result.keyLocation === 'environment' && config.secretsKeyPrevious.length > 0) {
+          out('SECRETS_KEY_PREVIOUS is no longer needed: remove it and restart the servers.');
+        }
+        return 0;
+      }
       case 'mail-worker':
         return await mailWorker(config, store, sub === undefined ? rest : [sub, ...rest], options);
       default:

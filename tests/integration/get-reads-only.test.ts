@@ -76,6 +76,11 @@ function urls(ids: {
     '/audit/export': ['/audit/export'],
     '/healthz': ['/healthz'],
     '/login': ['/login', '/login?next=/users&expired=1'],
+    // Without a waiting login it answers with the login page (SPEC D-22).
+    '/login/code': ['/login/code'],
+    '/account': ['/account', '/account?done=othersEnded&count=2'],
+    '/account/second-factor': ['/account/second-factor'],
+    '/account/policy': ['/account/policy', '/account/policy?done=changed'],
     '/password': ['/password'],
     '/participation': ['/participation'],
     '/users': ['/users', '/users?userName=a&search=1&page=3', '/users?showDeleted=1&search=1'],

@@ -36,7 +36,8 @@ export interface FactorContext {
   now: Date;
 }
 
-const boundTo = (userId: string) => `totp:${userId}`;
+/** What a sealed TOTP secret is bound to: its user (a value copied to another row does not open). */
+export const totpSecretBinding = (userId: string) => `totp:${userId}`;
 
 export async function secondFactorStatus(db: Db, userId: string): Promise<SecondFactorStatus> {
   const factor = await db
@@ -77,7 +78,7 @@ export async function startEnrolment(
   input: { user: User } & Pick<FactorContext, 'keys' | 'now'>,
 ): Promise<'started' | 'alreadyEnabled'> {
   const ring = await loadSecretKeyRing(db, input.keys, input.now);
-  const sealed = sealSecret(ring, newTotpSecret(), boundTo(input.user.userId));
+  const sealed = sealSecret(ring, newTotpSecret(), totpSecretBinding(input.user.userId));
   const at = input.now.toISOString();
   const result = await db
     .insertInto('totp_factors')
@@ -111,7 +112,7 @@ export async function pendingEnrolment(
     .executeTakeFirst();
   if (!row) return undefined;
   const ring = await loadSecretKeyRing(db, input.keys, input.now);
-  const secret = openSecret(ring, row.secret, boundTo(input.userId));
+  const secret = openSecret(ring, row.secret, totpSecretBinding(input.userId));
   return { secret, uri: totpUri(secret, input.userId) };
 }
 
@@ -198,7 +199,7 @@ export async function useSecondFactorCode(
       .executeTakeFirst();
     if (!row) return undefined;
     const ring = await loadSecretKeyRing(db, input.keys, input.now);
-    const step = matchTotp(openSecret(ring, row.secret, boundTo(input.userId)), code, input.now);
+    const step = matchTotp(openSecret(ring, row.secret, totpSecretBinding(input.userId)), code, input.now);
     if (step === undefined) return undefined;
     const used = await db
       .updateTable('totp_factors')
