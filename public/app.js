@@ -204,6 +204,34 @@
    * WCAG 2.1.1: a box that scrolls must be reachable by Tab when nothing inside it is (the
    * audit records: text only). It is then a named region, so that the stop means something.
    */
+  // A list the page did not put in a scrolling box gets one: a phone scrolls the table, not the page.
+  for (const table of document.querySelectorAll('table.results')) {
+    if (table.parentElement?.classList.contains('table-scroll')) continue;
+    const box = document.createElement('div');
+    box.className = 'table-scroll';
+    table.replaceWith(box);
+    box.append(table);
+  }
+
+  function keyboardScroll() {
+    for (const box of document.querySelectorAll('.table-scroll')) {
+      const scrolls = box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight;
+      const reachable = box.querySelector('a[href], button, input, select, textarea, [tabindex]');
+      if (scrolls && !reachable) {
+        box.dataset.keyboardScroll = '1';
+        box.tabIndex = 0;
+        box.setAttribute('role', 'region');
+        const caption = box.querySelector('caption')?.textContent?.trim();
+        box.setAttribute('aria-label', caption || document.querySelector('h1')?.textContent?.trim() || '表');
+      } else if (box.dataset.keyboardScroll === '1' && !scrolls) {
+        delete box.dataset.keyboardScroll;
+        for (const name of ['tabindex', 'role', 'aria-label']) box.removeAttribute(name);
+      }
+    }
+  }
+  keyboardScroll();
+  window.addEventListener('resize', keyboardScroll);
+
   // Coming back through the browser's history must not reuse a disabled form.
   window.addEventListener('pageshow', () => {
     for (const form of document.querySelectorAll('form[data-submitted]')) {
