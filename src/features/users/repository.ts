@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
+import type { ExpressionBuilder } from 'kysely';
 import type { Db, DialectName } from '../../db/connect.js';
-import type { NewUserRow } from '../../db/schema.js';
+import type { Database, NewUserRow } from '../../db/schema.js';
 import { toSearchKey, toUser, type User } from './model.js';
 
 /**
@@ -115,16 +116,21 @@ interface LiveUserKey {
   operatorCode: string;
 }
 
-/** The fields of the change form (SPEC §4.5). */
-export interface UserDetails {
-  department: string;
-  userName: string;
-  phone: string | null;
-  email: string;
-  enabled: boolean;
-  validFrom: string;
-  validTo: string;
+/** The row of `key`, if it is not deleted. */
+function liveUser(key: LiveUserKey) {
+  return (eb: ExpressionBuilder<Database, 'users'>) =>
+    eb.and([
+      eb('user_id', '=', key.userId),
+      eb('operator_code', '=', key.operatorCode),
+      eb('deleted', '=', 0),
+    ]);
 }
+
+/** The fields of the change form (SPEC §4.5). */
+export type UserDetails = Pick<
+  User,
+  'department' | 'userName' | 'phone' | 'email' | 'enabled' | 'validFrom' | 'validTo'
+>;
 
 /**
  * SPEC §4.5: writes the changed fields only if the row is still at `version` (optimistic
@@ -150,10 +156,8 @@ export async function updateUserDetails(
       updated_at: now.toISOString(),
       version: eb('version', '+', 1),
     }))
-    .where('user_id', '=', key.userId)
-    .where('operator_code', '=', key.operatorCode)
+    .where(liveUser(key))
     .where('version', '=', key.version)
-    .where('deleted', '=', 0)
     .returningAll()
     .executeTakeFirst();
   return row ? toUser(row) : undefined;
@@ -165,10 +169,8 @@ export async function markUserDeleted(db: Db, key: LiveUserKey, now: Date): Prom
   const row = await db
     .updateTable('users')
     .set((eb) => ({ deleted: 1, deleted_at: at, updated_at: at, version: eb('version', '+', 1) }))
-    .where('user_id', '=', key.userId)
-    .where('operator_code', '=', key.operatorCode)
+    .where(liveUser(key))
     .where('role', '=', 'general')
-    .where('deleted', '=', 0)
     .returningAll()
     .executeTakeFirst();
   return row ? toUser(row) : undefined;
@@ -179,10 +181,8 @@ export async function clearUserLock(db: Db, key: LiveUserKey, now: Date): Promis
   const row = await db
     .updateTable('users')
     .set({ locked: 0, failed_login_count: 0, updated_at: now.toISOString() })
-    .where('user_id', '=', key.userId)
-    .where('operator_code', '=', key.operatorCode)
+    .where(liveUser(key))
     .where('locked', '=', 1)
-    .where('deleted', '=', 0)
     .returningAll()
     .executeTakeFirst();
   return row ? toUser(row) : undefined;
@@ -217,9 +217,7 @@ export async function replaceWithTemporaryPassword(
       password_changed_at: at,
       updated_at: at,
     })
-    .where('user_id', '=', key.userId)
-    .where('operator_code', '=', key.operatorCode)
-    .where('deleted', '=', 0)
+    .where(liveUser(key))
     .returningAll()
     .executeTakeFirst();
   return row ? toUser(row) : undefined;

@@ -56,18 +56,13 @@ describe('registerUser in one transaction (SQLite in memory)', () => {
   const payload = { department: '部', userName: '新人', phone: null, email: 'new@example.jp' };
   const now = new Date('2026-04-01T01:00:00.000Z');
   const key = Buffer.alloc(32, 7);
+  /** The admin registering with `token` from session s1. */
+  const as = (token: string, ip = '127.0.0.1') =>
+    ({ actor: admin, sessionId: 's1', token, tokenKey: key, ip, now, dialect: 'sqlite' }) as const;
 
   it('creates the user, its audit record and its mails, and uses the token once', async () => {
     const token = issueActionToken(key, { sessionId: 's1', purpose: 'register', payload, now });
-    const created = await registerUser(store.db, {
-      actor: admin,
-      sessionId: 's1',
-      token,
-      tokenKey: key,
-      ip: '127.0.0.1',
-      now,
-      dialect: 'sqlite',
-    });
+    const created = await registerUser(store.db, as(token));
     expect(created).toMatchObject({
       role: 'general',
       operatorCode: '0001',
@@ -86,45 +81,17 @@ describe('registerUser in one transaction (SQLite in memory)', () => {
       .where('event', '=', 'registered')
       .execute();
     expect(mails.map((m) => m.recipient).sort()).toEqual(['admin@example.jp', 'new@example.jp']);
-    await expect(
-      registerUser(store.db, {
-        actor: admin,
-        sessionId: 's1',
-        token,
-        tokenKey: key,
-        ip: '127.0.0.1',
-        now,
-        dialect: 'sqlite',
-      }),
-    ).rejects.toThrow(AlreadyExecuted);
+    await expect(registerUser(store.db, as(token))).rejects.toThrow(AlreadyExecuted);
   });
 
   it('rolls everything back on refusal, leaving the token usable', async () => {
     const token = issueActionToken(key, { sessionId: 's1', purpose: 'register', payload, now });
     for (let i = 0; i < 7; i++) {
       const t = issueActionToken(key, { sessionId: 's1', purpose: 'register', payload, now });
-      await registerUser(store.db, {
-        actor: admin,
-        sessionId: 's1',
-        token: t,
-        tokenKey: key,
-        ip: '',
-        now,
-        dialect: 'sqlite',
-      });
+      await registerUser(store.db, as(t, ''));
     }
     const mailsBefore = (await store.db.selectFrom('mail_outbox').select('id').execute()).length;
-    await expect(
-      registerUser(store.db, {
-        actor: admin,
-        sessionId: 's1',
-        token,
-        tokenKey: key,
-        ip: '',
-        now,
-        dialect: 'sqlite',
-      }),
-    ).rejects.toThrow(UserLimitReached);
+    await expect(registerUser(store.db, as(token, ''))).rejects.toThrow(UserLimitReached);
     expect((await store.db.selectFrom('mail_outbox').select('id').execute()).length).toBe(mailsBefore);
     // The refused registration's token was not recorded as used: it can run once room is made.
     const check = await peekActionToken(store.db, { key, token, sessionId: 's1', purpose: 'register', now });

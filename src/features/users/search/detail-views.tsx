@@ -14,6 +14,22 @@ export interface DetailButtons {
   delete: boolean;
 }
 
+/** The detail screen's two account actions (SPEC §4.8, §4.9), asked in the browser's dialog. */
+const ACCOUNT_ACTIONS = [
+  {
+    path: 'unlock',
+    token: 'unlockToken',
+    question: 'ユーザロックを解除します。よろしいですか。',
+    label: 'ユーザロック解除',
+  },
+  {
+    path: 'reissue',
+    token: 'reissueToken',
+    question: 'パスワードを再発行します。よろしいですか。',
+    label: 'パスワード再発行',
+  },
+] as const;
+
 /** A button that posts the action's token after the browser's dialog (D-15: a page asks without JS). */
 function ConfirmedAction(props: {
   action: string;
@@ -49,24 +65,18 @@ export function UserDetailPage(
     >
       <DetailTable rows={userDetailRows(user, props.operatorName)} />
       <div class="actions">
-        {buttons.unlockToken ? (
-          <ConfirmedAction
-            action={`/users/${id}/unlock`}
-            question="ユーザロックを解除します。よろしいですか。"
-            csrfToken={props.csrfToken}
-            token={buttons.unlockToken}
-            label="ユーザロック解除"
-          />
-        ) : null}
-        {buttons.reissueToken ? (
-          <ConfirmedAction
-            action={`/users/${id}/reissue`}
-            question="パスワードを再発行します。よろしいですか。"
-            csrfToken={props.csrfToken}
-            token={buttons.reissueToken}
-            label="パスワード再発行"
-          />
-        ) : null}
+        {ACCOUNT_ACTIONS.map((a) => {
+          const token = buttons[a.token];
+          return token ? (
+            <ConfirmedAction
+              action={`/users/${id}/${a.path}`}
+              question={a.question}
+              csrfToken={props.csrfToken}
+              token={token}
+              label={a.label}
+            />
+          ) : null;
+        })}
         {buttons.passwordChange ? (
           <a class="button button-secondary" href="/password">
             パスワード変更
