@@ -240,7 +240,9 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
   await app.register(async (admin) => {
     admin.addHook('preHandler', adminOnly);
 
-    admin.get('/account/policy', async (request, reply) => {
+    // An admin who has just required a second factor still sees the outcome (and can undo it)
+    // before enrolling.
+    admin.get('/account/policy', enrolment, async (request, reply) => {
       const auth = requireAuth(request);
       const q = readInput(request.query, POLICY_QUERY).values;
       const required = await secondFactorRequired(app.store.db, auth.user.operatorCode);
@@ -262,7 +264,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       );
     });
 
-    admin.post('/account/policy', async (request, reply) => {
+    admin.post('/account/policy', enrolment, async (request, reply) => {
       const auth = requireAuth(request);
       const form = requireInput(request.body, POLICY_FORM);
       if (form.required !== '0' && form.required !== '1') return reply.redirect('/account/policy', 303);

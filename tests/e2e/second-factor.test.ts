@@ -1,0 +1,235 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as OTPAuth from 'otpauth';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { User } from '../../src/features/users/model.js';
+import { createOperatorWithAdmins, createUser, DEFAULT_PASSWORD } from '../helpers/context.js';
+import { chromiumMissing, type Harness, snapshot, startHarness } from './harness.js';
+
+/**
+ * SPEC D-22 in a browser: enrolment from アカウント設定 by reading the secret off the page,
+ * a login with a code the test computes as an authenticator app would, a login with a
+ * recovery code, and the download of the codes; with JavaScript and without. axe-core
+ * (WCAG 2.0/2.1/2.2 A and AA) runs on every new screen.
+ */
+
+const AXE_SOURCE = fs.readFileSync(
+  path.join(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js'),
+  'utf8',
+);
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/** The violations axe finds on the page as it is (rule and elements). */
+async function axeViolations(page: Page): Promise<{ rule: string; targets: string[] }[]> {
+  // Evaluated through the DevTools protocol: the page's CSP stays on for the page itself.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async (tags) => {
+    // biome-ignore lint/suspicious/noExplicitAny: axe is injected at run time
+    const result = await (window as any).axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return (result.violations as { id: string; nodes: { target: string[] }[] }[]).map((v) => ({
+      rule: v.id,
+      targets: v.nodes.map((n) => n.target.join(' ')),
+    }));
+  }, TAGS);
+}
+
+/** A code of the app's secret for an instant (SHA-1, 30 s, 6 digits). */
+function codeAt(secret: string, at: number): string {
+  return OTPAuth.TOTP.generate({ secret: OTPAuth.Secret.fromBase32(secret), timestamp: at });
+}
+
+describe.skipIf(chromiumMissing)('second factor and アカウント設定 (Chromium)', () => {
+  let h: Harness;
+  const factory = () => ({ store: h.store, clock: { now: () => new Date() } });
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  async function newUser(): Promise<User> {
+    const { operator } = await createOperatorWithAdmins(factory());
+    return createUser(factory(), { operatorCode: operator.operatorCode });
+  }
+
+  async function passwordStep(page: Page, user: User): Promise<void> {
+    await page.goto('/login');
+    await page.getByLabel('ユーザID').fill(user.userId);
+    await page.getByLabel('パスワード', { exact: true }).fill(DEFAULT_PASSWORD);
+    await page.getByRole('button', { name: 'ログイン' }).click();
+    await page.waitForLoadState('domcontentloaded');
+  }
+
+  async function logOut(page: Page): Promise<void> {
+    await page.getByRole('button', { name: 'ログアウト' }).click();
+    await page.waitForURL((url) => url.pathname === '/login');
+  }
+
+  /** Enrols from the account page; returns the secret read off the page and the recovery codes. */
+  async function enrol(page: Page, checkAxe: boolean): Promise<{ secret: string; codes: string[] }> {
+    const checked: Record<string, { rule: string; targets: string[] }[]> = {};
+    const check = async (name: string) => {
+      if (checkAxe) checked[name] = await axeViolations(page);
+    };
+    await page.getByRole('link', { name: 'アカウント設定' }).first().click();
+    await page.waitForURL((url) => url.pathname === '/account');
+    await check('account');
+    await page.getByRole('link', { name: '二要素認証を設定' }).click();
+    await page.waitForURL((url) => url.pathname === '/account/second-factor');
+    await check('enrol-start');
+    await page.getByRole('button', { name: '設定を開始' }).click();
+    await page.waitForURL((url) => url.pathname === '/account/second-factor');
+    // The QR code is an SVG made on the server, shown as an image (no script needed).
+    const qr = page.getByRole('img', { name: /認証アプリ用のQRコード/ });
+    await expect
+      .poll(() => qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
+      .toBe(true);
+    const grouped = (await page.locator('[data-totp-secret]').textContent()) ?? '';
+    const secret = grouped.replace(/\s/g, '');
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    await check('enrol-qr');
+    await snapshot(page, 'second-factor-enrol');
+    // A wrong code first: the error is next to the field.
+    await page.getByLabel('確認コード').fill('000000');
+    await page.getByRole('button', { name: '設定', exact: true }).click();
+    await expect
+      .poll(() => page.locator('.field-error').textContent())
+      .toContain('確認コードが正しくありません');
+    await check('enrol-wrong-code');
+    await page.getByLabel('確認コード').fill(codeAt(secret, Date.now()));
+    await page.getByRole('button', { name: '設定', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/account/second-factor/confirm');
+    const codes = (await page.locator('[data-recovery-codes] code').allTextContents()).map((c) => c.trim());
+    expect(codes).toHaveLength(10);
+    await check('recovery-codes');
+    await snapshot(page, 'second-factor-recovery-codes');
+    // The download is the page's own text (a data: URL): the server kept only hashes.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'テキストファイルでダウンロード' }).click(),
+    ]);
+    const file = await download.path();
+    const text = fs.readFileSync(file!, 'utf8');
+    for (const c of codes) expect(text).toContain(c);
+    for (const [name, violations] of Object.entries(checked))
+      expect({ name, violations }).toEqual({ name, violations: [] });
+    return { secret, codes };
+  }
+
+  for (const javaScriptEnabled of [true, false]) {
+    const how = javaScriptEnabled ? 'with JavaScript' : 'without JavaScript';
+
+    it(`enrols, logs in with a code and with a recovery code (${how})`, async () => {
+      const user = await newUser();
+      const page = await (await h.newContext({ javaScriptEnabled })).newPage();
+      await passwordStep(page, user);
+      expect(new URL(page.url()).pathname).toBe('/');
+      expect(await page.locator('[data-previous-login]').textContent()).toContain('前回ログイン: なし');
+      // axe needs script in the page: it runs in the context with JavaScript only.
+      const { secret, codes } = await enrol(page, javaScriptEnabled);
+      await page.getByRole('link', { name: '保存しました（次へ）' }).click();
+      await page.waitForURL((url) => url.pathname === '/account');
+      expect(await page.locator('#main').textContent()).toContain('設定済み');
+      await logOut(page);
+
+      // The password, then the code screen; the next step's code (the enrolment used this one).
+      await passwordStep(page, user);
+      expect(new URL(page.url()).pathname).toBe('/login/code');
+      if (javaScriptEnabled) expect(await axeViolations(page)).toEqual([]);
+      await snapshot(page, 'second-factor-code');
+      await page.getByLabel('確認コード').fill('123 456');
+      await page.getByRole('button', { name: '確認' }).click();
+      await expect
+        .poll(() => page.locator('.messages-error').textContent())
+        .toContain('確認コードが正しくありません');
+      if (javaScriptEnabled) expect(await axeViolations(page)).toEqual([]);
+      await page.getByLabel('確認コード').fill(codeAt(secret, Date.now() + 30_000));
+      await page.getByRole('button', { name: '確認' }).click();
+      await page.waitForURL((url) => url.pathname === '/');
+      expect(await page.locator('[data-previous-login]').textContent()).toMatch(
+        /前回ログイン: \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}（接続元: 127\.0\.0\.1）/,
+      );
+      await logOut(page);
+
+      // A recovery code instead of the app's code, used up.
+      await passwordStep(page, user);
+      await page.getByLabel('確認コード').fill(codes[0]!);
+      await page.getByRole('button', { name: '確認' }).click();
+      await page.waitForURL((url) => url.pathname === '/');
+      await page.goto('/account');
+      expect(await page.locator('#main').textContent()).toContain('9個');
+      await logOut(page);
+      await passwordStep(page, user);
+      await page.getByLabel('確認コード').fill(codes[0]!);
+      await page.getByRole('button', { name: '確認' }).click();
+      await expect
+        .poll(() => page.locator('.messages-error').textContent())
+        .toContain('確認コードが正しくありません');
+    });
+  }
+
+  it('sessions on the account page: ends one, then all others after the password', async () => {
+    const user = await newUser();
+    const pages: Page[] = [];
+    for (let i = 0; i < 3; i++) {
+      const page = await (await h.newContext()).newPage();
+      await passwordStep(page, user);
+      pages.push(page);
+    }
+    const [here, second, third] = pages as [Page, Page, Page];
+    await here.goto('/account');
+    expect(await here.locator('[data-session-row]').count()).toBe(3);
+    expect(await axeViolations(here)).toEqual([]);
+    await snapshot(here, 'account-sessions');
+    await here.locator('[data-session-row="other"]').first().getByRole('button', { name: /終了/ }).click();
+    await here.waitForURL((url) => url.search.includes('done=sessionEnded'));
+    expect(await here.locator('[data-session-row]').count()).toBe(2);
+    await here.getByRole('textbox', { name: 'パスワード' }).fill(DEFAULT_PASSWORD);
+    await here.getByRole('button', { name: 'ほかのセッションをすべて終了' }).click();
+    await here.waitForURL((url) => url.search.includes('done=othersEnded'));
+    expect(await here.locator('[data-session-row]').count()).toBe(1);
+    for (const page of [second, third]) {
+      await page.goto('/users');
+      expect(new URL(page.url()).pathname).toBe('/login');
+    }
+  });
+
+  it('an admin requires a second factor; a user without one is sent to enrolment (axe on the policy screens)', async () => {
+    const { operator, admin } = await createOperatorWithAdmins(factory());
+    const general = await createUser(factory(), { operatorCode: operator.operatorCode });
+    const page = await (await h.newContext({ javaScriptEnabled: false })).newPage();
+    await passwordStep(page, admin);
+    await page.goto('/account/policy');
+    await page.getByRole('button', { name: '必須にする' }).click();
+    // Without JavaScript, the confirmation is a page with キャンセル and OK (D-15).
+    await page.getByRole('button', { name: 'OK' }).click();
+    await page.waitForURL((url) => url.search.includes('done=changed'));
+    expect(await page.locator('.messages-info').textContent()).toContain('必須');
+
+    const withScript = await (await h.newContext()).newPage();
+    await passwordStep(withScript, general);
+    expect(new URL(withScript.url()).pathname).toBe('/account/second-factor');
+    expect(await withScript.locator('.messages-info').textContent()).toContain(
+      '二要素認証（認証アプリ）の設定が必要です',
+    );
+    expect(await axeViolations(withScript)).toEqual([]);
+    await withScript.goto('/users');
+    expect(new URL(withScript.url()).pathname).toBe('/account/second-factor');
+
+    const adminScript = await (await h.newContext()).newPage();
+    await passwordStep(adminScript, admin);
+    await adminScript.goto('/account/policy');
+    expect(await axeViolations(adminScript)).toEqual([]);
+    adminScript.once('dialog', (dialog) => dialog.dismiss());
+    await adminScript.getByRole('button', { name: /必須を解除する/ }).click();
+    // Dismissed: nothing sent, the setting stays.
+    expect(new URL(adminScript.url()).search).toBe('');
+    await snapshot(adminScript, 'second-factor-policy');
+  });
+});
