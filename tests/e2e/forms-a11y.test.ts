@@ -164,11 +164,12 @@ describe.skipIf(chromiumMissing)('forms with the keyboard alone (Chromium)', () 
     expect(new URL(page.url()).pathname).toBe('/password');
 
     // The forced password change, by keyboard: every problem at once, then a good one.
+    // Tab on to each field: a password field may be followed by its 表示 toggle.
     await tabTo(page, '#currentPassword');
     await page.keyboard.type(temporaryPassword);
-    await page.keyboard.press('Tab');
+    await tabTo(page, '#newPassword');
     await page.keyboard.type(user.userId.toLowerCase());
-    await page.keyboard.press('Tab');
+    await tabTo(page, '#confirmPassword');
     await page.keyboard.type(user.userId.toLowerCase());
     await pressAndWait(page, 'Enter');
     expect((await summaryFocused(page)).id).toBe('error-summary');
@@ -184,9 +185,9 @@ describe.skipIf(chromiumMissing)('forms with the keyboard alone (Chromium)', () 
     expect(await page.locator('#newPassword').getAttribute('aria-invalid')).toBe('true');
     await tabTo(page, '#currentPassword', { back: true });
     await page.keyboard.type(temporaryPassword);
-    await page.keyboard.press('Tab');
+    await tabTo(page, '#newPassword');
     await page.keyboard.type(NEW_PASSWORD);
-    await page.keyboard.press('Tab');
+    await tabTo(page, '#confirmPassword');
     await page.keyboard.type(NEW_PASSWORD);
     await tabTo(page, 'main button[type="submit"]');
     await pressAndWait(page, 'Space');
