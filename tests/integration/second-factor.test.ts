@@ -94,7 +94,10 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
     'enrols: QR code and secret, a current code, ten recovery codes kept only as hashes',
     async () => {
       const user = await newUser();
+      const elsewhere = await loginAs(ctx, user);
       const { agent, secret, recoveryCodes } = await enrol(user);
+      // ASVS V7.4.3: a new factor ends the user's other sessions; the enrolling one stays.
+      expect((await elsewhere.get('/')).location).toMatch(/^\/login/);
       const factor = await ctx.store.db
         .selectFrom('totp_factors')
         .selectAll()

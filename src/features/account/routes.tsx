@@ -141,6 +141,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       const result = await confirmEnrolment(app.store.db, {
         user: auth.user,
         code: form.code,
+        keepSessionId: auth.session.id,
         keys: keys(),
         ...ctx(request),
       });
@@ -193,6 +194,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
         password: form.password,
         code: form.code,
         keys: keys(),
+        currentSessionId: auth.session.id,
         ...ctx(request),
       });
       if (!result.ok)

@@ -35,7 +35,14 @@ export type RemoveFactorErrors = Partial<Record<'password' | 'code', MessageId>>
  */
 export async function removeOwnSecondFactor(
   db: Db,
-  input: { user: User; password: string; code: string; keys: SecretKeySource } & AccountContext,
+  input: {
+    user: User;
+    password: string;
+    code: string;
+    keys: SecretKeySource;
+    /** ASVS V7.4.3: the user's other sessions end with the factor; this one stays. */
+    currentSessionId: string;
+  } & AccountContext,
 ): Promise<{ ok: true } | { ok: false; errors: RemoveFactorErrors }> {
   const { user } = input;
   const errors: RemoveFactorErrors = {};
@@ -62,6 +69,7 @@ export async function removeOwnSecondFactor(
     });
     if (!via) return false;
     await deleteSecondFactor(tx, user.userId);
+    await endOtherSessions(tx, user.userId, input.currentSessionId);
     await recordAudit(tx, {
       ...ownAudit(user, input),
       action: 'secondFactorRemove',

@@ -11,6 +11,7 @@ import {
   RECOVERY_CODE_COUNT,
   recoveryCodeMatches,
 } from './recovery-codes.js';
+import { endOtherSessions } from './sessions.js';
 import { matchTotp, newTotpSecret, normaliseCodeInput, totpUri } from './totp.js';
 
 /**
@@ -126,7 +127,12 @@ export type EnrolmentResult =
  */
 export async function confirmEnrolment(
   db: Db,
-  input: { user: User; code: string } & FactorContext,
+  input: {
+    user: User;
+    code: string;
+    /** ASVS V7.4.3: the user's other sessions end; this one (the enrolling browser) stays. */
+    keepSessionId?: string;
+  } & FactorContext,
 ): Promise<EnrolmentResult> {
   const { user } = input;
   const pending = await pendingEnrolment(db, { userId: user.userId, keys: input.keys, now: input.now });
@@ -158,6 +164,7 @@ export async function confirmEnrolment(
     if (Number(enabled.numUpdatedRows) === 0)
       return { ok: false, reason: 'error.secondFactor.notPending' } as const;
     await tx.deleteFrom('recovery_codes').where('user_id', '=', user.userId).execute();
+    if (input.keepSessionId) await endOtherSessions(tx, user.userId, input.keepSessionId);
     await tx
       .insertInto('recovery_codes')
       .values(hashes.map((code_hash) => ({ user_id: user.userId, code_hash, created_at: at, used_at: null })))
