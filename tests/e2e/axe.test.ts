@@ -222,7 +222,7 @@ describe.skipIf(chromiumMissing)('axe-core on every screen (Chromium, WCAG 2.2 A
         await check(s, 'newcomer', 'password-first-errors', width);
       });
 
-      it('admin: TOP, 参加登録, password change, list (initial, results, empty), detail, audit, アカウント設定', async () => {
+      it('admin: TOP, 参加登録, password change, list (initial, results, empty), detail, audit, アカウント設定, 404, 400', async () => {
         const { page } = admin;
         await goto(page, '/');
         await check(admin, 'admin', 'top', width);
@@ -246,6 +246,10 @@ describe.skipIf(chromiumMissing)('axe-core on every screen (Chromium, WCAG 2.2 A
         await check(admin, 'admin', 'audit', width);
         await goto(page, '/account');
         await check(admin, 'admin', 'account', width);
+        await goto(page, '/no-such-page', 404);
+        await check(admin, 'admin', 'error-404', width);
+        await goto(page, '/users?userName=a&userName=b', 400);
+        await check(admin, 'admin', 'error-400', width);
       });
 
       it('admin: register form, its errors, confirmation, completion', async () => {
@@ -385,7 +389,7 @@ describe.skipIf(chromiumMissing)('axe-core on every screen (Chromium, WCAG 2.2 A
   }
 
   it('every state: 0 axe violations, no console error, no page wider than the screen', () => {
-    expect(checked).toBe(92);
+    expect(checked).toBe(96);
     expect(problems, problems.join('\n')).toEqual([]);
   });
 });
