@@ -64,6 +64,15 @@ const FIELDS: Record<string, string[]> = {
   '/users/:param/reissue': ACTION_FORM,
   '/audit': AUDIT_FILTER,
   '/audit/export': AUDIT_FILTER,
+  '/login/code': ['code'],
+  '/account': ['done', 'count'],
+  '/account/second-factor': [],
+  '/account/second-factor/start': [],
+  '/account/second-factor/confirm': ['code'],
+  '/account/second-factor/remove': ['password', 'code'],
+  '/account/sessions/end': ['session'],
+  '/account/sessions/end-others': ['password'],
+  '/account/policy': ['required', 'confirmed', 'done'],
 };
 
 export const KNOWN_FIELD_NAMES: string[] = [...new Set(Object.values(FIELDS).flat())];

@@ -16,11 +16,14 @@ export function newRecoveryCode(): string {
   return `${out.slice(0, 4)}-${out.slice(4, 8)}-${out.slice(8)}`;
 }
 
-/** Typed input in the stored form (already without spaces or hyphens, upper case), or undefined. */
+/**
+ * Typed input (already without spaces or hyphens, upper case) in the stored form, or
+ * undefined. As Crockford's base32 reads them, O is 0 and I or L is 1: letters a person
+ * may read off paper for the digits.
+ */
 export function asRecoveryCode(normalised: string): string | undefined {
-  return normalised.length === LENGTH && [...normalised].every((c) => ALPHABET.includes(c))
-    ? normalised
-    : undefined;
+  const code = normalised.replace(/O/g, '0').replace(/[IL]/g, '1');
+  return code.length === LENGTH && [...code].every((c) => ALPHABET.includes(c)) ? code : undefined;
 }
 
 export function hashRecoveryCode(code: string): Promise<string> {
