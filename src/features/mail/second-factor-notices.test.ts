@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { composeNotice, noticeRecipients } from './notices.js';
+
+/** SPEC D-22: the second factor's notices, composed for the user and for an admin. */
+const user = { userId: 'U100000001', userName: '試験 太郎', email: 'taro@example.jp', operatorCode: '0001' };
+const admins = [
+  { userId: 'U100000002', userName: '管理 一郎', email: 'a1@example.jp' },
+  { userId: 'U100000003', userName: '管理 二郎', email: 'a2@example.jp' },
+];
+const at = new Date('2026-04-01T01:00:00.000Z');
+const toUser = { userName: user.userName, concerned: true, seesSecret: false };
+const toAdmin = { userName: '管理 一郎', concerned: false, seesSecret: false };
+
+describe('second-factor notices', () => {
+  it('tell the user and both admins of an enrolment and a removal', () => {
+    const enabled = { event: 'secondFactorEnabled', at, user } as const;
+    expect(noticeRecipients(enabled, admins).map((r) => r.email)).toEqual([
+      'taro@example.jp',
+      'a1@example.jp',
+      'a2@example.jp',
+    ]);
+    const mine = composeNotice(enabled, toUser);
+    expect(mine.subject).toBe('【容量市場システム】二要素認証設定のお知らせ');
+    expect(mine.body).toContain('あなたのユーザに二要素認証（認証アプリ）が設定されました');
+    expect(mine.body).toContain('2026/04/01 10:00');
+    expect(composeNotice({ event: 'secondFactorRemoved', at, user }, toAdmin).body).toContain(
+      '次のユーザに二要素認証（認証アプリ）が解除されました',
+    );
+  });
+
+  it('say how many recovery codes are left', () => {
+    const body = composeNotice({ event: 'recoveryCodeUsed', at, user, left: 7 }, toUser).body;
+    expect(body).toContain('リカバリーコードが使用されました');
+    expect(body).toContain('残りのリカバリーコード: 7個');
+  });
+
+  it('tell both admins of the policy, the acting one as the user concerned', () => {
+    const admin = { ...admins[0]!, operatorCode: '0001' };
+    const notice = { event: 'secondFactorPolicy', at, user: admin, required: true } as const;
+    expect(noticeRecipients(notice, admins).map((r) => r.email)).toEqual(['a1@example.jp', 'a2@example.jp']);
+    const body = composeNotice(notice, toAdmin).body;
+    expect(body).toContain('事業者コード 0001 のすべてのユーザに二要素認証を必須にしました。');
+    expect(body).toContain('作業者: 管理 一郎（U100000002）');
+  });
+});
