@@ -18,6 +18,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   operatorAdd: '事業者登録',
   secondFactorEnrol: '二要素認証の設定',
   secondFactorRemove: '二要素認証の解除',
+  secondFactorReset: '二要素認証リセット',
   secondFactorPolicy: '二要素認証の必須設定',
   endSession: 'セッションの終了',
   endOtherSessions: 'ほかのセッションをすべて終了',

@@ -17,6 +17,7 @@ export type AuditAction =
   | 'operatorAdd'
   | 'secondFactorEnrol'
   | 'secondFactorRemove'
+  | 'secondFactorReset'
   | 'secondFactorPolicy'
   | 'endSession'
   | 'endOtherSessions';

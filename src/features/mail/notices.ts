@@ -52,6 +52,8 @@ export type Notice =
   /** SPEC D-22: the user enrolled an authenticator app, or removed it. */
   | { event: 'secondFactorEnabled'; at: Date; user: NoticePerson }
   | { event: 'secondFactorRemoved'; at: Date; user: NoticePerson }
+  /** An admin of the operator reset the user's second factor (the user lost it). */
+  | { event: 'secondFactorReset'; at: Date; user: NoticePerson; actor: NoticePerson }
   /** A recovery code was used to log in: the user learns how many are left. */
   | { event: 'recoveryCodeUsed'; at: Date; user: NoticePerson; left: number }
   /** An admin (the user of the notice) set whether the operator requires a second factor. */
@@ -71,6 +73,7 @@ const SUBJECTS: Record<Notice['event'], string> = {
   locked: 'ユーザロックのお知らせ',
   secondFactorEnabled: '二要素認証設定のお知らせ',
   secondFactorRemoved: '二要素認証解除のお知らせ',
+  secondFactorReset: '二要素認証リセットのお知らせ',
   recoveryCodeUsed: 'リカバリーコード使用のお知らせ',
   secondFactorPolicy: '二要素認証の必須設定変更のお知らせ',
 };
@@ -303,6 +306,22 @@ export function composeNotice(
       if (toUser) lines.push('', 'お心当たりのない場合は、直ちに登録作業者(管理者)に連絡してください。');
       break;
     }
+    case 'secondFactorReset':
+      lines.push(
+        toUser
+          ? '容量市場システムのあなたのユーザの二要素認証（認証アプリとリカバリーコード）がリセットされました。'
+          : '容量市場システムで次のユーザの二要素認証（認証アプリとリカバリーコード）がリセットされました。',
+        'ログイン中のセッションはすべて終了しました。',
+        '',
+        ...withActor(who, when),
+      );
+      if (toUser) {
+        lines.push(
+          '',
+          '次回のログイン後、アカウント設定で二要素認証を設定し直してください。お心当たりのない場合は、直ちに登録作業者(管理者)に連絡してください。',
+        );
+      }
+      break;
     case 'recoveryCodeUsed':
       lines.push(
         toUser

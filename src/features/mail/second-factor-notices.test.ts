@@ -28,6 +28,17 @@ describe('second-factor notices', () => {
     );
   });
 
+  it('tell of an admin reset, with the admin who did it', () => {
+    const actor = { ...admins[0]!, operatorCode: '0001' };
+    const notice = { event: 'secondFactorReset', at, user, actor } as const;
+    expect(noticeRecipients(notice, admins)).toHaveLength(3);
+    const body = composeNotice(notice, toUser).body;
+    expect(body).toContain(
+      'あなたのユーザの二要素認証（認証アプリとリカバリーコード）がリセットされました。',
+    );
+    expect(body).toContain('作業者: 管理 一郎（U100000002）');
+  });
+
   it('say how many recovery codes are left', () => {
     const body = composeNotice({ event: 'recoveryCodeUsed', at, user, left: 7 }, toUser).body;
     expect(body).toContain('リカバリーコードが使用されました');
