@@ -237,6 +237,13 @@ describe.skipIf(chromiumMissing)('axe-core on every screen (Chromium, WCAG 2.2 A
         await check(admin, 'admin', 'list', width);
         await search(page, { showDeleted: true });
         await check(admin, 'admin', 'list-results', width);
+        // The header row stays in view while the rows scroll in their box.
+        expect(
+          await page
+            .locator('table.results thead th')
+            .first()
+            .evaluate((th) => getComputedStyle(th).position),
+        ).toBe('sticky');
         await search(page, { userName: '該当する人のいない名前' });
         await check(admin, 'admin', 'list-empty', width);
         await search(page, {});
