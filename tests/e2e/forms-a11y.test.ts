@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { generateTemporaryPassword } from '../../src/lib/passwords.js';
 import { createAdmin } from '../helpers/factories.js';
+import { contrast, type Rgba } from './contrast.js';
 import { chromiumMissing, NEW_PASSWORD, snapshot, useHarness } from './harness.js';
 
 /**
@@ -51,21 +52,6 @@ async function pressAndWait(page: Page, key: string): Promise<void> {
 async function retype(page: Page, text: string): Promise<void> {
   await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.type(text);
-}
-
-type Rgba = [number, number, number, number];
-
-/** WCAG 2.x relative luminance and contrast ratio. */
-function luminance([r, g, b]: Rgba): number {
-  const lin = (c: number) => {
-    const s = c / 255;
-    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-  };
-  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-}
-function contrast(a: Rgba, b: Rgba): number {
-  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
-  return (hi + 0.05) / (lo + 0.05);
 }
 
 /**

@@ -2,24 +2,12 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/features/users/model.js';
 import { createGeneralUser, createOperatorWithAdmins } from '../helpers/factories.js';
+import { contrast } from './contrast.js';
 import { chromiumMissing, snapshot, useHarness } from './harness.js';
 import { button, messages, pressWithDialog, search, selectBox } from './manual-helpers.js';
 
 const NONE_SELECTED = '一括削除するユーザ情報を選択してください。';
 const question = (n: number) => `選択したユーザ情報（${n}件）を一括削除します。よろしいですか。`;
-
-/** WCAG 2.x contrast ratio of two CSS rgb()/rgba() colours (opaque). */
-function contrast(a: string, b: string): number {
-  const luminance = (css: string) => {
-    const [r, g, bl] = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
-      const c = Number(v) / 255;
-      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
-  };
-  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-  return (hi! + 0.05) / (lo! + 0.05);
-}
 
 /**
  * The list screen's UX (SPEC §4.1, §4.7, manual ch. 3 and 7): 新規登録 at the top right
