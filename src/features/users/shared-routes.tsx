@@ -5,7 +5,7 @@ import type { Crumb, ShownMessage } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
 import type { AuditAction } from '../audit/service.js';
 import { type ActionContext, recordActionAudit } from './action.js';
-import { peekActionToken } from './action-tokens.js';
+import { issueActionToken, peekActionToken } from './action-tokens.js';
 import { AlreadyExecuted, describeUserActionError, InvalidActionToken, UserActionError } from './errors.js';
 import type { User } from './model.js';
 import { findOperatorUser } from './repository.js';
@@ -57,6 +57,24 @@ export async function loadTargetOr404(
   const user = await findOperatorUser(app.store.db, operatorCode, request.params.id);
   if (!user) await sendUserNotFound(request, reply);
   return user;
+}
+
+/**
+ * A one-time token for the signed-in user's session (SPEC §4, D-18): what a confirmation
+ * or a button posts to execute `purpose`, with what was confirmed and the form it came from.
+ */
+export function confirmationToken(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  purpose: string,
+  confirmed: { payload?: unknown; formId?: string } = {},
+): string {
+  return issueActionToken(app.keys.actionToken, {
+    sessionId: requireAuth(request).session.id,
+    purpose,
+    now: app.clock.now(),
+    ...confirmed,
+  });
 }
 
 /** Reads a confirmation's token without using it (confirmation pages, 戻る). */

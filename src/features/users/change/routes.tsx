@@ -3,7 +3,6 @@ import { fieldErrors } from '../../../lib/fields.js';
 import { requireAuth } from '../../../web/guards.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
-import { issueActionToken } from '../action-tokens.js';
 import { AdminEmailOwnOnly, OwnEnabledChange } from '../errors.js';
 import type { FieldErrorIds } from '../form-views.js';
 import type { User } from '../model.js';
@@ -16,6 +15,7 @@ import {
 } from '../schemas.js';
 import {
   actionContext,
+  confirmationToken,
   detailLink,
   type IdRequest,
   LIST_LINK,
@@ -114,12 +114,7 @@ const confirm: Step = async (app, request, reply, user) =>
       throw error;
     }
     const payload: ChangePayload = parsed.data;
-    const token = issueActionToken(app.keys.actionToken, {
-      sessionId: auth.session.id,
-      purpose: tokenPurpose.change(user.userId),
-      payload,
-      now: app.clock.now(),
-    });
+    const token = confirmationToken(app, request, tokenPurpose.change(user.userId), { payload });
     return sendPage(
       reply,
       <ChangeConfirmPage

@@ -4,11 +4,11 @@ import { requireAuth } from '../../../web/guards.js';
 import type { ShownMessage } from '../../../web/layout.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
-import { issueActionToken } from '../action-tokens.js';
 import { BulkDeleteBlocked, describeUserActionError, NoneSelected, UserActionError } from '../errors.js';
 import { type OneUserAction, oneUserActionRoute } from '../one-user-action.js';
 import {
   actionContext,
+  confirmationToken,
   type IdRequest,
   LIST_LINK,
   type ListWithMessage,
@@ -91,11 +91,7 @@ async function deletePage(
     const described = describeUserActionError(error);
     return sendPage(reply, page(null, [{ id: described.id, params: described.params }]), described.status);
   }
-  const token = issueActionToken(app.keys.actionToken, {
-    sessionId: auth.session.id,
-    purpose: tokenPurpose.delete(user.userId),
-    now: app.clock.now(),
-  });
+  const token = confirmationToken(app, request, tokenPurpose.delete(user.userId));
   return sendPage(reply, page(token));
 }
 

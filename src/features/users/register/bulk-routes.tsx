@@ -6,10 +6,17 @@ import { requireAuth } from '../../../web/guards.js';
 import type { ShownMessage } from '../../../web/layout.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
-import { formIdOf, issueActionToken, newFormId } from '../action-tokens.js';
+import { formIdOf, newFormId } from '../action-tokens.js';
 import { describeUserActionError, UserLimitReached } from '../errors.js';
 import { countGeneralUsers } from '../repository.js';
-import { actionContext, LIST_LINK, parseActionForm, refusedOn, sendCompletion } from '../shared-routes.js';
+import {
+  actionContext,
+  confirmationToken,
+  LIST_LINK,
+  parseActionForm,
+  refusedOn,
+  sendCompletion,
+} from '../shared-routes.js';
 import { crumbs } from '../shared-views.js';
 import { type CheckResult, checkBulkRegisterCsv } from './bulk-check.js';
 import {
@@ -201,13 +208,7 @@ async function confirm(
     });
   }
   const payload: BulkRegisterPayload = { rows: checked.rows };
-  const token = issueActionToken(app.keys.actionToken, {
-    sessionId: auth.session.id,
-    purpose: tokenPurpose.bulkRegister(),
-    payload,
-    now: app.clock.now(),
-    formId,
-  });
+  const token = confirmationToken(app, request, tokenPurpose.bulkRegister(), { payload, formId });
   return sendPage(
     reply,
     <BulkRegisterConfirmPage

@@ -3,7 +3,7 @@ import { fieldErrors } from '../../../lib/fields.js';
 import { requireAuth } from '../../../web/guards.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
-import { formIdOf, issueActionToken, newFormId } from '../action-tokens.js';
+import { formIdOf, newFormId } from '../action-tokens.js';
 import { UserLimitReached } from '../errors.js';
 import type { FieldErrorIds } from '../form-views.js';
 import { MAX_GENERAL_USERS } from '../model.js';
@@ -17,6 +17,7 @@ import {
 } from '../schemas.js';
 import {
   actionContext,
+  confirmationToken,
   detailLink,
   LIST_LINK,
   parseActionForm,
@@ -121,11 +122,8 @@ async function confirm(
     return sendForm(request, reply, { formId, values, errors: {}, limitReached: true }, 409);
   }
   const { role: _role, ...payload } = parsed.data;
-  const token = issueActionToken(app.keys.actionToken, {
-    sessionId: auth.session.id,
-    purpose: tokenPurpose.register(),
+  const token = confirmationToken(app, request, tokenPurpose.register(), {
     payload: { ...payload, formId } satisfies RegisterPayload,
-    now: app.clock.now(),
     formId,
   });
   return sendPage(

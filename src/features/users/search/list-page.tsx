@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MessageId } from '../../../lib/messages.js';
-import { type Authenticated, requireAuth } from '../../../web/guards.js';
+import { requireAuth } from '../../../web/guards.js';
 import type { ShownMessage } from '../../../web/layout.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
-import { issueActionToken } from '../action-tokens.js';
 import { countGeneralUsers } from '../repository.js';
-import type { ListWithMessage } from '../shared-routes.js';
+import { confirmationToken, type ListWithMessage } from '../shared-routes.js';
 import { UserListPage } from './list-views.js';
 import { parseSearchQuery, type SearchParse } from './query.js';
 import { searchUsers } from './repository.js';
@@ -33,13 +32,9 @@ async function listFrame(app: FastifyInstance, request: FastifyRequest) {
 }
 
 /** The one-time token of the list's bulk delete form (admins, when there are rows). */
-function bulkDeleteToken(app: FastifyInstance, auth: Authenticated, rows: number): string | undefined {
-  if (auth.user.role !== 'admin' || rows === 0) return undefined;
-  return issueActionToken(app.keys.actionToken, {
-    sessionId: auth.session.id,
-    purpose: tokenPurpose.bulkDelete(),
-    now: app.clock.now(),
-  });
+function bulkDeleteToken(app: FastifyInstance, request: FastifyRequest, rows: number): string | undefined {
+  if (requireAuth(request).user.role !== 'admin' || rows === 0) return undefined;
+  return confirmationToken(app, request, tokenPurpose.bulkDelete());
 }
 
 /**
@@ -85,7 +80,7 @@ export async function sendUserList(
       fieldErrors={{}}
       errors={errors}
       result={result}
-      bulkDeleteToken={bulkDeleteToken(app, auth, result.users.length)}
+      bulkDeleteToken={bulkDeleteToken(app, request, result.users.length)}
       selectedUserIds={restore.selectedUserIds}
     />,
     status ?? (extraErrors.length > 0 ? 400 : 200),

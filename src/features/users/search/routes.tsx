@@ -1,11 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import { type Authenticated, requireAuth, sendUserNotFound } from '../../../web/guards.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requireAuth, sendUserNotFound } from '../../../web/guards.js';
 import { type InputSpec, one, requireInput } from '../../../web/input.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
-import { issueActionToken } from '../action-tokens.js';
 import type { User } from '../model.js';
 import { findOperatorUser } from '../repository.js';
+import { confirmationToken } from '../shared-routes.js';
 import { UserDetailPage } from './detail-views.js';
 import { userExportRoutes } from './export-routes.js';
 import { sendUserList } from './list-page.js';
@@ -28,11 +28,10 @@ export function safeListBack(back: unknown): string {
 }
 
 /** SPEC §2 rows 2–4 and §4.5–§4.9: each button of the detail screen only for whom it is allowed. */
-function detailButtons(app: FastifyInstance, auth: Authenticated, user: User) {
+function detailButtons(app: FastifyInstance, request: FastifyRequest, user: User) {
+  const auth = requireAuth(request);
   const isAdmin = auth.user.role === 'admin';
-  const now = app.clock.now();
-  const token = (purpose: string) =>
-    issueActionToken(app.keys.actionToken, { sessionId: auth.session.id, purpose, now });
+  const token = (purpose: string) => confirmationToken(app, request, purpose);
   return {
     unlockToken:
       isAdmin && user.locked && !user.deleted ? token(tokenPurpose.unlock(user.userId)) : undefined,
@@ -69,7 +68,7 @@ export async function userListRoutes(app: FastifyInstance): Promise<void> {
         {...pageContext(request)}
         user={user}
         operatorName={auth.operatorName}
-        buttons={detailButtons(app, auth, user)}
+        buttons={detailButtons(app, request, user)}
         backHref={safeListBack(requireInput(request.query, DETAIL_QUERY).back)}
       />,
     );
