@@ -357,6 +357,18 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
       const secret = secretOf((await forced.get('/account/second-factor')).body);
       await forced.post('/account/second-factor/confirm', { code: codeAt(secret, ctx.clock.now()) });
       expect((await forced.get('/users')).statusCode).toBe(200);
+      // A temporary password is changed first, then the factor is enrolled.
+      const fresh = await createUser(ctx, { operatorCode: operator.operatorCode, temporary: true });
+      const first = await loginAs(ctx, fresh);
+      expect((await first.get('/account/second-factor')).location).toBe('/password');
+      const changed = await first.post('/password', {
+        currentPassword: DEFAULT_PASSWORD,
+        newPassword: 'a quiet harbour at dawn 2026',
+        confirmPassword: 'a quiet harbour at dawn 2026',
+      });
+      expect(changed.location).toBe('/?passwordChanged=1');
+      expect((await first.get('/')).location).toBe('/account/second-factor');
+      expect((await first.get('/account/second-factor')).statusCode).toBe(200);
       // Another operator's users are not concerned.
       const outsider = await newUser();
       expect((await (await loginAs(ctx, outsider)).get('/users')).statusCode).toBe(200);

@@ -96,22 +96,19 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
   // The enrolment pages stay open to a user whom the operator's policy sends here.
   const enrolment = { config: { allowSecondFactorEnrolment: true } };
 
-  app.get('/account/second-factor', enrolment, async (request, reply) => {
+  /** The enrolment page: its start, or the pending secret as a QR code and as text. */
+  async function showEnrolment(request: FastifyRequest, errors?: ShownMessage[]) {
     const auth = requireAuth(request);
-    const status = await secondFactorStatus(app.store.db, auth.user.userId);
-    if (status.enabled) return reply.redirect('/account', 303);
-    const forced = auth.secondFactor.required;
     const pending = await pendingEnrolment(app.store.db, {
       userId: auth.user.userId,
       keys: keys(),
       now: app.clock.now(),
     });
     const qr = pending ? await totpQrSvg(pending.uri) : undefined;
-    return sendPage(
-      reply,
+    return (
       <EnrolmentPage
         page={pageContext(request)}
-        forced={forced}
+        forced={auth.secondFactor.required}
         pending={
           pending && qr
             ? {
@@ -121,8 +118,16 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
               }
             : undefined
         }
-      />,
+        errors={errors}
+      />
     );
+  }
+
+  app.get('/account/second-factor', enrolment, async (request, reply) => {
+    const auth = requireAuth(request);
+    const status = await secondFactorStatus(app.store.db, auth.user.userId);
+    if (status.enabled) return reply.redirect('/account', 303);
+    return sendPage(reply, await showEnrolment(request));
   });
 
   app.post('/account/second-factor/start', enrolment, async (request, reply) => {
@@ -148,26 +153,8 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       if (!result.ok) {
         if (result.reason === 'error.secondFactor.notPending')
           return reply.redirect('/account/second-factor', 303);
-        const pending = await pendingEnrolment(app.store.db, { userId: auth.user.userId, keys: keys(), now });
-        const qr = pending ? await totpQrSvg(pending.uri) : undefined;
-        return sendPage(
-          reply,
-          <EnrolmentPage
-            page={pageContext(request)}
-            forced={auth.secondFactor.required}
-            pending={
-              pending && qr
-                ? {
-                    secret: pending.secret,
-                    userId: auth.user.userId,
-                    qrDataUri: `data:image/svg+xml;base64,${Buffer.from(qr).toString('base64')}`,
-                  }
-                : undefined
-            }
-            errors={[{ id: result.reason, field: { id: 'code', label: '確認コード' } }]}
-          />,
-          400,
-        );
+        const error = { id: result.reason, field: { id: 'code', label: '確認コード' } };
+        return sendPage(reply, await showEnrolment(request, [error]), 400);
       }
       // Shown once, in this answer only (no-store): the server keeps nothing but hashes.
       return sendPage(

@@ -213,9 +213,10 @@ export const securityPlugin = fp(
         return reply.redirect('/password', 303);
       }
       // SPEC D-22: where the operator requires a second factor, a user without one enrols
-      // before any other page (after a forced password change).
+      // before any other page, once the forced password change (above) is done.
       const factor = request.auth.secondFactor;
-      if (factor.required && !factor.enabled && !config.allowSecondFactorEnrolment) {
+      const mustEnrol = factor.required && !factor.enabled && !request.auth.user.passwordIsTemporary;
+      if (mustEnrol && !config.allowSecondFactorEnrolment) {
         return reply.redirect(SECOND_FACTOR_ENROLMENT_PATH, 303);
       }
     });
