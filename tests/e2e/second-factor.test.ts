@@ -136,6 +136,14 @@ describe.skipIf(chromiumMissing)('second factor and アカウント設定 (Chrom
       await page.getByRole('link', { name: '保存しました（次へ）' }).click();
       await page.waitForURL((url) => url.pathname === '/account');
       expect(await page.locator('#main').textContent()).toContain('設定済み');
+      // Removal needs the password and a code: a wrong password is named next to its field.
+      await page.locator('#removePassword').fill('not the password at all');
+      await page.locator('#removeCode').fill('000000');
+      await page.getByRole('button', { name: '二要素認証を解除' }).click();
+      await expect
+        .poll(() => page.locator('#removePassword-error').textContent())
+        .toContain('現在のパスワードが正しくありません');
+      if (javaScriptEnabled) expect(await axeViolations(page)).toEqual([]);
       await logOut(page);
 
       // The password, then the code screen; the next step's code (the enrolment used this one).
@@ -226,6 +234,14 @@ describe.skipIf(chromiumMissing)('second factor and アカウント設定 (Chrom
     await passwordStep(adminScript, admin);
     await adminScript.goto('/account/policy');
     expect(await axeViolations(adminScript)).toEqual([]);
+    // The confirmation page a browser without JavaScript gets (D-15), checked by axe here.
+    await adminScript.locator('form[data-confirm]').evaluate((form) => form.removeAttribute('data-confirm'));
+    await adminScript.getByRole('button', { name: /必須を解除する/ }).click();
+    await adminScript.waitForURL((url) => url.pathname === '/account/policy');
+    expect(await adminScript.locator('.messages-info').textContent()).toContain('「任意」に変更します');
+    expect(await axeViolations(adminScript)).toEqual([]);
+    await adminScript.getByRole('link', { name: 'キャンセル' }).click();
+    await adminScript.waitForURL((url) => url.pathname === '/account/policy');
     adminScript.once('dialog', (dialog) => dialog.dismiss());
     await adminScript.getByRole('button', { name: /必須を解除する/ }).click();
     // Dismissed: nothing sent, the setting stays.
