@@ -51,8 +51,6 @@ export const AUDIT_REASON_LABELS: Record<string, string> = {
   temporaryPasswordExpired: '仮パスワード期限切れ',
   // Second factor (SPEC D-22).
   wrongCode: '確認コード誤り',
-  challengeExpired: '確認コードの入力期限切れ',
-  unchanged: '変更なし',
   // Own password change (SPEC §4.10).
   currentPasswordWrong: '現在のパスワード誤り',
   // User CSV export (SPEC §4.3).
