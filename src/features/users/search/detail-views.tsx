@@ -2,7 +2,8 @@ import type { VNode } from 'preact';
 import { CsrfField, DetailTable, Layout } from '../../../web/layout.js';
 import type { User } from '../model.js';
 import { USERS_CRUMBS, userDetailRows } from '../presenters.js';
-import { LIST_TITLE, type ListPageBase } from './export-views.js';
+import type { PageBase } from '../shared-views.js';
+import { LIST_TITLE } from './export-views.js';
 
 const DETAIL_TITLE = 'ユーザ情報詳細画面';
 
@@ -52,7 +53,7 @@ function ConfirmedAction(props: {
 
 /** ユーザ情報詳細画面 (manual ch. 3 ④, SPEC §4.2), buttons in the manual's order. */
 export function UserDetailPage(
-  props: ListPageBase & { user: User; operatorName: string; buttons: DetailButtons; backHref: string },
+  props: PageBase & { user: User; operatorName: string; buttons: DetailButtons; backHref: string },
 ): VNode {
   const { user, buttons } = props;
   const id = encodeURIComponent(user.userId);

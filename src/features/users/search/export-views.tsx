@@ -1,16 +1,11 @@
 import type { VNode } from 'preact';
-import { CsrfField, Layout, type PageAuth } from '../../../web/layout.js';
+import { CsrfField, Layout } from '../../../web/layout.js';
 import { USERS_CRUMBS } from '../presenters.js';
+import type { PageBase } from '../shared-views.js';
 import { CSV_ENCODINGS, type CsvEncoding } from './csv.js';
 import { type SearchForm, searchQueryString } from './query.js';
 
 /** The CSV export's form on the list and its confirmation page (SPEC §4.3, D-15). */
-
-/** What the list-side pages take from the request. */
-export interface ListPageBase {
-  auth?: PageAuth | null | undefined;
-  csrfToken: string;
-}
 
 export const LIST_TITLE = 'ユーザ情報一覧画面';
 const CSV_CONFIRM_TITLE = 'ユーザ情報CSV出力確認画面';
@@ -64,7 +59,7 @@ export function CsvExportForm({ form, csrfToken }: { form: SearchForm; csrfToken
 }
 
 /** SPEC D-15: the CSV export's confirmation without JavaScript (OK / キャンセル). */
-export function CsvConfirmPage(props: ListPageBase & { form: SearchForm; encoding: CsvEncoding }): VNode {
+export function CsvConfirmPage(props: PageBase & { form: SearchForm; encoding: CsvEncoding }): VNode {
   const encodingLabel = CSV_ENCODINGS.find((e) => e.value === props.encoding)?.label ?? '';
   return (
     <Layout

@@ -3,7 +3,8 @@ import { type MessageId, message } from '../../../lib/messages.js';
 import { CsrfField, FieldRow, Layout, type ShownMessage } from '../../../web/layout.js';
 import { MAX_GENERAL_USERS, ROLE_LABELS } from '../model.js';
 import { deletedLabel, enabledLabel, lockedLabel, USERS_CRUMBS } from '../presenters.js';
-import { CsvExportForm, LIST_TITLE, type ListPageBase } from './export-views.js';
+import type { PageBase } from '../shared-views.js';
+import { CsvExportForm, LIST_TITLE } from './export-views.js';
 import { type SearchForm, searchQueryString } from './query.js';
 import { PAGE_SIZE, type SearchPage, type UserListItem } from './repository.js';
 
@@ -221,7 +222,7 @@ function ResultsTable(props: {
   );
 }
 
-export interface UserListPageProps extends ListPageBase {
+export interface UserListPageProps extends PageBase {
   form: SearchForm;
   fieldErrors: Record<string, MessageId>;
   errors: ShownMessage[];
