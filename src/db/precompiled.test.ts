@@ -51,6 +51,8 @@ describe('precompile', () => {
   it('binds values, never splices them into the SQL', async () => {
     const rows = await byKind(store.db, { kind: "x' or '1'='1", after: 0, limit: 10 });
     expect(rows).toEqual([]);
-    expect(byKind.compileFor(store.db).sql).not.toContain("'x'");
+    const compiled = byKind.compileFor(store.db, { kind: 'x', after: 2, limit: 5 });
+    expect(compiled.sql).not.toContain("'x'");
+    expect(compiled.parameters).toEqual(['x', 'z', 2, 5]);
   });
 });

@@ -13,8 +13,8 @@ import type { Db } from './connect.js';
  */
 export interface Precompiled<P extends Record<string, unknown>, R> {
   (db: Db, params: P): Promise<R[]>;
-  /** The SQL this shape compiles to on `db`'s dialect (for plan checks). */
-  compileFor(db: Db): CompiledQuery<R>;
+  /** The query as it runs on `db` with `params` (for plan checks). */
+  compileFor(db: Db, params: P): CompiledQuery<R>;
 }
 
 /** A parameter's stand-in: an object no caller's value can equal. */
@@ -51,21 +51,16 @@ export function precompile<P extends Record<string, unknown>, R>(
     return compiled;
   }
 
-  const run = async (db: Db, params: P): Promise<R[]> => {
+  function bound(db: Db, params: P): CompiledQuery<R> {
     const { query, slots } = compiledFor(db);
-    const parameters = slots.map((slot) => ('name' in slot ? params[slot.name] : slot.constant));
-    const result = await db.executeQuery<R>({
+    return {
       query: query.query,
       queryId: createQueryId(),
       sql: query.sql,
-      parameters,
-    });
-    return result.rows;
-  };
-  return Object.assign(run, {
-    compileFor: (db: Db): CompiledQuery<R> => {
-      const { query } = compiledFor(db);
-      return query;
-    },
-  });
+      parameters: slots.map((slot) => ('name' in slot ? params[slot.name] : slot.constant)),
+    };
+  }
+
+  const run = async (db: Db, params: P): Promise<R[]> => (await db.executeQuery(bound(db, params))).rows;
+  return Object.assign(run, { compileFor: bound });
 }

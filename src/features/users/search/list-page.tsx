@@ -18,17 +18,10 @@ export interface ListRestore {
   selectedUserIds?: readonly string[];
 }
 
-/** What the list shows whatever the search: who looks, and (admins) the room left of eight. */
-async function listFrame(app: FastifyInstance, request: FastifyRequest) {
+/** What the list shows whatever the search: who looks. */
+function listFrame(request: FastifyRequest) {
   const auth = requireAuth(request);
-  const isAdmin = auth.user.role === 'admin';
-  return {
-    ...pageContext(request),
-    operatorName: auth.operatorName,
-    isAdmin,
-    // SPEC §1: admins see how many general users can still be registered (at most eight).
-    generalUserCount: isAdmin ? await countGeneralUsers(app.store.db, auth.user.operatorCode) : undefined,
-  };
+  return { ...pageContext(request), operatorName: auth.operatorName, isAdmin: auth.user.role === 'admin' };
 }
 
 /** The one-time token of the list's bulk delete form (admins, when there are rows). */
@@ -50,7 +43,8 @@ export async function sendUserList(
   status?: number,
   restore: ListRestore = {},
 ): Promise<FastifyReply> {
-  const frame = await listFrame(app, request);
+  const frame = listFrame(request);
+  const auth = requireAuth(request);
   if (!parsed.ok) {
     // Errors at the top and next to each field (SPEC §4); never a 500.
     const ids = [...new Set(Object.values(parsed.errors))] as MessageId[];
@@ -64,12 +58,17 @@ export async function sendUserList(
         errors={errors}
         result={undefined}
         bulkDeleteToken={undefined}
+        // SPEC §1: admins see how many general users can still be registered (at most eight).
+        generalUserCount={
+          frame.isAdmin ? await countGeneralUsers(app.store.db, auth.user.operatorCode) : undefined
+        }
       />,
       400,
     );
   }
-  const auth = requireAuth(request);
-  const result = await searchUsers(app.store.db, auth.user.operatorCode, parsed.conditions, parsed.page);
+  const result = await searchUsers(app.store.db, auth.user.operatorCode, parsed.conditions, parsed.page, {
+    countGeneralUsers: frame.isAdmin,
+  });
   const errors: ShownMessage[] = [...extraErrors];
   if (result.total === 0 && extraErrors.length === 0) errors.push({ id: 'error.search.noHits' });
   return sendPage(
@@ -80,6 +79,7 @@ export async function sendUserList(
       fieldErrors={{}}
       errors={errors}
       result={result}
+      generalUserCount={result.generalUserCount}
       bulkDeleteToken={bulkDeleteToken(app, request, result.users.length)}
       selectedUserIds={restore.selectedUserIds}
     />,

@@ -1,5 +1,6 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Db } from '../../../db/connect.js';
+import { precompile } from '../../../db/precompiled.js';
 import type { Database } from '../../../db/schema.js';
 import { toSearchKey, toUser, type User } from '../model.js';
 
@@ -27,27 +28,59 @@ export function escapeLike(text: string): string {
 
 type UsersQuery = SelectQueryBuilder<Database, 'users', object>;
 
+/** The values a search binds; which of them a query uses depends on its shape. */
+type SearchValues = {
+  operatorCode: string;
+  enabled: 0 | 1;
+  userIdLike: string;
+  userNameLike: string;
+  offset: number;
+};
+
+type Param = <K extends keyof SearchValues & string>(name: K) => SearchValues[K];
+
+/** What decides a search's SQL text (not its values). */
+interface SearchShape {
+  showDeleted: boolean;
+  enabled: boolean | null;
+  userIdPrefix: boolean;
+  userName: boolean;
+}
+
+function shapeOf(c: SearchConditions): SearchShape {
+  return {
+    showDeleted: c.showDeleted,
+    enabled: c.enabled,
+    userIdPrefix: c.userIdPrefix !== '',
+    userName: c.userName !== '',
+  };
+}
+
+function valuesOf(c: SearchConditions, page: number): SearchValues {
+  return {
+    operatorCode: c.operatorCode,
+    enabled: c.enabled ? 1 : 0,
+    userIdLike: `${escapeLike(c.userIdPrefix)}%`,
+    // users.user_name_key holds NFKC + lower case of the name; fold the input the same way.
+    userNameLike: `%${escapeLike(toSearchKey(c.userName))}%`,
+    offset: (page - 1) * PAGE_SIZE,
+  };
+}
+
 /**
  * The WHERE clause of a search, always scoped by the viewer's operator (SPEC §2: another
  * operator's users do not exist here). The operator_code equality comes first so that
  * the indexes users_operator_user_id / users_operator_deleted_user_id bound every scan
  * to one operator's rows, already in user_id order.
- * Returns undefined when the conditions name another operator: no hits, nothing queried.
  */
-function scoped(db: Db, viewerOperatorCode: string, c: SearchConditions): UsersQuery | undefined {
-  if (c.operatorCode !== viewerOperatorCode) return undefined;
-  let q = db.selectFrom('users').where('operator_code', '=', viewerOperatorCode);
+function scoped(db: Db, shape: SearchShape, param: Param): UsersQuery {
+  let q = db.selectFrom('users').where('operator_code', '=', param('operatorCode'));
   // A literal, not a parameter: the partial index of undeleted rows (users_operator_live_
   // user_id) can serve only a query whose text says `deleted = 0`, whatever a plan cache does.
-  if (!c.showDeleted) q = q.where(sql<boolean>`deleted = 0`);
-  if (c.enabled !== null) q = q.where('enabled', '=', c.enabled ? 1 : 0);
-  if (c.userIdPrefix) {
-    q = q.where(sql<boolean>`user_id like ${`${escapeLike(c.userIdPrefix)}%`} escape '\\'`);
-  }
-  if (c.userName) {
-    // users.user_name_key holds NFKC + lower case of the name; fold the input the same way.
-    q = q.where(sql<boolean>`user_name_key like ${`%${escapeLike(toSearchKey(c.userName))}%`} escape '\\'`);
-  }
+  if (!shape.showDeleted) q = q.where(sql<boolean>`deleted = 0`);
+  if (shape.enabled !== null) q = q.where('enabled', '=', param('enabled'));
+  if (shape.userIdPrefix) q = q.where(sql<boolean>`user_id like ${param('userIdLike')} escape '\\'`);
+  if (shape.userName) q = q.where(sql<boolean>`user_name_key like ${param('userNameLike')} escape '\\'`);
   return q;
 }
 
@@ -58,16 +91,19 @@ function scoped(db: Db, viewerOperatorCode: string, c: SearchConditions): UsersQ
  * planner may instead walk the primary key over every operator's rows and filter them
  * (PostgreSQL did, for an operator holding 12,000 deleted users among 100,000).
  */
-function inIndexOrder(q: UsersQuery, c: SearchConditions): UsersQuery {
+function inIndexOrder(q: UsersQuery, shape: SearchShape): UsersQuery {
   const byOperator = q.orderBy('operator_code');
-  return (c.showDeleted ? byOperator : byOperator.orderBy('deleted')).orderBy('user_id');
+  return (shape.showDeleted ? byOperator : byOperator.orderBy('deleted')).orderBy('user_id');
 }
 
-export async function countUsers(db: Db, viewerOperatorCode: string, c: SearchConditions): Promise<number> {
-  const q = scoped(db, viewerOperatorCode, c);
-  if (!q) return 0;
-  const row = await q.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirst();
-  return Number(row?.n ?? 0);
+/** SPEC §1: the operator's general users that count toward the limit of eight. */
+function generalUsers(db: Db, param: Param) {
+  return db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('operator_code', '=', param('operatorCode'))
+    .where('role', '=', 'general')
+    .where(sql<boolean>`deleted = 0`);
 }
 
 /** What a row of the list shows (SPEC §4.1): read alone, the page query stays narrow. */
@@ -92,28 +128,78 @@ export interface SearchPage {
   /** The page shown, clamped to the last page. */
   page: number;
   lastPage: number;
+  /** Asked for with `countGeneralUsers`: the operator's general users (SPEC §1). */
+  generalUserCount?: number;
 }
 
-/** SPEC D-9: one page of the results ordered by ユーザID, with the total count. */
-export async function searchUsers(
-  db: Db,
-  viewerOperatorCode: string,
-  c: SearchConditions,
-  requestedPage: number,
-): Promise<SearchPage> {
-  const total = await countUsers(db, viewerOperatorCode, c);
-  const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));
-  const page = Math.min(requestedPage, lastPage);
-  const q = scoped(db, viewerOperatorCode, c);
-  if (!q || total === 0) return { users: [], total, page, lastPage };
-  // The list's columns only: `select *` made the page query 2.5 times as costly
-  // (docs/performance.md).
-  const rows = await inIndexOrder(q, c)
-    .select(LIST_COLUMNS)
-    .limit(PAGE_SIZE)
-    .offset((page - 1) * PAGE_SIZE)
-    .execute();
-  const users = rows.map((r) => ({
+type Count = string | number | bigint;
+
+/**
+ * The list page's one query: a page of rows, each carrying the search's total and (for
+ * an admin) the operator's general users as uncorrelated scalar subqueries, which both
+ * stores evaluate once. One statement instead of three: per statement, the query layer
+ * and (PostgreSQL) a round trip cost more than the counting (docs/performance.md).
+ */
+function pageQuery(shape: SearchShape, withGeneral: boolean) {
+  return precompile<SearchValues, ListRow>((db, param) => {
+    const where = scoped(db, shape, param);
+    return inIndexOrder(where, shape)
+      .select(LIST_COLUMNS)
+      .select((eb) => [
+        scoped(db, shape, param).select(eb.fn.countAll<Count>().as('n')).as('total'),
+        ...(withGeneral ? [generalUsers(db, param).as('general')] : []),
+      ])
+      .limit(PAGE_SIZE)
+      .offset(param('offset')) as never;
+  });
+}
+
+/** The counts alone, for a page past the last or a search without hits. */
+function countQuery(shape: SearchShape, withGeneral: boolean) {
+  return precompile<SearchValues, CountRow>(
+    (db, param) =>
+      db.selectNoFrom((eb) => [
+        scoped(db, shape, param).select(eb.fn.countAll<Count>().as('n')).as('total'),
+        ...(withGeneral ? [generalUsers(db, param).as('general')] : []),
+      ]) as never,
+  );
+}
+
+interface ListRow {
+  user_id: string;
+  user_name: string;
+  role: User['role'];
+  operator_code: string;
+  enabled: number | boolean;
+  deleted: number | boolean;
+  locked: number | boolean;
+  total: Count;
+  general?: Count | null;
+}
+
+interface CountRow {
+  total: Count;
+  general?: Count | null;
+}
+
+/** Each shape's queries, compiled once (a few dozen shapes at most). */
+const shapes = new Map<
+  string,
+  { page: ReturnType<typeof pageQuery>; count: ReturnType<typeof countQuery> }
+>();
+
+function queriesFor(shape: SearchShape, withGeneral: boolean) {
+  const key = JSON.stringify([shape, withGeneral]);
+  let queries = shapes.get(key);
+  if (!queries) {
+    queries = { page: pageQuery(shape, withGeneral), count: countQuery(shape, withGeneral) };
+    shapes.set(key, queries);
+  }
+  return queries;
+}
+
+function toListItem(r: ListRow): UserListItem {
+  return {
     userId: r.user_id,
     userName: r.user_name,
     role: r.role,
@@ -121,8 +207,60 @@ export async function searchUsers(
     enabled: Number(r.enabled) === 1,
     deleted: Number(r.deleted) === 1,
     locked: Number(r.locked) === 1,
-  }));
-  return { users, total, page, lastPage };
+  };
+}
+
+function pageOf(total: number, requestedPage: number) {
+  const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  return { page: Math.min(requestedPage, lastPage), lastPage };
+}
+
+/**
+ * SPEC D-9: one page of the results ordered by ユーザID, with the total count, and (an
+ * admin's list, `countGeneralUsers`) the operator's general users. Conditions naming
+ * another operator match nothing.
+ */
+export async function searchUsers(
+  db: Db,
+  viewerOperatorCode: string,
+  c: SearchConditions,
+  requestedPage: number,
+  options: { countGeneralUsers?: boolean } = {},
+): Promise<SearchPage> {
+  const withGeneral = options.countGeneralUsers === true;
+  const shape = shapeOf(c);
+  const queries = queriesFor(shape, withGeneral);
+  const scopedTo = { ...c, operatorCode: viewerOperatorCode };
+  const general = (n: Count | null | undefined) => (withGeneral ? { generalUserCount: Number(n ?? 0) } : {});
+  if (c.operatorCode === viewerOperatorCode) {
+    const rows = await queries.page(db, valuesOf(scopedTo, requestedPage));
+    const first = rows[0];
+    if (first) {
+      const total = Number(first.total);
+      return {
+        users: rows.map(toListItem),
+        total,
+        ...pageOf(total, requestedPage),
+        ...general(first.general),
+      };
+    }
+  }
+  // No row: no hits, another operator named, or a page past the last one.
+  const counts = (await queries.count(db, valuesOf(scopedTo, 1)))[0];
+  const total = c.operatorCode === viewerOperatorCode ? Number(counts?.total ?? 0) : 0;
+  const { page, lastPage } = pageOf(total, requestedPage);
+  if (total === 0 || page === requestedPage) {
+    return { users: [], total, page, lastPage, ...general(counts?.general) };
+  }
+  const rows = await queries.page(db, valuesOf(scopedTo, page));
+  return { users: rows.map(toListItem), total, page, lastPage, ...general(counts?.general) };
+}
+
+/** The number of users a search finds (the CSV export's limit check, SPEC §4.3). */
+export async function countUsers(db: Db, viewerOperatorCode: string, c: SearchConditions): Promise<number> {
+  if (c.operatorCode !== viewerOperatorCode) return 0;
+  const [row] = await queriesFor(shapeOf(c), false).count(db, valuesOf(c, 1));
+  return Number(row?.total ?? 0);
 }
 
 /** Rows read at a time by the CSV export. */
@@ -138,11 +276,13 @@ export async function* searchUserBatches(
   c: SearchConditions,
   batchSize = EXPORT_BATCH_SIZE,
 ): AsyncGenerator<User[]> {
+  if (c.operatorCode !== viewerOperatorCode) return;
+  const shape = shapeOf(c);
+  const values = valuesOf(c, 1);
+  const param: Param = (name) => values[name];
   let last = '';
   for (;;) {
-    const q = scoped(db, viewerOperatorCode, c);
-    if (!q) return;
-    const rows = await inIndexOrder(q.where('user_id', '>', last), c)
+    const rows = await inIndexOrder(scoped(db, shape, param).where('user_id', '>', last), shape)
       .selectAll()
       .limit(batchSize)
       .execute();
@@ -153,12 +293,10 @@ export async function* searchUserBatches(
   }
 }
 
-/** The SQL of a search's count and page queries, for the query-plan checks of the scale test. */
+/** The SQL of a search's count and page queries (an admin's), for the query-plan checks. */
 export function compileSearch(db: Db, viewerOperatorCode: string, c: SearchConditions) {
-  const q = scoped(db, viewerOperatorCode, c);
-  if (!q) return undefined;
-  return {
-    count: q.select((eb) => eb.fn.countAll().as('n')).compile(),
-    page: inIndexOrder(q, c).select(LIST_COLUMNS).limit(PAGE_SIZE).offset(0).compile(),
-  };
+  if (c.operatorCode !== viewerOperatorCode) return undefined;
+  const queries = queriesFor(shapeOf(c), true);
+  const values = valuesOf(c, 1);
+  return { count: queries.count.compileFor(db, values), page: queries.page.compileFor(db, values) };
 }
