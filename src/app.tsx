@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -22,6 +21,7 @@ import { ASSETS_DIR } from './web/assets.js';
 import { sendErrorPage } from './web/error-page.js';
 import { BadInput, inputMessage } from './web/input.js';
 import { databaseRateLimitStore } from './web/rate-limit-store.js';
+import { useSecurityHeaders } from './web/security-headers.js';
 
 export interface AppOptions {
   config: Config;
@@ -61,7 +61,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     actionToken: deriveKey(serverKey, 'confirmation token'),
   });
 
-  await app.register(helmet, {
+  useSecurityHeaders(app, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
