@@ -46,6 +46,19 @@ describe('precompile', () => {
     await one(store.db, {});
     await store.db.transaction().execute((tx) => one(tx, {}));
     expect(compile).toHaveBeenCalledTimes(1);
+    // A database with a plugin of its own compiles its own, through the plugin.
+    const seen: string[] = [];
+    const withPlugin = store.db.withPlugin({
+      transformQuery: (args) => {
+        seen.push(args.node.kind);
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    await one(withPlugin, {});
+    await one(withPlugin, {});
+    expect(compile).toHaveBeenCalledTimes(2);
+    expect(seen).toEqual(['SelectQueryNode']);
   });
 
   it('binds values, never splices them into the SQL', async () => {

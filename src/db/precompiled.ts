@@ -1,4 +1,10 @@
-import { type Compilable, type CompiledQuery, createQueryId, type DialectAdapter } from 'kysely';
+import {
+  type Compilable,
+  type CompiledQuery,
+  createQueryId,
+  type DialectAdapter,
+  type KyselyPlugin,
+} from 'kysely';
 import type { Db } from './connect.js';
 
 /**
@@ -10,6 +16,8 @@ import type { Db } from './connect.js';
  * `build` receives a `param(name)` that stands for a value: it must reach the SQL as a
  * bound parameter (`where(col, '=', param('x'))`, `limit(param('n'))`, `sql` template
  * values), never as SQL text. The values differ between calls; the SQL text does not.
+ * Plugins see the query when it is compiled (their `transformQuery`, once) and every
+ * result (`transformResult`).
  */
 export interface Precompiled<P extends Record<string, unknown>, R> {
   (db: Db, params: P): Promise<R[]>;
@@ -31,23 +39,30 @@ interface Compiled<R> {
 export function precompile<P extends Record<string, unknown>, R>(
   build: (db: Db, param: <K extends keyof P & string>(name: K) => P[K]) => Compilable<R>,
 ): Precompiled<P, R> {
-  // One compiled form per dialect (SQLite and PostgreSQL differ in placeholders), keyed
-  // by the dialect's adapter, which a database's transactions share with it.
-  const cache = new WeakMap<DialectAdapter, Compiled<R>>();
+  // One compiled form per dialect and set of plugins: SQLite and PostgreSQL differ in
+  // placeholders, and a plugin may rewrite a query when it is compiled. A database's
+  // transactions share its adapter and its plugins (in a list of their own).
+  const cache = new WeakMap<DialectAdapter, { plugins: readonly KyselyPlugin[]; compiled: Compiled<R> }[]>();
 
   function compiledFor(db: Db): Compiled<R> {
-    const key = db.getExecutor().adapter;
-    let compiled = cache.get(key);
-    if (!compiled) {
-      const query = build(db, (name) => new Slot(name) as never).compile();
-      compiled = {
-        query,
-        slots: query.parameters.map((value) =>
-          value instanceof Slot ? { name: value.name } : { constant: value },
-        ),
-      };
-      cache.set(key, compiled);
+    const { adapter, plugins } = db.getExecutor();
+    let entries = cache.get(adapter);
+    if (!entries) {
+      entries = [];
+      cache.set(adapter, entries);
     }
+    const same = (other: readonly KyselyPlugin[]) =>
+      other.length === plugins.length && other.every((plugin, i) => plugin === plugins[i]);
+    const found = entries.find((entry) => same(entry.plugins));
+    if (found) return found.compiled;
+    const query = build(db, (name) => new Slot(name) as never).compile();
+    const compiled: Compiled<R> = {
+      query,
+      slots: query.parameters.map((value) =>
+        value instanceof Slot ? { name: value.name } : { constant: value },
+      ),
+    };
+    entries.push({ plugins: [...plugins], compiled });
     return compiled;
   }
 
