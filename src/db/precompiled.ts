@@ -25,6 +25,9 @@ export interface Precompiled<P extends Record<string, unknown>, R> {
   compileFor(db: Db, params: P): CompiledQuery<R>;
 }
 
+/** What `build` receives to stand for a value of `P`. */
+export type Param<P extends Record<string, unknown>> = <K extends keyof P & string>(name: K) => P[K];
+
 /** A parameter's stand-in: an object no caller's value can equal. */
 class Slot {
   constructor(readonly name: string) {}
@@ -37,7 +40,7 @@ interface Compiled<R> {
 }
 
 export function precompile<P extends Record<string, unknown>, R>(
-  build: (db: Db, param: <K extends keyof P & string>(name: K) => P[K]) => Compilable<R>,
+  build: (db: Db, param: Param<P>) => Compilable<R>,
 ): Precompiled<P, R> {
   // One compiled form per dialect and set of plugins: SQLite and PostgreSQL differ in
   // placeholders, and a plugin may rewrite a query when it is compiled. A database's

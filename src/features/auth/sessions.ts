@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/connect.js';
+import { type Param, precompile } from '../../db/precompiled.js';
 import { toUser, type User } from '../users/model.js';
 
 export interface SessionPolicy {
@@ -107,21 +108,9 @@ async function checkSession(
   return { id: row.id, userId: row.userId, createdAt, lastSeenAt: now, previousLogin: row.previousLogin };
 }
 
-/**
- * The session of a cookie with its user and the user's operator name, in one indexed
- * join (every request runs it): a deleted session or user is seen at once, so
- * revocation stays immediate.
- */
-export async function loadSession(
-  db: Db,
-  token: string,
-  now: Date,
-  policy: SessionPolicy,
-): Promise<
-  { session: Session; user: User; operatorName: string; secondFactor: SecondFactorState } | undefined
-> {
-  const id = hashToken(token);
-  const row = await db
+/** The query of every request: compiled once (docs/performance.md). */
+const sessionWithUser = precompile((db, param: Param<{ id: string }>) =>
+  db
     .selectFrom('sessions')
     .innerJoin('users', 'users.user_id', 'sessions.user_id')
     .innerJoin('operators', 'operators.operator_code', 'users.operator_code')
@@ -136,8 +125,24 @@ export async function loadSession(
       'operators.second_factor_required',
       'totp_factors.enabled_at as second_factor_enabled_at',
     ])
-    .where('sessions.id', '=', id)
-    .executeTakeFirst();
+    .where('sessions.id', '=', param('id')),
+);
+
+/**
+ * The session of a cookie with its user and the user's operator name, in one indexed
+ * join (every request runs it): a deleted session or user is seen at once, so
+ * revocation stays immediate.
+ */
+export async function loadSession(
+  db: Db,
+  token: string,
+  now: Date,
+  policy: SessionPolicy,
+): Promise<
+  { session: Session; user: User; operatorName: string; secondFactor: SecondFactorState } | undefined
+> {
+  const id = hashToken(token);
+  const [row] = await sessionWithUser(db, { id });
   if (!row) return undefined;
   const session = await checkSession(
     db,

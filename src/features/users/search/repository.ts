@@ -1,6 +1,6 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Db } from '../../../db/connect.js';
-import { precompile } from '../../../db/precompiled.js';
+import { type Param, precompile } from '../../../db/precompiled.js';
 import type { Database } from '../../../db/schema.js';
 import { toSearchKey, toUser, type User } from '../model.js';
 
@@ -37,7 +37,7 @@ type SearchValues = {
   offset: number;
 };
 
-type Param = <K extends keyof SearchValues & string>(name: K) => SearchValues[K];
+type SearchParam = Param<SearchValues>;
 
 /** What decides a search's SQL text (not its values). */
 interface SearchShape {
@@ -73,7 +73,7 @@ function valuesOf(c: SearchConditions, page: number): SearchValues {
  * the indexes users_operator_user_id / users_operator_deleted_user_id bound every scan
  * to one operator's rows, already in user_id order.
  */
-function scoped(db: Db, shape: SearchShape, param: Param): UsersQuery {
+function scoped(db: Db, shape: SearchShape, param: SearchParam): UsersQuery {
   let q = db.selectFrom('users').where('operator_code', '=', param('operatorCode'));
   // A literal, not a parameter: the partial index of undeleted rows (users_operator_live_
   // user_id) can serve only a query whose text says `deleted = 0`, whatever a plan cache does.
@@ -97,7 +97,7 @@ function inIndexOrder(q: UsersQuery, shape: SearchShape): UsersQuery {
 }
 
 /** SPEC §1: the operator's general users that count toward the limit of eight. */
-function generalUsers(db: Db, param: Param) {
+function generalUsers(db: Db, param: SearchParam) {
   return db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<string | number>().as('n'))
@@ -150,18 +150,17 @@ function pageQuery(shape: SearchShape, withGeneral: boolean) {
         ...(withGeneral ? [generalUsers(db, param).as('general')] : []),
       ])
       .limit(PAGE_SIZE)
-      .offset(param('offset')) as never;
+      .offset(param('offset'));
   });
 }
 
 /** The counts alone, for a page past the last or a search without hits. */
 function countQuery(shape: SearchShape, withGeneral: boolean) {
-  return precompile<SearchValues, CountRow>(
-    (db, param) =>
-      db.selectNoFrom((eb) => [
-        scoped(db, shape, param).select(eb.fn.countAll<Count>().as('n')).as('total'),
-        ...(withGeneral ? [generalUsers(db, param).as('general')] : []),
-      ]) as never,
+  return precompile<SearchValues, CountRow>((db, param) =>
+    db.selectNoFrom((eb) => [
+      scoped(db, shape, param).select(eb.fn.countAll<Count>().as('n')).as('total'),
+      ...(withGeneral ? [generalUsers(db, param).as('general')] : []),
+    ]),
   );
 }
 
@@ -279,7 +278,7 @@ export async function* searchUserBatches(
   if (c.operatorCode !== viewerOperatorCode) return;
   const shape = shapeOf(c);
   const values = valuesOf(c, 1);
-  const param: Param = (name) => values[name];
+  const param: SearchParam = (name) => values[name];
   let last = '';
   for (;;) {
     const rows = await inIndexOrder(scoped(db, shape, param).where('user_id', '>', last), shape)
