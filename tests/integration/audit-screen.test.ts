@@ -33,7 +33,9 @@ function text(html: string): string {
 /** Each record row of the audit table, as HTML (one `<td class="col-time">` per record). */
 function recordRows(body: string): string[] {
   const table =
-    /<div class="table-scroll"><table class="results audit-table">([\s\S]*?)<\/table><\/div>/.exec(body)?.[1];
+    /<section class="table-scroll"[^>]*><table class="results audit-table">([\s\S]*?)<\/table><\/section>/.exec(
+      body,
+    )?.[1];
   if (!table) return [];
   return table.split('<td class="col-time">').slice(1);
 }
@@ -166,7 +168,9 @@ describe.each(storeKinds)('audit screen, readable (SPEC §6) on $kind', ({ kind,
       expect(page.body).not.toContain('conditions=');
 
       // The table scrolls in its own container and its columns are named for the CSS.
-      expect(page.body).toContain('<div class="table-scroll"><table class="results audit-table">');
+      expect(page.body).toContain(
+        '<section class="table-scroll" tabindex="0" aria-label="監査ログ一覧"><table class="results audit-table">',
+      );
       expect(page.body).toContain('<td class="col-detail">');
 
       // Another operator's records never appear.

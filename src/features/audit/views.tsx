@@ -166,7 +166,7 @@ function DetailCell({ items }: { items: DetailItem[] }): VNode | null {
 
 function RecordsTable({ records }: { records: AuditRecord[] }): VNode {
   return (
-    <div class="table-scroll">
+    <section class="table-scroll" tabindex={0} aria-label="監査ログ一覧">
       <table class="results audit-table">
         <thead>
           <tr>
@@ -211,7 +211,7 @@ function RecordsTable({ records }: { records: AuditRecord[] }): VNode {
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 

@@ -1,4 +1,4 @@
-import type { VNode } from 'preact';
+import type { ComponentChildren, VNode } from 'preact';
 import type { MessageId } from '../../lib/messages.js';
 import { ErrorPage } from '../../web/error-page.js';
 import {
@@ -113,8 +113,38 @@ export function ActionConfirmPage(props: {
   );
 }
 
+/**
+ * A wide table in a box of its own that scrolls, reachable and named for the keyboard
+ * (WCAG 2.1.1, 1.4.10) without JavaScript too: the page never gets wider than the screen.
+ * A named section is a region landmark.
+ */
+export function ScrollBox({ label, children }: { label: string; children: ComponentChildren }): VNode {
+  return (
+    <section class="table-scroll" tabindex={0} aria-label={label}>
+      {children}
+    </section>
+  );
+}
+
 /** A table of plain cells under their column headers (the confirmation of a bulk action). */
-export function DataTable({ headers, rows }: { headers: string[]; rows: (string | number)[][] }): VNode {
+export function DataTable({
+  label,
+  headers,
+  rows,
+}: {
+  /** What the scrolling box is called (a landmark's name). */
+  label: string;
+  headers: string[];
+  rows: (string | number)[][];
+}): VNode {
+  return (
+    <ScrollBox label={label}>
+      <DataTableBody headers={headers} rows={rows} />
+    </ScrollBox>
+  );
+}
+
+function DataTableBody({ headers, rows }: { headers: string[]; rows: (string | number)[][] }): VNode {
   return (
     <table class="results">
       <thead>

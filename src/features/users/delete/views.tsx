@@ -58,6 +58,7 @@ export function BulkDeleteConfirmPage(props: {
       infos={[{ id: 'info.bulkDelete.confirm', params: { count: props.users.length } }]}
     >
       <DataTable
+        label="一括削除するユーザ情報"
         headers={['ユーザID', 'ユーザ名', '権限区分', '事業者コード', '参加登録申請者名', '有効/無効']}
         rows={props.users.map((u) => [
           u.userId,

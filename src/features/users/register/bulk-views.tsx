@@ -12,7 +12,7 @@ import {
   type ShownMessage,
 } from '../../../web/layout.js';
 import { REGISTRABLE_ROLE, ROLE_LABELS } from '../model.js';
-import { crumbs, DataTable, type PageBase } from '../shared-views.js';
+import { crumbs, DataTable, type PageBase, ScrollBox } from '../shared-views.js';
 import { BULK_REGISTER_MAX_ROWS, type BulkRegisterRow, type CsvIssue } from './bulk-check.js';
 import {
   BULK_REGISTER_COLUMNS,
@@ -54,34 +54,36 @@ function IssueTable({ issues, omitted }: { issues: CsvIssue[]; omitted: number }
   return (
     <section aria-labelledby="issues-heading">
       <h2 id="issues-heading">エラー一覧</h2>
-      <table class="results bulk-register-issues">
-        <thead>
-          <tr>
-            <th scope="col">行</th>
-            <th scope="col">列</th>
-            <th scope="col">メッセージ</th>
-          </tr>
-        </thead>
-        <tbody>
-          {issues.map((issue) => (
-            <tr data-line={issue.line ?? ''}>
-              <td>{issue.line === null ? '—' : `${issue.line}行目`}</td>
-              <td>{columnText(issue)}</td>
-              <td>
-                <span class="message-id">{issue.message.id}</span> :{' '}
-                {message(issue.message.id, issue.message.params)}
-              </td>
+      <ScrollBox label="エラー一覧">
+        <table class="results bulk-register-issues">
+          <thead>
+            <tr>
+              <th scope="col">行</th>
+              <th scope="col">列</th>
+              <th scope="col">メッセージ</th>
             </tr>
-          ))}
-          {omitted > 0 ? (
-            <tr class="issues-omitted">
-              <td colspan={3}>
-                <span class="message-id">{rest.id}</span> : {message(rest.id, rest.params)}
-              </td>
-            </tr>
-          ) : null}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {issues.map((issue) => (
+              <tr data-line={issue.line ?? ''}>
+                <td>{issue.line === null ? '—' : `${issue.line}行目`}</td>
+                <td>{columnText(issue)}</td>
+                <td>
+                  <span class="message-id">{issue.message.id}</span> :{' '}
+                  {message(issue.message.id, issue.message.params)}
+                </td>
+              </tr>
+            ))}
+            {omitted > 0 ? (
+              <tr class="issues-omitted">
+                <td colspan={3}>
+                  <span class="message-id">{rest.id}</span> : {message(rest.id, rest.params)}
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </ScrollBox>
     </section>
   );
 }
@@ -253,6 +255,7 @@ export function BulkRegisterConfirmPage(props: {
         ]}
       />
       <DataTable
+        label="一括登録するユーザ情報"
         headers={['行', ...ROW_FIELDS.map((f) => FIELD_LABELS[f])]}
         rows={props.rows.map((row) => [
           row.line,
