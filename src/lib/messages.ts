@@ -40,7 +40,8 @@ export const messages = {
   'info.login.codeRequired':
     '認証アプリに表示されている6桁の確認コードを入力してください。認証アプリを使えない場合は、リカバリーコードを入力できます。',
   'error.login.codeRequired': '確認コードを入力してください。',
-  'error.login.codeFailed': '確認コードが正しくありません。',
+  'error.login.codeFailed':
+    'ユーザID、パスワードまたは確認コードが正しくありません。もう一度ログインしてください。',
   'error.login.challengeExpired':
     '確認コードの入力期限が切れました。もう一度ユーザIDとパスワードを入力してください。',
 
@@ -103,7 +104,7 @@ export const messages = {
   'error.user.notFound': '対象のユーザ情報が存在しません。',
   'error.user.limitReached': '登録作業者(一般)は1事業者につき最大8ユーザまでしか登録できません。',
   'error.user.staleUpdate':
-    'ほかの操作によりユーザ情報が更新されています。最新の情報を表示してから、もう一度操作してください。',
+    'ほかの操作によりユーザ情報が更新されています。入力内容はそのままです。各項目の現在の値を確認し、必要なら修正してから、もう一度[確認]をクリックしてください。',
   'error.user.deleted': '削除済みのユーザ情報は操作できません。',
   'error.user.adminCannotBeDeleted': '登録作業者(管理者)のユーザ情報は削除できません。',
   'error.user.ownEnabled': '自分のユーザの有効/無効は変更できません。',
@@ -126,6 +127,8 @@ export const messages = {
   // Register, change, delete, bulk delete, unlock, reissue: additional messages.
   'error.action.invalid':
     '確認画面の有効期限が切れたか、操作の内容が正しくありません。もう一度最初から操作してください。',
+  'error.receipt.invalid':
+    'この完了画面は表示できません。有効期限が切れたか、別のログインで実行された操作か、URLが正しくありません。一覧画面から最新の状態を確認してください。',
 
   // Bulk register (SPEC §4.12): the upload, the rows' errors by line and column, the limit of eight.
   'info.bulkRegist.confirm': '下記の{count}件のユーザ情報を登録します。よろしいですか。',

@@ -144,6 +144,12 @@ export class Agent {
     });
   }
 
+  /** Follows a 303 as a browser does after a post (Post/Redirect/Get): a GET of its Location. */
+  async follow(res: Response): Promise<Response> {
+    if (res.statusCode !== 303 || !res.location) return res;
+    return this.get(res.location);
+  }
+
   /** One request through `inject`, keeping the cookies it sets. */
   private async send(options: InjectOptions): Promise<Response> {
     const res = await this.app.inject(options);

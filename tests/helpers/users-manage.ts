@@ -1,6 +1,6 @@
 import { hashToken } from '../../src/features/auth/sessions.js';
 import { issueActionToken } from '../../src/features/users/action-tokens.js';
-import type { Agent, TestContext } from './context.js';
+import type { Agent, Response, TestContext } from './context.js';
 
 /** Helpers of the register/change/delete/unlock/reissue integration tests (SPEC §4.4–§4.9). */
 
@@ -80,5 +80,40 @@ export function registerForm(overrides: Record<string, string> = {}): Record<str
     phone3: '5678',
     email: 'jiro@example.jp',
     ...overrides,
+  };
+}
+
+/**
+ * 実行 as a browser does it: the POST and, when it answers 303 See Other, the GET of the
+ * completion page it names (Post/Redirect/Get). The page's answer, with the POST's.
+ */
+export async function execute(
+  agent: Agent,
+  url: string,
+  form: Record<string, string | string[] | undefined>,
+): Promise<Response & { posted: Response }> {
+  const posted = await agent.post(url, form);
+  return { ...(await agent.follow(posted)), posted };
+}
+
+/** How many rows the tables an action writes to hold: a completion page must change none. */
+export async function writtenRows(ctx: TestContext) {
+  const count = async (
+    table: 'users' | 'audit_records' | 'mail_outbox' | 'used_action_tokens' | 'sessions',
+  ) =>
+    Number(
+      (
+        await ctx.store.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    users: await count('users'),
+    audit: await count('audit_records'),
+    outbox: await count('mail_outbox'),
+    usedTokens: await count('used_action_tokens'),
+    sessions: await count('sessions'),
   };
 }

@@ -13,7 +13,7 @@ import {
   useTestContext,
 } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
-import { formToken } from '../helpers/users-manage.js';
+import { execute, formToken } from '../helpers/users-manage.js';
 
 /**
  * SPEC §6: the audit screen and its CSV speak the manual's language: Japan time with
@@ -103,7 +103,7 @@ async function history(ctx: TestContext) {
   const agent = await loginAs(ctx, admin);
   const confirm = await agent.post(`/users/${general.userId}/change/confirm`, CHANGE_FORM);
   expect(confirm.statusCode).toBe(200);
-  const done = await agent.post(`/users/${general.userId}/change`, {
+  const done = await execute(agent, `/users/${general.userId}/change`, {
     token: formToken(confirm.body, `/users/${general.userId}/change`),
   });
   expect(done.statusCode).toBe(200);

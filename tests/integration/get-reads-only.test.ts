@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { KyselyPlugin, OperationNode, RootOperationNode } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { issueReceipt } from '../../src/features/users/action-tokens.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import {
   Agent,
@@ -12,6 +13,7 @@ import {
   testConfig,
 } from '../helpers/context.js';
 import { openTestStore, storeKinds } from '../helpers/stores.js';
+import { sessionIdOf } from '../helpers/users-manage.js';
 
 /**
  * SPEC D-18: a GET never writes to the database, the rate limiter's counters and a
@@ -62,13 +64,24 @@ function allowed(w: Write): boolean {
   return w.table === 'rate_limits';
 }
 
+/** A completion page's receipt for the admin's session (PRG after 実行). */
+type ReceiptFor = (action: string, userIds: string[]) => string;
+
 /** Every GET route pattern of the app, and a URL that reaches its handler. */
-function urls(ids: {
-  general: string;
-  locked: string;
-  deleted: string;
-  admin: string;
-}): Record<string, string[]> {
+function urls(
+  ids: {
+    general: string;
+    locked: string;
+    deleted: string;
+    admin: string;
+  },
+  receipt: ReceiptFor = () => '',
+): Record<string, string[]> {
+  const done = (path: string, action: string, userIds: string[]) => [
+    `${path}?receipt=${receipt(action, userIds)}`,
+    // A forged receipt: the refusal page reads nothing more and writes nothing either.
+    `${path}?receipt=e30.forged`,
+  ];
   return {
     '/': ['/'],
     '*': ['/assets/app.js', '/no-such-page'],
@@ -96,6 +109,14 @@ function urls(ids: {
       `/users/${ids.deleted}/delete`,
       `/users/${ids.admin}/delete`,
     ],
+    // The completion pages after 実行 (Post/Redirect/Get): they execute nothing again.
+    '/users/new/done': done('/users/new/done', 'register', [ids.general]),
+    '/users/bulk-register/done': done('/users/bulk-register/done', 'bulkRegister', [ids.general, ids.locked]),
+    '/users/:id/change/done': done(`/users/${ids.general}/change/done`, 'change', [ids.general]),
+    '/users/:id/delete/done': done(`/users/${ids.deleted}/delete/done`, 'delete', [ids.deleted]),
+    '/users/bulk-delete/done': done('/users/bulk-delete/done', 'bulkDelete', [ids.deleted]),
+    '/users/:id/unlock/done': done(`/users/${ids.locked}/unlock/done`, 'unlock', [ids.locked]),
+    '/users/:id/reissue/done': done(`/users/${ids.general}/reissue/done`, 'reissue', [ids.general]),
   };
 }
 
@@ -153,8 +174,18 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
     // Two minutes on: each session's first request may touch last_seen_at, once.
     clock.advance(2 * 60_000);
 
+    const receipt: ReceiptFor = (action, userIds) =>
+      issueReceipt(app.keys.actionToken, {
+        sessionId: sessionIdOf(adminAgent),
+        action,
+        userIds,
+        executedAt: clock.now(),
+      });
     const all = Object.values(
-      urls({ general: general.userId, locked: locked.userId, deleted: deleted.userId, admin: admin.userId }),
+      urls(
+        { general: general.userId, locked: locked.userId, deleted: deleted.userId, admin: admin.userId },
+        receipt,
+      ),
     ).flat();
     const seen: string[] = [];
     recording = true;
@@ -164,6 +195,9 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
           const before = writes.length;
           const res = await agent.get(url);
           expect(res.statusCode, url).toBeLessThan(500);
+          // The admin's own receipts show their completion pages.
+          if (agent === adminAgent && url.includes('/done?') && !url.endsWith('forged'))
+            expect(res.statusCode, url).toBe(200);
           for (const w of writes.slice(before))
             seen.push(`${url}: ${w.kind} ${w.table} ${w.columns.join(',')}`);
         }

@@ -3,7 +3,14 @@ import type { User } from '../../src/features/users/model.js';
 import { verifyPassword } from '../../src/lib/passwords.js';
 import { Agent, createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
-import { formToken, issueToken, messageIds, registerForm, userRow } from '../helpers/users-manage.js';
+import {
+  execute,
+  formToken,
+  issueToken,
+  messageIds,
+  registerForm,
+  userRow,
+} from '../helpers/users-manage.js';
 
 /**
  * SPEC §5, D-16 (revised): at a reissue the temporary password goes only to the user
@@ -39,7 +46,7 @@ describe.each(storeKinds)('who receives a temporary password (D-16) on $kind', (
     const agent = await loginAs(ctx, actor);
     const before = await lastOutboxId();
     const token = await issueToken(ctx, agent, `reissue:${target.userId}`);
-    const done = await agent.post(`/users/${target.userId}/reissue`, { token, confirmed: '1' });
+    const done = await execute(agent, `/users/${target.userId}/reissue`, { token, confirmed: '1' });
     expect(done.statusCode).toBe(200);
     expect(messageIds(done.body)).toEqual(['info.reissue.complete', 'info.mail.notice']);
     const mails = await mailsSince(before);
@@ -103,7 +110,7 @@ describe.each(storeKinds)('who receives a temporary password (D-16) on $kind', (
       const email = `new.${operator.operatorCode.toLowerCase()}@example.jp`;
       const before = await lastOutboxId();
       const confirm = await agent.post('/users/new/confirm', registerForm({ email }));
-      const done = await agent.post('/users/new', { token: formToken(confirm.body, '/users/new') });
+      const done = await execute(agent, '/users/new', { token: formToken(confirm.body, '/users/new') });
       expect(done.statusCode).toBe(200);
       const mails = await mailsSince(before);
       expect(mails.map((m) => m.recipient).sort()).toEqual([a.email, b.email, email].sort());

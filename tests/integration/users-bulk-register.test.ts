@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Agent, createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
 import { postMultipart, uploadParts } from '../helpers/multipart.js';
 import { storeKinds } from '../helpers/stores.js';
-import { fieldErrorText, formToken, messageIds } from '../helpers/users-manage.js';
+import { execute, fieldErrorText, formToken, messageIds } from '../helpers/users-manage.js';
 
 const HEADER = '所属部署,ユーザ名,電話番号,メールアドレス,適用開始日,適用終了日';
 
@@ -47,7 +47,7 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
     const confirm = await upload(agent, file, { encoding });
     expect(confirm.statusCode, confirm.body).toBe(200);
     expect(confirm.body).toContain('<h1>ユーザ情報一括登録確認画面</h1>');
-    return agent.post('/users/bulk-register', { token: formToken(confirm.body, '/users/bulk-register') });
+    return execute(agent, '/users/bulk-register', { token: formToken(confirm.body, '/users/bulk-register') });
   }
 
   it.skipIf(skip)('shows the upload form with the format, the template link and a list button', async () => {
@@ -108,7 +108,7 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
       expect(confirm.body).toContain('href="/users/bulk-register">戻る</a>');
       expect(await generalUsers(operator.operatorCode)).toHaveLength(0);
 
-      const done = await agent.post('/users/bulk-register', {
+      const done = await execute(agent, '/users/bulk-register', {
         token: formToken(confirm.body, '/users/bulk-register'),
       });
       expect(done.statusCode).toBe(200);
@@ -272,12 +272,12 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
     // Two fit; a confirmation of two made at the same time is refused at 実行, all or nothing.
     const first = await upload(agent, csvRows(`l2a${code}`, 2));
     const second = await upload(agent, csvRows(`l2b${code}`, 2));
-    const done = await agent.post('/users/bulk-register', {
+    const done = await execute(agent, '/users/bulk-register', {
       token: formToken(first.body, '/users/bulk-register'),
     });
     expect(done.statusCode).toBe(200);
     expect(await generalUsers(code)).toHaveLength(8);
-    const late = await agent.post('/users/bulk-register', {
+    const late = await execute(agent, '/users/bulk-register', {
       token: formToken(second.body, '/users/bulk-register'),
     });
     expect(late.statusCode).toBe(409);
@@ -299,13 +299,13 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
     const agent = await loginAs(ctx, admin);
     const confirm = await upload(agent, csvRows(`twice${operator.operatorCode}`, 2));
     const token = formToken(confirm.body, '/users/bulk-register');
-    const results = await Promise.all([1, 2, 3].map(() => agent.post('/users/bulk-register', { token })));
+    const results = await Promise.all([1, 2, 3].map(() => execute(agent, '/users/bulk-register', { token })));
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
     for (const r of results.filter((x) => x.statusCode !== 200)) {
       expect(r.statusCode).toBe(409);
       expect(messageIds(r.body)).toEqual(['error.alreadyExecuted']);
     }
-    const again = await agent.post('/users/bulk-register', { token });
+    const again = await execute(agent, '/users/bulk-register', { token });
     expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
     expect(await generalUsers(operator.operatorCode)).toHaveLength(2);
   });
@@ -318,10 +318,10 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
     expect(formId).toBeTruthy();
     const file = csvRows(`again${operator.operatorCode}`, 2);
     const first = formToken((await upload(agent, file, { formId })).body, '/users/bulk-register');
-    expect((await agent.post('/users/bulk-register', { token: first })).statusCode).toBe(200);
+    expect((await execute(agent, '/users/bulk-register', { token: first })).statusCode).toBe(200);
     // Back to the confirmation: the browser posts the upload again and gets a new token.
     const second = formToken((await upload(agent, file, { formId })).body, '/users/bulk-register');
-    const again = await agent.post('/users/bulk-register', { token: second });
+    const again = await execute(agent, '/users/bulk-register', { token: second });
     expect(again.statusCode).toBe(409);
     expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
     expect(await generalUsers(operator.operatorCode)).toHaveLength(2);
@@ -342,7 +342,7 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
       }
       // 実行 is an ordinary form: the security plugin checks its token.
       const confirm = await upload(agent, csvRows(`csrf${operator.operatorCode}`, 1));
-      const forged = await agent.post('/users/bulk-register', {
+      const forged = await execute(agent, '/users/bulk-register', {
         token: formToken(confirm.body, '/users/bulk-register'),
         _csrf: 'forged',
       });
@@ -352,7 +352,7 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
       expect((await ctx.store.db.selectFrom('used_action_tokens').select('token_id').execute()).length).toBe(
         tokensBefore,
       );
-      const real = await agent.post('/users/bulk-register', {
+      const real = await execute(agent, '/users/bulk-register', {
         token: formToken(confirm.body, '/users/bulk-register'),
       });
       expect(real.statusCode).toBe(200);
@@ -394,7 +394,7 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
       const agent = await loginAs(ctx, admin);
       const confirm = await upload(agent, file);
       const foreignAgent = await loginAs(ctx, foreign.admin);
-      const stolen = await foreignAgent.post('/users/bulk-register', {
+      const stolen = await execute(foreignAgent, '/users/bulk-register', {
         token: formToken(confirm.body, '/users/bulk-register'),
       });
       expect(stolen.statusCode).toBe(400);

@@ -4,6 +4,7 @@ import { createOperatorWithAdmins, createUser, loginAs, useTestContext } from '.
 import { storeKinds } from '../helpers/stores.js';
 import {
   auditFor,
+  execute,
   fieldErrorText,
   formToken,
   issueToken,
@@ -102,7 +103,7 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
     expect((await userRow(ctx, user.userId)).email).toBe(user.email);
 
     const token = formToken(confirm.body, `/users/${user.userId}/change`);
-    const done = await agent.post(`/users/${user.userId}/change`, { token });
+    const done = await execute(agent, `/users/${user.userId}/change`, { token });
     expect(done.statusCode).toBe(200);
     expect(messageIds(done.body)).toEqual(['info.update.complete', 'info.mail.notice']);
     const row = await userRow(ctx, user.userId);
@@ -132,7 +133,7 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
       '変更項目: 所属部署、ユーザ名、電話番号、メールアドレス、適用開始日、適用終了日',
     );
 
-    const again = await agent.post(`/users/${user.userId}/change`, { token });
+    const again = await execute(agent, `/users/${user.userId}/change`, { token });
     expect(again.statusCode).toBe(409);
     expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
     expect(Number((await userRow(ctx, user.userId)).version)).toBe(2);
@@ -149,11 +150,11 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
       `/users/${user.userId}/change/confirm`,
       changeForm({ department: '第二部' }),
     );
-    const first = await other.post(`/users/${user.userId}/change`, {
+    const first = await execute(other, `/users/${user.userId}/change`, {
       token: formToken(theirs.body, `/users/${user.userId}/change`),
     });
     expect(first.statusCode).toBe(200);
-    const second = await agent.post(`/users/${user.userId}/change`, {
+    const second = await execute(agent, `/users/${user.userId}/change`, {
       token: formToken(mine.body, `/users/${user.userId}/change`),
     });
     expect(second.statusCode).toBe(409);
@@ -181,7 +182,7 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
       ),
     );
     const results = await Promise.all(
-      tokens.map((token) => agent.post(`/users/${user.userId}/change`, { token })),
+      tokens.map((token) => execute(agent, `/users/${user.userId}/change`, { token })),
     );
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
     expect(results.filter((r) => r.statusCode === 409)).toHaveLength(9);
@@ -198,7 +199,7 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
     const victim = await loginAs(ctx, user);
     expect(await sessionCount(ctx, user.userId)).toBe(1);
     const confirm = await agent.post(`/users/${user.userId}/change/confirm`, changeForm({ enabled: '0' }));
-    const done = await agent.post(`/users/${user.userId}/change`, {
+    const done = await execute(agent, `/users/${user.userId}/change`, {
       token: formToken(confirm.body, `/users/${user.userId}/change`),
     });
     expect(done.statusCode).toBe(200);
@@ -227,7 +228,7 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
       validTo: admin.validTo,
       version: 1,
     });
-    const forged = await agent.post(`/users/${admin.userId}/change`, { token });
+    const forged = await execute(agent, `/users/${admin.userId}/change`, { token });
     expect(forged.statusCode).toBe(400);
     expect(messageIds(forged.body)).toEqual(['error.user.ownEnabled']);
     const row = await userRow(ctx, admin.userId);
@@ -261,7 +262,7 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
         validTo: otherAdmin.validTo,
         version: 1,
       });
-      const forged = await agent.post(`/users/${otherAdmin.userId}/change`, { token });
+      const forged = await execute(agent, `/users/${otherAdmin.userId}/change`, { token });
       expect(forged.statusCode).toBe(400);
       expect(messageIds(forged.body)).toEqual(['error.user.adminEmailOwnOnly']);
       expect((await userRow(ctx, otherAdmin.userId)).email).toBe(otherAdmin.email);
@@ -290,7 +291,7 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
       validTo: gone.validTo,
       version: 1,
     });
-    const res = await agent.post(`/users/${gone.userId}/change`, { token });
+    const res = await execute(agent, `/users/${gone.userId}/change`, { token });
     expect(res.statusCode).toBe(409);
     expect(messageIds(res.body)).toEqual(['error.user.deleted']);
     expect((await userRow(ctx, gone.userId)).department).toBe(gone.department);

@@ -10,6 +10,7 @@ import {
 import { storeKinds } from '../helpers/stores.js';
 import {
   auditFor,
+  execute,
   formToken,
   issueToken,
   messageIds,
@@ -52,14 +53,14 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
       const victim = await loginAs(ctx, user);
       const page = await agent.get(`/users/${user.userId}/delete`);
       const token = formToken(page.body, `/users/${user.userId}/delete`);
-      const ask = await agent.post(`/users/${user.userId}/delete`, { token, confirmed: '0' });
+      const ask = await execute(agent, `/users/${user.userId}/delete`, { token, confirmed: '0' });
       expect(ask.statusCode).toBe(200);
       expect(messageIds(ask.body)).toEqual(['info.delete.confirm']);
       expect(ask.body).toContain('name="confirmed" value="1"');
       expect(formToken(ask.body, `/users/${user.userId}/delete`)).toBe(token);
       expect(await isDeleted(user.userId)).toBe(false);
 
-      const done = await agent.post(`/users/${user.userId}/delete`, { token, confirmed: '1' });
+      const done = await execute(agent, `/users/${user.userId}/delete`, { token, confirmed: '1' });
       expect(done.statusCode).toBe(200);
       expect(messageIds(done.body)).toEqual(['info.delete.complete', 'info.mail.notice']);
       const row = await userRow(ctx, user.userId);
@@ -80,7 +81,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
         [user.email, admin.email, otherAdmin.email].sort(),
       );
 
-      const again = await agent.post(`/users/${user.userId}/delete`, { token, confirmed: '1' });
+      const again = await execute(agent, `/users/${user.userId}/delete`, { token, confirmed: '1' });
       expect(again.statusCode).toBe(409);
       expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
       expect(await outboxFor(ctx, 'deleted', user.userId)).toHaveLength(3);
@@ -91,7 +92,9 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
     const { user, agent } = await setup();
     const token = await issueToken(ctx, agent, `delete:${user.userId}`);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => agent.post(`/users/${user.userId}/delete`, { token, confirmed: '1' })),
+      Array.from({ length: 20 }, () =>
+        execute(agent, `/users/${user.userId}/delete`, { token, confirmed: '1' }),
+      ),
     );
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
     expect(
@@ -106,7 +109,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
     expect(adminPage.statusCode).toBe(409);
     expect(messageIds(adminPage.body)).toEqual(['error.user.adminCannotBeDeleted']);
     expect(adminPage.body).not.toContain('data-confirm');
-    const forged = await agent.post(`/users/${otherAdmin.userId}/delete`, {
+    const forged = await execute(agent, `/users/${otherAdmin.userId}/delete`, {
       token: await issueToken(ctx, agent, `delete:${otherAdmin.userId}`),
       confirmed: '1',
     });
@@ -127,7 +130,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
     const a = await createUser(ctx, { operatorCode: operator.operatorCode });
     const b = await createUser(ctx, { operatorCode: operator.operatorCode });
     const token = await issueToken(ctx, agent, 'bulkDelete');
-    const ask = await agent.post('/users/bulk-delete', {
+    const ask = await execute(agent, '/users/bulk-delete', {
       token,
       confirmed: '0',
       userIds: [a.userId, b.userId],
@@ -139,7 +142,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
     expect(ask.body).toContain(`name="userIds" value="${b.userId}"`);
     expect(await isDeleted(a.userId)).toBe(false);
 
-    const done = await agent.post('/users/bulk-delete', {
+    const done = await execute(agent, '/users/bulk-delete', {
       token,
       confirmed: '1',
       userIds: [a.userId, b.userId],
@@ -161,7 +164,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
     expect(await outboxFor(ctx, 'deleted', a.userId)).toHaveLength(3);
     expect(await outboxFor(ctx, 'deleted', b.userId)).toHaveLength(3);
 
-    const again = await agent.post('/users/bulk-delete', { token, confirmed: '1', userIds: [a.userId] });
+    const again = await execute(agent, '/users/bulk-delete', { token, confirmed: '1', userIds: [a.userId] });
     expect(again.statusCode).toBe(409);
     expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
   });
@@ -171,7 +174,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
     const a = await createUser(ctx, { operatorCode: operator.operatorCode });
     const list = await agent.get('/users');
     const token = formToken(list.body, '/users/bulk-delete');
-    const done = await agent.post('/users/bulk-delete', { token, confirmed: '1', userIds: [a.userId] });
+    const done = await execute(agent, '/users/bulk-delete', { token, confirmed: '1', userIds: [a.userId] });
     expect(done.statusCode).toBe(200);
     expect(await isDeleted(a.userId)).toBe(true);
   });
@@ -185,7 +188,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
     const ids = [ok.userId, otherAdmin.userId, gone.userId, stranger.userId, 'U999999999'];
     for (const confirmed of ['0', '1']) {
       const token = await issueToken(ctx, agent, 'bulkDelete');
-      const res = await agent.post('/users/bulk-delete', { token, confirmed, userIds: ids });
+      const res = await execute(agent, '/users/bulk-delete', { token, confirmed, userIds: ids });
       expect(res.statusCode).toBe(409);
       expect(messageIds(res.body)).toEqual(['error.bulkDelete.blocked']);
       for (const id of ids.slice(1)) expect(res.body).toContain(id);
@@ -215,7 +218,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
       // With JavaScript (confirmed=1) and without (the refusal comes before the confirmation page).
       for (const confirmed of ['1', '0']) {
         const token = await issueToken(ctx, agent, 'bulkDelete');
-        const res = await agent.post('/users/bulk-delete', {
+        const res = await execute(agent, '/users/bulk-delete', {
           token,
           confirmed,
           listQuery,
@@ -237,7 +240,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
 
       // Every row ticked: the header box too.
       const all = [ok.userId, untouched.userId, otherAdmin.userId, admin.userId, user.userId];
-      const res = await agent.post('/users/bulk-delete', {
+      const res = await execute(agent, '/users/bulk-delete', {
         token: await issueToken(ctx, agent, 'bulkDelete'),
         confirmed: '1',
         listQuery,
@@ -252,7 +255,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
   it.skipIf(skip)('bulk delete with nothing selected says so', async () => {
     const { agent } = await setup();
     const token = await issueToken(ctx, agent, 'bulkDelete');
-    const res = await agent.post('/users/bulk-delete', { token, confirmed: '1' });
+    const res = await execute(agent, '/users/bulk-delete', { token, confirmed: '1' });
     expect(res.statusCode).toBe(400);
     expect(messageIds(res.body)).toEqual(['error.bulkDelete.noneSelected']);
   });

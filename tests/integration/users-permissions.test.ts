@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { issueReceipt } from '../../src/features/users/action-tokens.js';
 import type { User } from '../../src/features/users/model.js';
 import {
   Agent,
@@ -10,7 +11,7 @@ import {
 } from '../helpers/context.js';
 import { type Part, postMultipart, uploadParts } from '../helpers/multipart.js';
 import { storeKinds } from '../helpers/stores.js';
-import { issueToken, messageIds, registerForm } from '../helpers/users-manage.js';
+import { issueToken, messageIds, registerForm, sessionIdOf } from '../helpers/users-manage.js';
 
 /**
  * SPEC §2 permission matrix: every route of register, change, delete, bulk delete, unlock
@@ -37,6 +38,8 @@ interface RouteCase {
   targeted: boolean;
   /** A multipart upload instead of a url-encoded form (bulk register, SPEC §4.12). */
   parts?: (agent: Agent) => Part[];
+  /** A completion page: the receipt of `agent`'s session its URL carries (PRG after 実行). */
+  receipt?: { action: string; userIds: (w: World) => string[] };
 }
 
 const changePayload = (w: World) => ({
@@ -161,6 +164,18 @@ const MANAGE_ROUTES: Record<string, RouteCase> = {
     }),
     targeted: true,
   },
+  'GET /users/:id/unlock/done': {
+    method: 'GET',
+    path: (w) => `/users/${w.target.userId}/unlock/done`,
+    receipt: { action: 'unlock', userIds: (w) => [w.target.userId] },
+    targeted: true,
+  },
+  'GET /users/bulk-delete/done': {
+    method: 'GET',
+    path: () => '/users/bulk-delete/done',
+    receipt: { action: 'bulkDelete', userIds: (w) => [w.target.userId] },
+    targeted: true,
+  },
   'GET /users/bulk-register': { method: 'GET', path: () => '/users/bulk-register', targeted: false },
   'GET /users/bulk-register/template': {
     method: 'GET',
@@ -223,7 +238,17 @@ describe.each(storeKinds)('permissions of user management (SPEC §2) on $kind', 
 
   async function send(agent: Agent, route: RouteCase, w: World, form: Form | undefined) {
     if (route.parts) return postMultipart(agent, route.path(w), route.parts(agent));
-    return route.method === 'GET' ? agent.get(route.path(w)) : agent.post(route.path(w), form ?? {});
+    if (route.method === 'POST') return agent.post(route.path(w), form ?? {});
+    if (!route.receipt) return agent.get(route.path(w));
+    const receipt = agent.sessionToken
+      ? issueReceipt(ctx.app.keys.actionToken, {
+          sessionId: sessionIdOf(agent),
+          action: route.receipt.action,
+          userIds: route.receipt.userIds(w),
+          executedAt: ctx.clock.now(),
+        })
+      : 'x.y';
+    return agent.get(`${route.path(w)}?receipt=${receipt}`);
   }
 
   for (const [name, route] of Object.entries(MANAGE_ROUTES)) {
@@ -253,7 +278,8 @@ describe.each(storeKinds)('permissions of user management (SPEC §2) on $kind', 
       const w = await world();
       const agent = await loginAs(ctx, w.admin);
       const form = await route.form?.(ctx, w, agent);
-      const res = await send(agent, route, w, form);
+      // A 実行 answers 303 to its completion page (Post/Redirect/Get).
+      const res = await agent.follow(await send(agent, route, w, form));
       expect(res.statusCode).toBe(200);
       expect(messageIds(res.body).filter((id) => id.startsWith('error.'))).toEqual([]);
     });

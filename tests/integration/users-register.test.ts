@@ -3,6 +3,7 @@ import { Agent, createOperatorWithAdmins, createUser, loginAs, useTestContext } 
 import { storeKinds } from '../helpers/stores.js';
 import {
   auditFor,
+  execute,
   fieldErrorText,
   formToken,
   issueToken,
@@ -91,7 +92,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     expect(repeated.body).toContain('「権限区分」が複数回送信されました。');
     const adminRole = await agent.post('/users/new/confirm', registerForm({ role: 'admin' }));
     expect(adminRole.statusCode).toBe(400);
-    const noToken = await agent.post('/users/new', {});
+    const noToken = await execute(agent, '/users/new', {});
     expect(noToken.statusCode).toBe(400);
     expect(messageIds(noToken.body)).toEqual(['error.action.invalid']);
   });
@@ -123,7 +124,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
       expect(await generalUsers(operator.operatorCode)).toHaveLength(0);
 
       const token = formToken(confirm.body, '/users/new');
-      const done = await agent.post('/users/new', { token });
+      const done = await execute(agent, '/users/new', { token });
       expect(done.statusCode).toBe(200);
       expect(messageIds(done.body)).toEqual(['info.regist.complete', 'info.mail.notice']);
       const users = await generalUsers(operator.operatorCode);
@@ -157,7 +158,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
       expect(audit[0]!.detail).not.toContain(password);
 
       // A reload / double click / 戻る then 実行: nothing more happens.
-      const again = await agent.post('/users/new', { token });
+      const again = await execute(agent, '/users/new', { token });
       expect(again.statusCode).toBe(409);
       expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
       const backAfter = await agent.post('/users/new/back', { token });
@@ -172,7 +173,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     const agent = await loginAs(ctx, admin);
     const other = await loginAs(ctx, otherAdmin);
     const confirm = await agent.post('/users/new/confirm', registerForm());
-    const stolen = await other.post('/users/new', { token: formToken(confirm.body, '/users/new') });
+    const stolen = await execute(other, '/users/new', { token: formToken(confirm.body, '/users/new') });
     expect(stolen.statusCode).toBe(400);
     expect(messageIds(stolen.body)).toEqual(['error.action.invalid']);
     expect(await generalUsers(operator.operatorCode)).toHaveLength(0);
@@ -188,12 +189,12 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     const early = await agent.post('/users/new/confirm', registerForm());
     const lateToken = formToken(early.body, '/users/new');
     const eighth = await agent.post('/users/new/confirm', registerForm({ email: 'eighth@example.jp' }));
-    expect((await agent.post('/users/new', { token: formToken(eighth.body, '/users/new') })).statusCode).toBe(
-      200,
-    );
+    expect(
+      (await execute(agent, '/users/new', { token: formToken(eighth.body, '/users/new') })).statusCode,
+    ).toBe(200);
     expect(await generalUsers(code)).toHaveLength(8);
 
-    const ninth = await agent.post('/users/new', { token: lateToken });
+    const ninth = await execute(agent, '/users/new', { token: lateToken });
     expect(ninth.statusCode).toBe(409);
     expect(messageIds(ninth.body)).toEqual(['error.user.limitReached']);
     expect(await generalUsers(code)).toHaveLength(8);
@@ -219,7 +220,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     const tokens = await Promise.all(
       Array.from({ length: 20 }, () => issueToken(ctx, agent, 'register', payload)),
     );
-    const results = await Promise.all(tokens.map((token) => agent.post('/users/new', { token })));
+    const results = await Promise.all(tokens.map((token) => execute(agent, '/users/new', { token })));
     const ok = results.filter((r) => r.statusCode === 200);
     const refused = results.filter((r) => r.statusCode === 409);
     expect(ok).toHaveLength(8);
@@ -233,7 +234,9 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     const agent = await loginAs(ctx, admin);
     const confirm = await agent.post('/users/new/confirm', registerForm());
     const token = formToken(confirm.body, '/users/new');
-    const results = await Promise.all(Array.from({ length: 20 }, () => agent.post('/users/new', { token })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => execute(agent, '/users/new', { token })),
+    );
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
     for (const r of results.filter((x) => x.statusCode !== 200)) {
       expect(messageIds(r.body)).toEqual(['error.alreadyExecuted']);
@@ -245,7 +248,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     const { admin, operator } = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
     const confirm = await agent.post('/users/new/confirm', registerForm({ userName: '確認 済子' }));
-    const done = await agent.post('/users/new', {
+    const done = await execute(agent, '/users/new', {
       token: formToken(confirm.body, '/users/new'),
       ...registerForm({ userName: '改ざん 太郎' }),
     });
@@ -270,12 +273,12 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
       expect(back.body).toContain(`name="formId" value="${formId}"`);
       const second = formToken((await agent.post('/users/new/confirm', values)).body, '/users/new');
       expect(second).not.toBe(first);
-      expect((await agent.post('/users/new', { token: second })).statusCode).toBe(200);
+      expect((await execute(agent, '/users/new', { token: second })).statusCode).toBe(200);
 
       // The browser's back button re-posts the confirmation (a third token): still refused.
       const third = formToken((await agent.post('/users/new/confirm', values)).body, '/users/new');
       for (const token of [first, third]) {
-        const again = await agent.post('/users/new', { token });
+        const again = await execute(agent, '/users/new', { token });
         expect(again.statusCode).toBe(409);
         expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
       }
@@ -295,7 +298,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
         ).body,
         '/users/new',
       );
-      expect((await agent.post('/users/new', { token: fresh })).statusCode).toBe(200);
+      expect((await execute(agent, '/users/new', { token: fresh })).statusCode).toBe(200);
       expect(await generalUsers(operator.operatorCode)).toHaveLength(2);
     },
   );

@@ -11,6 +11,7 @@ import {
 import { storeKinds } from '../helpers/stores.js';
 import {
   auditFor,
+  execute,
   formToken,
   issueToken,
   messageIds,
@@ -33,7 +34,7 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
     async () => {
       const { admin, otherAdmin, user, agent } = await setup({ locked: true });
       const token = await issueToken(ctx, agent, `unlock:${user.userId}`);
-      const ask = await agent.post(`/users/${user.userId}/unlock`, { token, confirmed: '0' });
+      const ask = await execute(agent, `/users/${user.userId}/unlock`, { token, confirmed: '0' });
       expect(ask.statusCode).toBe(200);
       expect(ask.body).toContain('<h1>ユーザロック解除確認画面</h1>');
       expect(messageIds(ask.body)).toEqual(['info.unlock.confirm']);
@@ -44,7 +45,7 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
       expect(formToken(ask.body, `/users/${user.userId}/unlock`)).toBe(token);
       expect(Number((await userRow(ctx, user.userId)).locked)).toBe(1);
 
-      const done = await agent.post(`/users/${user.userId}/unlock`, { token, confirmed: '1' });
+      const done = await execute(agent, `/users/${user.userId}/unlock`, { token, confirmed: '1' });
       expect(done.statusCode).toBe(200);
       expect(messageIds(done.body)).toEqual(['info.unlock.complete', 'info.mail.notice']);
       const row = await userRow(ctx, user.userId);
@@ -61,7 +62,7 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
       });
       expect(login.statusCode).toBe(303);
 
-      const again = await agent.post(`/users/${user.userId}/unlock`, { token, confirmed: '1' });
+      const again = await execute(agent, `/users/${user.userId}/unlock`, { token, confirmed: '1' });
       expect(again.statusCode).toBe(409);
       expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
       expect(await outboxFor(ctx, 'unlocked', user.userId)).toHaveLength(3);
@@ -71,12 +72,12 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
   it.skipIf(skip)('works from the buttons of the detail page (its tokens and confirmed flag)', async () => {
     const { user, agent } = await setup({ locked: true });
     const detail = await agent.get(`/users/${user.userId}`);
-    const unlock = await agent.post(`/users/${user.userId}/unlock`, {
+    const unlock = await execute(agent, `/users/${user.userId}/unlock`, {
       token: formToken(detail.body, `/users/${user.userId}/unlock`),
       confirmed: '1',
     });
     expect(messageIds(unlock.body)).toEqual(['info.unlock.complete', 'info.mail.notice']);
-    const reissue = await agent.post(`/users/${user.userId}/reissue`, {
+    const reissue = await execute(agent, `/users/${user.userId}/reissue`, {
       token: formToken(detail.body, `/users/${user.userId}/reissue`),
       confirmed: '1',
     });
@@ -87,13 +88,13 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
     const { operator, user, agent } = await setup();
     for (const confirmed of ['0', '1']) {
       const token = await issueToken(ctx, agent, `unlock:${user.userId}`);
-      const res = await agent.post(`/users/${user.userId}/unlock`, { token, confirmed });
+      const res = await execute(agent, `/users/${user.userId}/unlock`, { token, confirmed });
       expect(res.statusCode).toBe(409);
       expect(messageIds(res.body)).toEqual(['error.user.notLocked']);
     }
     const gone = await createUser(ctx, { operatorCode: operator.operatorCode, locked: true, deleted: true });
     const token = await issueToken(ctx, agent, `unlock:${gone.userId}`);
-    const res = await agent.post(`/users/${gone.userId}/unlock`, { token, confirmed: '1' });
+    const res = await execute(agent, `/users/${gone.userId}/unlock`, { token, confirmed: '1' });
     expect(messageIds(res.body)).toEqual(['error.user.deleted']);
     expect(Number((await userRow(ctx, gone.userId)).locked)).toBe(1);
     expect(await outboxFor(ctx, 'unlocked', gone.userId)).toHaveLength(0);
@@ -103,7 +104,7 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
     const { operator, user, agent } = await setup({ locked: true });
     const other = await createUser(ctx, { operatorCode: operator.operatorCode, locked: true });
     const token = await issueToken(ctx, agent, `unlock:${user.userId}`);
-    const res = await agent.post(`/users/${other.userId}/unlock`, { token, confirmed: '1' });
+    const res = await execute(agent, `/users/${other.userId}/unlock`, { token, confirmed: '1' });
     expect(res.statusCode).toBe(400);
     expect(messageIds(res.body)).toEqual(['error.action.invalid']);
     expect(Number((await userRow(ctx, other.userId)).locked)).toBe(1);
@@ -117,11 +118,11 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
       const other = await createUser(ctx, { operatorCode: user.operatorCode });
       const victim = await loginAs(ctx, other);
       const token = await issueToken(ctx, agent, `reissue:${other.userId}`);
-      const ask = await agent.post(`/users/${other.userId}/reissue`, { token, confirmed: '0' });
+      const ask = await execute(agent, `/users/${other.userId}/reissue`, { token, confirmed: '0' });
       expect(messageIds(ask.body)).toEqual(['info.reissue.confirm']);
       expect(ask.body).toContain('<h1>パスワード再発行確認画面</h1>');
 
-      const done = await agent.post(`/users/${other.userId}/reissue`, { token, confirmed: '1' });
+      const done = await execute(agent, `/users/${other.userId}/reissue`, { token, confirmed: '1' });
       expect(done.statusCode).toBe(200);
       expect(messageIds(done.body)).toEqual(['info.reissue.complete', 'info.mail.notice']);
       const row = await userRow(ctx, other.userId);
@@ -164,14 +165,14 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
       // D-12: a locked user gets a new password but stays locked.
       const lockedToken = await issueToken(ctx, agent, `reissue:${user.userId}`);
       expect(
-        (await agent.post(`/users/${user.userId}/reissue`, { token: lockedToken, confirmed: '1' }))
+        (await execute(agent, `/users/${user.userId}/reissue`, { token: lockedToken, confirmed: '1' }))
           .statusCode,
       ).toBe(200);
       const lockedRow = await userRow(ctx, user.userId);
       expect(Number(lockedRow.locked)).toBe(1);
       expect(lockedRow.password_hash).not.toBe(before.password_hash);
 
-      const again = await agent.post(`/users/${other.userId}/reissue`, { token, confirmed: '1' });
+      const again = await execute(agent, `/users/${other.userId}/reissue`, { token, confirmed: '1' });
       expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
       expect(await outboxFor(ctx, 'passwordReissued', other.userId)).toHaveLength(3);
     },
@@ -181,7 +182,7 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
     const { user, agent } = await setup({ deleted: true });
     const before = await userRow(ctx, user.userId);
     const token = await issueToken(ctx, agent, `reissue:${user.userId}`);
-    const res = await agent.post(`/users/${user.userId}/reissue`, { token, confirmed: '1' });
+    const res = await execute(agent, `/users/${user.userId}/reissue`, { token, confirmed: '1' });
     expect(res.statusCode).toBe(409);
     expect(messageIds(res.body)).toEqual(['error.user.deleted']);
     expect((await userRow(ctx, user.userId)).password_hash).toBe(before.password_hash);
@@ -193,7 +194,7 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
     const token = await issueToken(ctx, agent, `reissue:${user.userId}`);
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
-        agent.post(`/users/${user.userId}/reissue`, { token, confirmed: '1' }),
+        execute(agent, `/users/${user.userId}/reissue`, { token, confirmed: '1' }),
       ),
     );
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);

@@ -159,3 +159,92 @@ export async function purgeActionTokens(db: Db, now: Date): Promise<number> {
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/**
+ * Post/Redirect/Get after every 実行 (SPEC §4: at most once, whatever the browser does): a
+ * successful 実行 answers 303 to its completion page, a GET whose URL carries a *receipt*.
+ * Like a confirmation token, a receipt is signed with the server key and bound to the
+ * session that executed (an HMAC over the session ID, never written into the URL); it
+ * names the action, the users it concerned and when it ran. The completion page verifies
+ * it, reads those users within the viewer's operator and writes nothing (D-18), so it can
+ * be reloaded, bookmarked and reached with the back button without executing again.
+ */
+
+/** A receipt outlives no session: a session ends 12 hours after login at the latest (SPEC §4.11). */
+export const RECEIPT_LIFETIME_MS = 12 * 60 * 60_000;
+
+/** A receipt dated this far after the server's clock is not believed (clocks of two processes). */
+const RECEIPT_CLOCK_SKEW_MS = 5 * 60_000;
+
+/** The users a receipt may name: a 実行 concerns at most eight general users (SPEC §1). */
+const RECEIPT_MAX_USERS = 100;
+
+/** What a completion page knows of its 実行. */
+export interface Receipt {
+  action: string;
+  userIds: string[];
+  executedAt: Date;
+}
+
+interface ReceiptBody {
+  /** The action. */
+  a: string;
+  /** The users it concerned. */
+  u: string[];
+  /** When it ran, epoch milliseconds. */
+  t: number;
+}
+
+/** A receipt's signature: its own domain, so that no confirmation token passes for one. */
+function receiptMac(key: Buffer, sessionId: string, body: string): string {
+  return mac(key, `receipt\n${sessionId}`, body);
+}
+
+export function issueReceipt(
+  key: Buffer,
+  input: { sessionId: string; action: string; userIds: readonly string[]; executedAt: Date },
+): string {
+  const body: ReceiptBody = { a: input.action, u: [...input.userIds], t: input.executedAt.getTime() };
+  const encoded = Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+  return `${encoded}.${receiptMac(key, input.sessionId, encoded)}`;
+}
+
+function isReceiptBody(value: unknown): value is ReceiptBody {
+  if (!value || typeof value !== 'object') return false;
+  const body = value as Record<string, unknown>;
+  return (
+    typeof body.a === 'string' &&
+    typeof body.t === 'number' &&
+    Number.isFinite(body.t) &&
+    Array.isArray(body.u) &&
+    body.u.length <= RECEIPT_MAX_USERS &&
+    body.u.every((id) => typeof id === 'string')
+  );
+}
+
+/**
+ * The receipt's content when its signature, session, action and lifetime hold; undefined
+ * for anything else (forged, altered, expired, another session's, another action's).
+ * Reads nothing and writes nothing.
+ */
+export function verifyReceipt(
+  key: Buffer,
+  input: { receipt: string; sessionId: string; action: string; now: Date },
+): Receipt | undefined {
+  const dot = input.receipt.indexOf('.');
+  if (dot <= 0) return undefined;
+  const encoded = input.receipt.slice(0, dot);
+  const expected = Buffer.from(receiptMac(key, input.sessionId, encoded));
+  const given = Buffer.from(input.receipt.slice(dot + 1));
+  if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isReceiptBody(body) || body.a !== input.action) return undefined;
+  const now = input.now.getTime();
+  if (body.t > now + RECEIPT_CLOCK_SKEW_MS || now - body.t >= RECEIPT_LIFETIME_MS) return undefined;
+  return { action: body.a, userIds: body.u, executedAt: new Date(body.t) };
+}

@@ -1,4 +1,4 @@
-import type { VNode } from 'preact';
+import type { ComponentChildren, VNode } from 'preact';
 import { FIELD_LABELS, type LabelledField, labelsOf } from '../../lib/field-labels.js';
 import type { MessageId } from '../../lib/messages.js';
 import { type FieldDescription, FieldRow, fieldAria, type ShownMessage } from '../../web/layout.js';
@@ -34,9 +34,32 @@ function fieldError(errors: FieldErrorIds, name: string): ShownMessage | undefin
   return id ? { id, params: { field: FORM_FIELD_LABELS[name] ?? name } } : undefined;
 }
 
+/**
+ * The values now stored, as the screen shows them, of the fields where they differ from
+ * what was typed (a change refused because someone else changed the user, SPEC §4.5).
+ */
+export type CurrentValues = Partial<Record<LabelledField, string>>;
+
+/** The hint, and under it the value now stored when it differs from the one typed. */
+function hintWithCurrent(hint: string, current: string | undefined): ComponentChildren {
+  if (current === undefined) return hint;
+  return (
+    <>
+      {hint}
+      <br />
+      <strong>現在の値</strong>: {current === '' ? '（未入力）' : current}
+    </>
+  );
+}
+
 /** A field's row: its control's id, hint and error (for `FieldRow` and `fieldAria`). */
-export function describeField(errors: FieldErrorIds, name: string, hint: string): FieldDescription {
-  return { htmlFor: controlId(name), hint, error: fieldError(errors, name) };
+export function describeField(
+  errors: FieldErrorIds,
+  name: string,
+  hint: string,
+  current?: string,
+): FieldDescription {
+  return { htmlFor: controlId(name), hint: hintWithCurrent(hint, current), error: fieldError(errors, name) };
 }
 
 /**
@@ -94,26 +117,28 @@ const PHONE_PARTS = [
 export function ContactFieldRows({
   values,
   errors,
+  current = {},
 }: {
   values: UserFormValues;
   errors: FieldErrorIds;
+  current?: CurrentValues;
 }): VNode {
   const text = '全角または半角文字で入力してください。';
-  const phone = describeField(errors, 'phone', '半角数字で入力してください。');
-  const email = describeField(errors, 'email', '正しいメールアドレスを入力してください。');
+  const phone = describeField(errors, 'phone', '半角数字で入力してください。', current.phone);
+  const email = describeField(errors, 'email', '正しいメールアドレスを入力してください。', current.email);
   return (
     <>
       <TextField
         name="department"
         value={values.department}
         maxlength={50}
-        field={describeField(errors, 'department', text)}
+        field={describeField(errors, 'department', text, current.department)}
       />
       <TextField
         name="userName"
         value={values.userName}
         maxlength={50}
-        field={describeField(errors, 'userName', text)}
+        field={describeField(errors, 'userName', text, current.userName)}
       />
       <FieldRow label={FIELD_LABELS.phone} group {...phone}>
         {PHONE_PARTS.map((part, i) => (

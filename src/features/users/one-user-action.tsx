@@ -7,6 +7,7 @@ import type { ActionContext } from './action.js';
 import type { User } from './model.js';
 import {
   actionContext,
+  completionRoute,
   detailLink,
   type IdRequest,
   LIST_LINK,
@@ -14,6 +15,7 @@ import {
   parseActionForm,
   peekToken,
   type RefusalScreen,
+  redirectToCompletion,
   refusedOn,
   sendCompletion,
 } from './shared-routes.js';
@@ -42,11 +44,25 @@ export interface OneUserAction {
   result: (after: User, operatorName: string) => { rows: [string, string][]; links: PageLink[] };
 }
 
-/** Registers `POST /users/:id/<path>` for the action. */
+/**
+ * Registers `POST /users/:id/<path>` for the action, and its completion page
+ * `GET /users/:id/<path>/done?receipt=…` (Post/Redirect/Get: the user as stored now).
+ */
 export function oneUserActionRoute(app: FastifyInstance, action: OneUserAction): void {
   app.post<{ Params: { id: string } }>(`/users/:id/${action.path}`, async (request, reply) =>
     handle(app, action, request, reply),
   );
+  completionRoute(app, {
+    path: `/users/:id/${action.path}/done`,
+    action: action.path,
+    render: (request, reply, { user }) =>
+      sendCompletion(request, reply, {
+        title: action.completeTitle,
+        breadcrumbs: crumbs.detail(user.userId, ...action.via, action.completeTitle),
+        info: { id: action.complete },
+        ...action.result(user, requireAuth(request).operatorName),
+      }),
+  });
 }
 
 async function handle(
@@ -86,15 +102,13 @@ async function handle(
         />,
       );
     }
-    const after = await action.execute(app, {
-      ...actionContext(app, request, form.token),
-      userId: user.userId,
-    });
-    return sendCompletion(request, reply, {
-      title: action.completeTitle,
-      breadcrumbs: trail(action.completeTitle),
-      info: { id: action.complete },
-      ...action.result(after, operatorName),
+    const ctx = { ...actionContext(app, request, form.token), userId: user.userId };
+    await action.execute(app, ctx);
+    return redirectToCompletion(app, request, reply, {
+      path: `/users/${encodeURIComponent(user.userId)}/${action.path}/done`,
+      action: action.path,
+      userIds: [user.userId],
+      executedAt: ctx.now,
     });
   });
 }

@@ -1,11 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendErrorPage } from '../../web/error-page.js';
 import { requireAuth, sendUserNotFound } from '../../web/guards.js';
 import { type InputSpec, type InputValues, many, one, requireInput } from '../../web/input.js';
 import type { Crumb, ShownMessage } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
 import type { AuditAction } from '../audit/service.js';
 import { type ActionContext, recordActionAudit } from './action.js';
-import { issueActionToken, peekActionToken } from './action-tokens.js';
+import {
+  issueActionToken,
+  issueReceipt,
+  peekActionToken,
+  type Receipt,
+  verifyReceipt,
+} from './action-tokens.js';
 import { AlreadyExecuted, describeUserActionError, InvalidActionToken, UserActionError } from './errors.js';
 import type { User } from './model.js';
 import { findOperatorUser } from './repository.js';
@@ -189,6 +196,95 @@ export function sendCompletion(
       links={page.links}
     />,
   );
+}
+
+/** SPEC D-19: what a completion page reads from its query. */
+const RECEIPT_QUERY = { receipt: one('受付票', 4096) } satisfies InputSpec;
+
+/**
+ * Post/Redirect/Get (action-tokens.ts, receipts): a 実行 that went through answers 303 See
+ * Other to its completion page, whose URL carries a receipt of this session naming the
+ * action and the users it concerned. Reloading or going back to it executes nothing.
+ */
+export function redirectToCompletion(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: { path: string; action: string; userIds: readonly string[]; executedAt: Date },
+): FastifyReply {
+  const receipt = issueReceipt(app.keys.actionToken, {
+    sessionId: requireAuth(request).session.id,
+    action: done.action,
+    userIds: done.userIds,
+    executedAt: done.executedAt,
+  });
+  return reply.redirect(`${done.path}?receipt=${receipt}`, 303);
+}
+
+/** What a completion page shows: its receipt, and its users as they are now. */
+export interface Completed {
+  receipt: Receipt;
+  /** The receipt's users that exist within the viewer's operator, in the receipt's order. */
+  users: User[];
+  /** The first of them: the user of a one-user action. */
+  user: User;
+}
+
+const NO_RECEIPT_BACK = { href: '/users', label: 'ユーザ情報一覧画面へ戻る' };
+
+/**
+ * The receipt of the request, checked: signed for this session and this action, not
+ * expired, naming the user of the URL where the URL names one ('invalid' otherwise); and
+ * its users read within the viewer's operator ('notFound' when none is: SPEC §2, another
+ * operator's user does not exist). Reads only (D-18).
+ */
+async function readReceipt(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  action: string,
+): Promise<Completed | 'invalid' | 'notFound'> {
+  const auth = requireAuth(request);
+  const { receipt: given } = requireInput(request.query, RECEIPT_QUERY);
+  const receipt = verifyReceipt(app.keys.actionToken, {
+    receipt: given,
+    sessionId: auth.session.id,
+    action,
+    now: app.clock.now(),
+  });
+  if (!receipt) return 'invalid';
+  const pathId = (request.params as { id?: string } | undefined)?.id;
+  if (pathId !== undefined && (receipt.userIds.length !== 1 || receipt.userIds[0] !== pathId))
+    return 'invalid';
+  const users: User[] = [];
+  for (const userId of receipt.userIds) {
+    const user = await findOperatorUser(app.store.db, auth.user.operatorCode, userId);
+    if (user) users.push(user);
+  }
+  const [user] = users;
+  return user ? { receipt, users, user } : 'notFound';
+}
+
+/**
+ * Registers the completion page (完了画面) of an action: `GET path?receipt=…`. A forged,
+ * altered, expired or another session's receipt is a 404 page with its message; one naming
+ * nobody of the viewer's operator, the 404 of an unknown user (SPEC §2). Never a 500
+ * (D-19), and nothing is written (D-18).
+ */
+export function completionRoute(
+  app: FastifyInstance,
+  options: {
+    path: string;
+    action: string;
+    render: (request: FastifyRequest, reply: FastifyReply, done: Completed) => FastifyReply;
+  },
+): void {
+  app.get(options.path, async (request, reply) => {
+    const done = await readReceipt(app, request, options.action);
+    if (done === 'notFound') return sendUserNotFound(request, reply);
+    if (done === 'invalid')
+      return sendErrorPage(request, reply, 404, [{ id: 'error.receipt.invalid' }], NO_RECEIPT_BACK);
+    return options.render(request, reply, done);
+  });
 }
 
 /**

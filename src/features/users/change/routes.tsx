@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fieldErrors } from '../../../lib/fields.js';
 import { requireAuth } from '../../../web/guards.js';
 import { pageContext, sendPage } from '../../../web/render.js';
-import { tokenPurpose } from '../action.js';
-import { AdminEmailOwnOnly, OwnEnabledChange } from '../errors.js';
+import { recordActionAudit, tokenPurpose } from '../action.js';
+import { AdminEmailOwnOnly, OwnEnabledChange, StaleUpdate } from '../errors.js';
 import type { FieldErrorIds } from '../form-views.js';
 import type { User } from '../model.js';
 import {
@@ -15,6 +15,8 @@ import {
 } from '../schemas.js';
 import {
   actionContext,
+  type Completed,
+  completionRoute,
   confirmationToken,
   detailLink,
   type IdRequest,
@@ -23,12 +25,13 @@ import {
   parseActionForm,
   peekToken,
   type RefusalScreen,
+  redirectToCompletion,
   refusedOn,
   sendCompletion,
 } from '../shared-routes.js';
 import { crumbs, resultRows } from '../shared-views.js';
 import { assertChangeable, assertCurrentVersion, type ChangePayload, changeUser } from './service.js';
-import { ChangeConfirmPage, ChangeFormPage } from './views.js';
+import { ChangeConfirmPage, type ChangeConflict, ChangeFormPage, differingValues } from './views.js';
 
 const FORM_TITLE = 'ユーザ情報変更画面';
 
@@ -50,6 +53,7 @@ function sendForm(
   user: User,
   values: UserFormValues,
   errors?: FieldErrorIds,
+  conflict?: ChangeConflict,
 ): FastifyReply {
   const auth = requireAuth(request);
   return sendPage(
@@ -61,9 +65,38 @@ function sendForm(
       values={values}
       ownUser={user.userId === auth.user.userId}
       errors={errors}
+      conflict={conflict}
     />,
-    errors ? 400 : 200,
+    conflict ? 409 : errors ? 400 : 200,
   );
+}
+
+/**
+ * SPEC §4.5, no lost update: someone else changed the user after the form was shown (at
+ * 確認 or at 実行). The form again, with what was typed kept, the value now stored beside
+ * each field where it differs, and the current version, so that 確認 → 実行 can go through
+ * again deliberately. The refusal is audited like any other (SPEC §6).
+ */
+async function sendConflict(
+  app: FastifyInstance,
+  request: IdRequest,
+  reply: FastifyReply,
+  typed: UserFormValues,
+): Promise<FastifyReply> {
+  const current = await loadTargetOr404(app, request, reply);
+  if (!current) return reply;
+  const auth = requireAuth(request);
+  // A user deleted meanwhile cannot be changed at all: that refusal instead.
+  assertChangeable(current, auth.user);
+  await recordActionAudit(
+    app.store.db,
+    { actor: auth.user, ip: request.ip, now: app.clock.now() },
+    { action: 'change', outcome: 'failure', targetUserId: current.userId, detail: { reason: 'staleUpdate' } },
+  );
+  const stored = formValuesOf(current);
+  return sendForm(request, reply, current, { ...typed, version: stored.version }, undefined, {
+    current: differingValues(typed, stored),
+  });
 }
 
 /** One route of the flow, for a user of the admin's operator (otherwise the 404 of SPEC §2). */
@@ -85,6 +118,7 @@ export async function userChangeRoutes(app: FastifyInstance): Promise<void> {
   route('post', '/confirm', confirm);
   route('post', '/back', back);
   route('post', '', execute);
+  completionRoute(app, { path: '/users/:id/change/done', action: 'change', render: sendChangeCompletion });
 }
 
 const showForm: Step = async (app, request, reply, user) =>
@@ -105,6 +139,7 @@ const confirm: Step = async (app, request, reply, user) =>
       // Told early; 実行 applies the change only to this version (optimistic locking).
       assertCurrentVersion(user, parsed.data.version);
     } catch (error) {
+      if (error instanceof StaleUpdate) return sendConflict(app, request, reply, raw);
       // These two are the form's own errors, next to their field.
       if (error instanceof OwnEnabledChange)
         return sendForm(request, reply, user, raw, { enabled: 'error.user.ownEnabled' });
@@ -143,15 +178,39 @@ const back: Step = async (app, request, reply, user) =>
 const execute: Step = async (app, request, reply, user) =>
   refusedOn(app, request, reply, refusal(request, user), async () => {
     const form = parseActionForm(request.body);
-    const after = await changeUser(app.store.db, {
-      ...actionContext(app, request, form.token),
-      userId: user.userId,
-    });
-    return sendCompletion(request, reply, {
-      title: 'ユーザ情報変更完了画面',
-      breadcrumbs: crumbs.detail(user.userId, FORM_TITLE, 'ユーザ情報変更完了画面'),
-      info: { id: 'info.update.complete' },
-      rows: resultRows(after, requireAuth(request).operatorName),
-      links: [detailLink(user.userId), LIST_LINK],
+    const ctx = { ...actionContext(app, request, form.token), userId: user.userId };
+    try {
+      await changeUser(app.store.db, ctx);
+    } catch (error) {
+      if (!(error instanceof StaleUpdate)) throw error;
+      // The transaction rolled back, the token's use with it: what it confirmed is still readable.
+      const typed = await peekToken<ChangePayload>(
+        app,
+        request,
+        form.token,
+        tokenPurpose.change(user.userId),
+      );
+      return sendConflict(app, request, reply, formValuesOf(typed));
+    }
+    return redirectToCompletion(app, request, reply, {
+      path: `/users/${encodeURIComponent(user.userId)}/change/done`,
+      action: 'change',
+      userIds: [user.userId],
+      executedAt: ctx.now,
     });
   });
+
+/** ユーザ情報変更完了画面 (PRG): the user as stored now; reloading it changes nothing. */
+function sendChangeCompletion(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  { user }: Completed,
+): FastifyReply {
+  return sendCompletion(request, reply, {
+    title: 'ユーザ情報変更完了画面',
+    breadcrumbs: crumbs.detail(user.userId, FORM_TITLE, 'ユーザ情報変更完了画面'),
+    info: { id: 'info.update.complete' },
+    rows: resultRows(user, requireAuth(request).operatorName),
+    links: [detailLink(user.userId), LIST_LINK],
+  });
+}

@@ -3,6 +3,7 @@ import { FIELD_LABELS } from '../../../lib/field-labels.js';
 import { CsrfField, DetailTable, FieldRow, fieldAria, Layout } from '../../../web/layout.js';
 import {
   ContactFieldRows,
+  type CurrentValues,
   describeField,
   type FieldErrorIds,
   phoneText,
@@ -16,13 +17,46 @@ import { crumbs, Hidden, LinkButton, type PageBase, TokenButton } from '../share
 
 /** The screens of SPEC §4.5 change (manual ch. 5): the form and its confirmation. */
 
+/** A change refused because someone else changed the user meanwhile (SPEC §4.5). */
+export interface ChangeConflict {
+  /** The values now stored where they differ from the ones typed. */
+  current: CurrentValues;
+}
+
+/** The fields of the change form whose stored value can differ from the one typed. */
+const COMPARED = ['department', 'userName', 'phone', 'email', 'enabled', 'validFrom', 'validTo'] as const;
+
+/** One field of the form as the screen shows it (trimmed, the phone joined, 有効/無効 in words). */
+function shownValue(values: UserFormValues, field: (typeof COMPARED)[number]): string {
+  if (field === 'phone') return phoneText(values);
+  if (field === 'enabled')
+    return values.enabled === '' || values.enabled === undefined ? '' : enabledLabel(values.enabled === '1');
+  return (values[field] ?? '').trim();
+}
+
+/** The stored values, as shown, of the fields where they differ from the typed ones. */
+export function differingValues(typed: UserFormValues, stored: UserFormValues): CurrentValues {
+  const current: CurrentValues = {};
+  for (const field of COMPARED) {
+    const now = shownValue(stored, field);
+    if (shownValue(typed, field) !== now) current[field] = now;
+  }
+  return current;
+}
+
 /** SPEC §2 row 2: an admin's own 有効/無効 is shown but cannot be changed (and is posted as it is). */
-function EnabledField(props: { enabled: string; ownUser: boolean; errors: FieldErrorIds }): VNode {
+function EnabledField(props: {
+  enabled: string;
+  ownUser: boolean;
+  errors: FieldErrorIds;
+  current: string | undefined;
+}): VNode {
   const { enabled, ownUser } = props;
   const field = describeField(
     props.errors,
     'enabled',
     ownUser ? '自分のユーザの有効/無効は変更できません。' : '有効/無効を指定してください。',
+    props.current,
   );
   const choice = (value: '1' | '0', label: string, first: boolean) => (
     <label class="choice">
@@ -74,15 +108,18 @@ export function ChangeFormPage(props: {
   /** SPEC §2 row 2: an admin's own 有効/無効 is shown but cannot be changed. */
   ownUser: boolean;
   errors?: FieldErrorIds;
+  /** Someone else changed the user: their values beside the ones typed, and why. */
+  conflict?: ChangeConflict | undefined;
 }): VNode {
   const errors = props.errors ?? {};
+  const current = props.conflict?.current ?? {};
   const { user, values } = props;
   const date = (name: 'validFrom' | 'validTo') => (
     <TextField
       name={name}
       value={values[name] ?? ''}
       maxlength={10}
-      field={describeField(errors, name, 'yyyy/mm/dd形式で入力してください。')}
+      field={describeField(errors, name, 'yyyy/mm/dd形式で入力してください。', current[name])}
     />
   );
   return (
@@ -90,7 +127,7 @@ export function ChangeFormPage(props: {
       {...props.page}
       title="ユーザ情報変更画面"
       breadcrumbs={crumbs.detail(user.userId, 'ユーザ情報変更画面')}
-      errors={topErrors(errors)}
+      errors={[...topErrors(errors), ...(props.conflict ? [{ id: 'error.user.staleUpdate' as const }] : [])]}
     >
       <form method="post" action={`/users/${user.userId}/change/confirm`} class="form" novalidate>
         <CsrfField token={props.page.csrfToken} />
@@ -98,8 +135,13 @@ export function ChangeFormPage(props: {
         <table class="form-table">
           <tbody>
             <FixedRows user={user} operatorName={props.operatorName} />
-            <ContactFieldRows values={values} errors={errors} />
-            <EnabledField enabled={values.enabled ?? ''} ownUser={props.ownUser} errors={errors} />
+            <ContactFieldRows values={values} errors={errors} current={current} />
+            <EnabledField
+              enabled={values.enabled ?? ''}
+              ownUser={props.ownUser}
+              errors={errors}
+              current={current.enabled}
+            />
             {date('validFrom')}
             {date('validTo')}
           </tbody>

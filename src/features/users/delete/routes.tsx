@@ -8,6 +8,8 @@ import { BulkDeleteBlocked, describeUserActionError, NoneSelected, UserActionErr
 import { type OneUserAction, oneUserActionRoute } from '../one-user-action.js';
 import {
   actionContext,
+  type Completed,
+  completionRoute,
   confirmationToken,
   type IdRequest,
   LIST_LINK,
@@ -15,6 +17,7 @@ import {
   loadTargetOr404,
   parseActionForm,
   peekToken,
+  redirectToCompletion,
   refusedOn,
   sendCompletion,
 } from '../shared-routes.js';
@@ -64,6 +67,11 @@ export async function userDeleteRoutes(
   app.post('/users/bulk-delete', async (request, reply) =>
     bulkDelete(app, request, reply, options.listWithMessage),
   );
+  completionRoute(app, {
+    path: '/users/bulk-delete/done',
+    action: 'bulkDelete',
+    render: sendBulkDeleteCompletion,
+  });
 }
 
 /** ユーザ情報削除画面: read-only; errors (admin, already deleted) at the top and no 実行. */
@@ -139,16 +147,28 @@ async function bulkDelete(
         />,
       );
     }
-    const deleted = await bulkDeleteUsers(app.store.db, {
-      ...actionContext(app, request, form.token),
-      userIds,
+    const ctx = { ...actionContext(app, request, form.token), userIds };
+    const deleted = await bulkDeleteUsers(app.store.db, ctx);
+    return redirectToCompletion(app, request, reply, {
+      path: '/users/bulk-delete/done',
+      action: 'bulkDelete',
+      userIds: deleted.map((u) => u.userId),
+      executedAt: ctx.now,
     });
-    return sendCompletion(request, reply, {
-      title: 'ユーザ情報一括削除完了画面',
-      breadcrumbs: crumbs.list('ユーザ情報一括削除完了画面'),
-      info: { id: 'info.bulkDelete.complete', params: { count: deleted.length } },
-      rows: deleted.map((u): [string, string] => [u.userId, u.userName]),
-      links: [LIST_LINK],
-    });
+  });
+}
+
+/** ユーザ情報一括削除完了画面 (PRG): the deleted users; reloading it deletes nothing. */
+function sendBulkDeleteCompletion(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  { receipt, users }: Completed,
+): FastifyReply {
+  return sendCompletion(request, reply, {
+    title: 'ユーザ情報一括削除完了画面',
+    breadcrumbs: crumbs.list('ユーザ情報一括削除完了画面'),
+    info: { id: 'info.bulkDelete.complete', params: { count: receipt.userIds.length } },
+    rows: users.map((u): [string, string] => [u.userId, u.userName]),
+    links: [LIST_LINK],
   });
 }

@@ -11,9 +11,11 @@ import { describeUserActionError, UserLimitReached } from '../errors.js';
 import { countGeneralUsers } from '../repository.js';
 import {
   actionContext,
+  completionRoute,
   confirmationToken,
   LIST_LINK,
   parseActionForm,
+  redirectToCompletion,
   refusedOn,
   sendCompletion,
 } from '../shared-routes.js';
@@ -116,18 +118,29 @@ export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void
       };
     };
     return refusedOn(app, request, reply, screen, async () => {
-      const users = await bulkRegisterUsers(app.store.db, {
-        ...actionContext(app, request, form.token),
-        dialect: app.store.dialect,
-      });
-      return sendCompletion(request, reply, {
-        title: COMPLETE_TITLE,
-        breadcrumbs: crumbs.list(UPLOAD_TITLE, COMPLETE_TITLE),
-        info: { id: 'info.bulkRegist.complete', params: { count: users.length } },
-        rows: users.map((u): [string, string] => [u.userId, u.userName]),
-        links: [LIST_LINK, UPLOAD_LINK],
+      const ctx = { ...actionContext(app, request, form.token), dialect: app.store.dialect };
+      const users = await bulkRegisterUsers(app.store.db, ctx);
+      return redirectToCompletion(app, request, reply, {
+        path: '/users/bulk-register/done',
+        action: 'bulkRegister',
+        userIds: users.map((u) => u.userId),
+        executedAt: ctx.now,
       });
     });
+  });
+
+  // The completion page (PRG): reloading it registers nobody again.
+  completionRoute(app, {
+    path: '/users/bulk-register/done',
+    action: 'bulkRegister',
+    render: (request, reply, { receipt, users }) =>
+      sendCompletion(request, reply, {
+        title: COMPLETE_TITLE,
+        breadcrumbs: crumbs.list(UPLOAD_TITLE, COMPLETE_TITLE),
+        info: { id: 'info.bulkRegist.complete', params: { count: receipt.userIds.length } },
+        rows: users.map((u): [string, string] => [u.userId, u.userName]),
+        links: [LIST_LINK, UPLOAD_LINK],
+      }),
   });
 }
 

@@ -17,12 +17,14 @@ import {
 } from '../schemas.js';
 import {
   actionContext,
+  completionRoute,
   confirmationToken,
   detailLink,
   LIST_LINK,
   parseActionForm,
   peekToken,
   type RefusalScreen,
+  redirectToCompletion,
   refusedOn,
   sendCompletion,
 } from '../shared-routes.js';
@@ -90,18 +92,29 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
     const screen = (error: unknown): RefusalScreen =>
       error instanceof UserLimitReached ? { ...REFUSAL, title: 'ユーザ情報登録確認画面' } : REFUSAL;
     return refusedOn(app, request, reply, screen, async () => {
-      const user = await registerUser(app.store.db, {
-        ...actionContext(app, request, form.token),
-        dialect: app.store.dialect,
+      const ctx = { ...actionContext(app, request, form.token), dialect: app.store.dialect };
+      const user = await registerUser(app.store.db, ctx);
+      return redirectToCompletion(app, request, reply, {
+        path: '/users/new/done',
+        action: 'register',
+        userIds: [user.userId],
+        executedAt: ctx.now,
       });
-      return sendCompletion(request, reply, {
+    });
+  });
+
+  // The completion page (PRG): the registered user as stored now; reloading it registers nobody.
+  completionRoute(app, {
+    path: '/users/new/done',
+    action: 'register',
+    render: (request, reply, { user }) =>
+      sendCompletion(request, reply, {
         title: 'ユーザ情報登録完了画面',
         breadcrumbs: crumbs.list(FORM_TITLE, 'ユーザ情報登録完了画面'),
         info: { id: 'info.regist.complete' },
         rows: resultRows(user, requireAuth(request).operatorName),
         links: [LIST_LINK, detailLink(user.userId)],
-      });
-    });
+      }),
   });
 }
 
