@@ -158,6 +158,13 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除完了画面');
     expect((await detailRows(admin)).ユーザロック).toBe('利用可能');
     expect((await storedUser(h, ICHIRO)).locked).toBe(0);
+    // The completion is a GET of its own (PRG) without JavaScript too: a reload shows it again.
+    expect(new URL(admin.url()).pathname).toBe(`/users/${ICHIRO}/unlock/done`);
+    const reloaded = await admin.reload({ waitUntil: 'domcontentloaded' });
+    expect(reloaded?.request().method()).toBe('GET');
+    expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除完了画面');
+    expect(await messages(admin, 'error')).toEqual([]);
+    expect(await outbox(h, { event: 'unlocked', recipient: ichiro.email })).toHaveLength(1);
   });
 
   it('ch. 9: パスワード再発行 → パスワード再発行確認画面: キャンセル issues nothing, OK reissues', async () => {
@@ -204,6 +211,11 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     ]);
     const listed = await admin.locator('table.results tbody tr td:first-child').allTextContents();
     expect(listed.sort()).toEqual([ICHIRO, JIRO].sort());
+    // Without JavaScript too, the table scrolls in a box of its own that Tab reaches.
+    const box = admin.getByRole('region', { name: '一括削除するユーザ情報' });
+    expect(await box.getAttribute('class')).toBe('table-scroll');
+    expect(await box.getAttribute('tabindex')).toBe('0');
+    expect(await box.locator('table.results').count()).toBe(1);
     await snapshot(admin, 'nojs-bulk-delete-confirm');
     await clickAndWait(admin, link(admin, 'キャンセル'));
     expect((await storedUser(h, ICHIRO)).deleted).toBe(0);

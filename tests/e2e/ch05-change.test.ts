@@ -15,7 +15,7 @@ import {
 } from './manual-helpers.js';
 
 const STALE =
-  'error.user.staleUpdate : ほかの操作によりユーザ情報が更新されています。最新の情報を表示してから、もう一度操作してください。';
+  'error.user.staleUpdate : ほかの操作によりユーザ情報が更新されています。入力内容はそのままです。各項目の現在の値を確認し、必要なら修正してから、もう一度[確認]をクリックしてください。';
 
 /** Manual ch. 5 ユーザ情報の変更 (SPEC §4.5). */
 describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
@@ -100,7 +100,7 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
     expect(mails.map((m) => m.recipient)).toEqual(expect.arrayContaining([ichiro.email, hanako.email]));
   });
 
-  it('a change made by someone else after the form was shown is refused at 実行 (no lost update)', async () => {
+  it('a change made by someone else after the form was shown is refused (no lost update), the newer values shown beside the typed ones', async () => {
     const { admin, taro, jiro } = await castWithHanako(h);
     const JIRO = jiro.userId;
     // 花子 opens 二郎's form and gets as far as the confirmation…
@@ -121,8 +121,13 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
 
     // 花子's 実行 is refused with a message; 太郎's change stands, hers is not applied.
     await clickAndWait(admin, button(admin, '実行'));
-    expect(await admin.locator('h1').textContent()).not.toBe('ユーザ情報変更完了画面');
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更画面');
     expect(await messages(admin, 'error')).toEqual([STALE]);
+    // The form again: what she typed kept, the name 太郎 stored beside the name field.
+    expect(await admin.locator('#department').inputValue()).toBe('花子の入力した部署');
+    expect(await admin.locator('#userName-hint').textContent()).toContain('現在の値: 事業者 次郎');
+    expect(await admin.locator('#department-hint').textContent()).toContain('現在の値: 総合エネルギー事業部');
+    expect(await admin.locator('#email-hint').textContent()).not.toContain('現在の値');
     await snapshot(admin, 'ch05-change-stale');
     await admin.goto(`/users/${JIRO}`);
     expect(await detailRows(admin)).toMatchObject({
@@ -139,9 +144,17 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
     await clickAndWait(other, button(other, '実行'));
     await clickAndWait(admin, button(admin, '確認'));
     expect(await messages(admin, 'error')).toEqual([STALE]);
+    expect(await admin.locator('#phone1-hint').textContent()).toContain('現在の値: 011-222-3333');
+    // She takes the newer phone, keeps her department, and goes through deliberately.
+    await fillPhone(admin, ['011', '222', '3333']);
+    await clickAndWait(admin, button(admin, '確認'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更確認画面');
+    await clickAndWait(admin, button(admin, '実行'));
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更完了画面');
     await admin.goto(`/users/${JIRO}`);
     expect(await detailRows(admin)).toMatchObject({
-      所属部署: '総合エネルギー事業部',
+      ユーザ名: '事業者 次郎',
+      所属部署: '花子の二度目の部署',
       電話番号: '011-222-3333',
     });
     expect(await actionLabels(admin)).toContain('変更');

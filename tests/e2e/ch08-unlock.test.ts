@@ -1,3 +1,4 @@
+import type { Dialog } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PASSWORD } from '../helpers/factories.js';
 import { chromiumMissing, logIn, snapshot, useHarness } from './harness.js';
@@ -55,6 +56,42 @@ describe.skipIf(chromiumMissing)('ch. 8: unlock a user (Chromium)', () => {
     expect(await detailRows(admin)).toMatchObject({ ユーザID: ICHIRO, ユーザロック: '利用可能' });
     await snapshot(admin, 'ch08-unlock-complete');
     expect(await storedUser(h, ICHIRO)).toMatchObject({ locked: 0, failed_login_count: 0 });
+
+    // The completion is a GET of its own (PRG): reloading it asks nothing, shows the same
+    // page and unlocks nothing again; back returns to the detail, forward to the completion.
+    const completion = admin.url();
+    expect(new URL(completion).pathname).toBe(`/users/${ICHIRO}/unlock/done`);
+    let dialogs = 0;
+    const countDialog = async (dialog: Dialog) => {
+      dialogs += 1;
+      await dialog.dismiss();
+    };
+    admin.on('dialog', countDialog);
+    for (let i = 0; i < 2; i++) {
+      const reloaded = await admin.reload({ waitUntil: 'domcontentloaded' });
+      expect(reloaded?.request().method()).toBe('GET');
+      expect(reloaded?.status()).toBe(200);
+      expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除完了画面');
+      expect(await messages(admin, 'error')).toEqual([]);
+    }
+    await admin.goBack({ waitUntil: 'domcontentloaded' });
+    expect(new URL(admin.url()).pathname).toBe(`/users/${ICHIRO}`);
+    expect(await admin.locator('h1').textContent()).toBe('ユーザ情報詳細画面');
+    expect((await detailRows(admin)).ユーザロック).toBe('利用可能');
+    await admin.goForward({ waitUntil: 'domcontentloaded' });
+    expect(admin.url()).toBe(completion);
+    expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除完了画面');
+    expect(await messages(admin, 'error')).toEqual([]);
+    admin.off('dialog', countDialog);
+    expect(dialogs).toBe(0);
+    expect(await outbox(h, { event: 'unlocked' })).toHaveLength(3);
+    const audits = await h.store.db
+      .selectFrom('audit_records')
+      .select('id')
+      .where('action', '=', 'unlock')
+      .where('target_user_id', '=', ICHIRO)
+      .execute();
+    expect(audits).toHaveLength(1);
 
     // The detail: 利用可能, and nothing left to unlock.
     await clickAndWait(admin, link(admin, 'ユーザ情報詳細画面へ'));
