@@ -17,6 +17,8 @@ export const FIELD_LABELS = {
   validTo: '適用終了日',
   locked: 'ユーザロック',
   deleted: '削除状態',
+  /** SPEC D-22, beyond the manual: whether the user has enrolled an authenticator app. */
+  secondFactor: '二要素認証',
 } as const;
 
 export type LabelledField = keyof typeof FIELD_LABELS;

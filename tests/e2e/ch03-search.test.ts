@@ -44,6 +44,7 @@ describe.skipIf(chromiumMissing)('ch. 3: search, list, detail and CSV export (Ch
       operator.operatorName,
       '有効',
       '未削除',
+      '未設定',
     ]);
     expect(rows.find((r) => r[0] === jiro.userId)?.[2]).toBe('登録作業者(一般)');
     // The pager above and below the table, with the manual's wording.
@@ -153,7 +154,7 @@ describe.skipIf(chromiumMissing)('ch. 3: search, list, detail and CSV export (Ch
     expect([...file.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = file.toString('utf8').slice(1).trim().split(/\r?\n/);
     expect(lines[0]).toBe(
-      'ユーザID,権限区分,事業者コード,参加登録申請者名,所属部署,ユーザ名,電話番号,メールアドレス,有効/無効,適用開始日,適用終了日,ユーザロック,削除状態',
+      'ユーザID,権限区分,事業者コード,参加登録申請者名,所属部署,ユーザ名,電話番号,メールアドレス,有効/無効,適用開始日,適用終了日,ユーザロック,削除状態,二要素認証',
     );
     expect(lines).toHaveLength(5);
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(ids);

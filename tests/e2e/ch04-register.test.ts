@@ -153,6 +153,7 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
         operator.operatorName,
         '有効',
         '未削除',
+        '未設定',
       ],
     ]);
     await openDetail(admin, newUserId);

@@ -70,6 +70,8 @@ const FIELDS: Record<string, string[]> = {
   '/users/:param/delete/done': ['receipt'],
   '/users/:param/unlock/done': ['receipt'],
   '/users/:param/reissue/done': ['receipt'],
+  '/users/:param/second-factor-reset': ACTION_FORM,
+  '/users/:param/second-factor-reset/done': ['receipt'],
   '/audit': AUDIT_FILTER,
   '/audit/export': AUDIT_FILTER,
   '/login/code': ['code'],

@@ -117,6 +117,11 @@ function urls(
     '/users/bulk-delete/done': done('/users/bulk-delete/done', 'bulkDelete', [ids.deleted]),
     '/users/:id/unlock/done': done(`/users/${ids.locked}/unlock/done`, 'unlock', [ids.locked]),
     '/users/:id/reissue/done': done(`/users/${ids.general}/reissue/done`, 'reissue', [ids.general]),
+    '/users/:id/second-factor-reset/done': done(
+      `/users/${ids.general}/second-factor-reset/done`,
+      'secondFactorReset',
+      [ids.general],
+    ),
   };
 }
 
@@ -169,6 +174,19 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
     const deleted = await createUser(ctx, { operatorCode: operator.operatorCode, deleted: true });
     const adminAgent = await loginAs(ctx, admin);
     const generalAgent = await loginAs(ctx, general);
+    // A second factor (SPEC D-22), after the login: the detail then offers its reset, a
+    // token it only signs.
+    const at = clock.now().toISOString();
+    await store.db
+      .insertInto('totp_factors')
+      .values({
+        user_id: general.userId,
+        secret: 'v1.x',
+        created_at: at,
+        enabled_at: at,
+        last_used_step: null,
+      })
+      .execute();
     const anonymous = new Agent(app);
     await anonymous.get('/login');
     // Two minutes on: each session's first request may touch last_seen_at, once.

@@ -27,6 +27,8 @@ const HEADER = [
   '適用終了日',
   'ユーザロック',
   '削除状態',
+  // SPEC D-22, beyond the manual: last, after the manual's columns.
+  '二要素認証',
 ];
 
 /** 2026-04-01 10:00:00 Japan time, the test clock's start. */
@@ -239,6 +241,7 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
         '9999/12/31',
         'ロック中',
         '未削除',
+        '未設定',
       ]);
       const audits = await csvAudits(exporter.userId);
       expect(audits).toHaveLength(1);

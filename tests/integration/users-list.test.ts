@@ -425,6 +425,8 @@ describe.each(storeKinds)('user list, search and detail on $kind', ({ kind, skip
         '参加登録申請者名',
         '有効/無効',
         '削除状態',
+        // SPEC D-22, beyond the manual: after the manual's columns.
+        '二要素認証',
       ];
       expect(columns(asAdmin.body)).toEqual(['選択', ...names]);
       expect(row(asAdmin.body, general.userId)).toContain('name="userIds"');
@@ -540,6 +542,8 @@ describe.each(storeKinds)('user list, search and detail on $kind', ({ kind, skip
         '適用終了日=9999/12/31',
         'ユーザロック=利用可能',
         '削除状態=未削除',
+        // SPEC D-22, beyond the manual: last.
+        '二要素認証=未設定',
       ]);
     });
 

@@ -59,6 +59,11 @@ async function fill(ctx: TestContext): Promise<void> {
           null, 'bulk-row-cannot-log-in', 0, null, ${now}, 1, ${now}, ${now}
         from generate_series(0, ${TOTAL - 1}) as i`.execute(trx);
     }
+    // SPEC D-22: one user in ten has a second factor, so that the list's probe of
+    // totp_factors (whether each row's user has one) is planned on a table with rows.
+    await sql`
+      insert into totp_factors (user_id, secret, created_at, enabled_at)
+      select user_id, 'v1.sealed', ${now}, ${now} from users where user_id like '%0'`.execute(trx);
   });
   await sql`analyze`.execute(ctx.store.db);
 }
@@ -102,6 +107,8 @@ describe.each(storeKinds)('search plans with a skewed operator on $kind', ({ kin
       const text = await plan(ctx, compiled.page);
       process.stdout.write(`[plans ${kind}] ${label} / page:\n  ${text.replaceAll('\n', '\n  ')}\n`);
       expect(text, label).not.toMatch(/users_pkey|sqlite_autoindex_users|Seq Scan|SCAN users\b/);
+      // Whether a listed user has a second factor: one probe of the factor's primary key per row.
+      expect(text, label).toMatch(/totp_factors_pkey|sqlite_autoindex_totp_factors_1/);
       expect(text, label).toMatch(
         conditions.showDeleted
           ? /users_operator_(deleted_)?user_id/

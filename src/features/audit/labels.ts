@@ -69,6 +69,7 @@ export const AUDIT_REASON_LABELS: Record<string, string> = {
   adminEmailOwnOnly: '管理者のメールアドレスは本人のみ変更可',
   noneSelected: 'ユーザ未選択',
   bulkDeleteBlocked: '削除できないユーザを含む',
+  secondFactorNotEnabled: '二要素認証が未設定',
   alreadyExecuted: '実行済みの操作',
   invalidActionToken: '確認画面の期限切れまたは不正な操作',
 };

@@ -34,6 +34,7 @@ export const tokenPurpose = {
   unlock: (userId: string) => `unlock:${userId}`,
   reissue: (userId: string) => `reissue:${userId}`,
   bulkRegister: () => 'bulkRegister',
+  secondFactorReset: (userId: string) => `secondFactorReset:${userId}`,
 } as const;
 
 export interface UsedToken<T> {

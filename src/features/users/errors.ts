@@ -25,6 +25,7 @@ export type UserActionKind =
   | 'adminEmailOwnOnly'
   | 'noneSelected'
   | 'bulkDeleteBlocked'
+  | 'secondFactorNotEnabled'
   | 'alreadyExecuted'
   | 'invalidActionToken';
 
@@ -91,6 +92,11 @@ export class BulkDeleteBlocked extends UserActionError {
   }
 }
 
+/** SPEC D-22: the admin's reset of a second factor, for a user who has none. */
+export class SecondFactorNotEnabled extends UserActionError {
+  readonly kind = 'secondFactorNotEnabled';
+}
+
 /** SPEC §4: every 実行 executes at most once; this token was already used. */
 export class AlreadyExecuted extends UserActionError {
   readonly kind = 'alreadyExecuted';
@@ -121,6 +127,7 @@ export type AnyUserActionError =
   | AdminEmailOwnOnly
   | NoneSelected
   | BulkDeleteBlocked
+  | SecondFactorNotEnabled
   | AlreadyExecuted
   | InvalidActionToken;
 
@@ -163,6 +170,7 @@ const USER_ACTION_ERRORS = {
     params: { users: error.userIds.join('、') },
     status: 409,
   }),
+  secondFactorNotEnabled: () => ({ id: 'error.secondFactor.notEnabled', status: 409 }),
   alreadyExecuted: () => ({ id: 'error.alreadyExecuted', status: 409 }),
   invalidActionToken: () => ({ id: 'error.action.invalid', status: 400 }),
 } satisfies { [K in UserActionKind]: (error: ErrorOfKind<K>) => DescribedError };

@@ -6,6 +6,8 @@ import { ROLE_LABELS, type User } from './model.js';
 export const enabledLabel = (enabled: boolean) => (enabled ? '有効' : '無効');
 export const lockedLabel = (locked: boolean) => (locked ? 'ロック中' : '利用可能');
 export const deletedLabel = (deleted: boolean) => (deleted ? '削除済' : '未削除');
+/** SPEC D-22: the words of アカウント設定 for an enrolled authenticator app. */
+export const secondFactorLabel = (enabled: boolean) => (enabled ? '設定済み' : '未設定');
 
 /** The rows of the detail screen (manual ch. 3 ④), label then value, in the manual's order. */
 export function userDetailRows(user: User, operatorName: string): [string, string][] {
@@ -23,6 +25,21 @@ export function userDetailRows(user: User, operatorName: string): [string, strin
     [FIELD_LABELS.validTo, formatDate(user.validTo)],
     [FIELD_LABELS.locked, lockedLabel(user.locked)],
     [FIELD_LABELS.deleted, deletedLabel(user.deleted)],
+  ];
+}
+
+/**
+ * The detail rows and, last, whether the user has a second factor (SPEC D-22, beyond the
+ * manual: after the manual's fields, so the CSV export's columns before it stay the manual's).
+ */
+export function userDetailRowsWithFactor(
+  user: User,
+  operatorName: string,
+  secondFactor: boolean,
+): [string, string][] {
+  return [
+    ...userDetailRows(user, operatorName),
+    [FIELD_LABELS.secondFactor, secondFactorLabel(secondFactor)],
   ];
 }
 

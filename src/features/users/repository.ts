@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { ExpressionBuilder } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db, DialectName } from '../../db/connect.js';
 import type { Database, NewUserRow } from '../../db/schema.js';
 import { toSearchKey, toUser, type User } from './model.js';
@@ -32,6 +32,59 @@ export async function findOperatorUser(
     .where('operator_code', '=', operatorCode)
     .executeTakeFirst();
   return row ? toUser(row) : undefined;
+}
+
+/**
+ * SPEC D-22: whether the user of the row has an enrolled second factor (an authenticator
+ * app whose enrolment was confirmed: `enabled_at` set), as 1, or null when not. A scalar
+ * subquery on the factor's primary key, one probe per row read: PostgreSQL may run an
+ * `exists` here as a hash of the whole table, built for a page of twenty rows.
+ */
+export function secondFactorEnabled(eb: ExpressionBuilder<Database, 'users'>) {
+  return eb
+    .selectFrom('totp_factors')
+    .select(sql<number>`1`.as('enrolled'))
+    .whereRef('totp_factors.user_id', '=', 'users.user_id')
+    .where('totp_factors.enabled_at', 'is not', null);
+}
+
+/** A flag as a store returns it: 0/1 or null on SQLite, a boolean, a number or null on PostgreSQL. */
+export function isTrue(value: unknown): boolean {
+  return value === true || Number(value) === 1;
+}
+
+/** SPEC D-22: whether the user has an enrolled second factor. */
+export async function hasEnabledSecondFactor(db: Db, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('totp_factors')
+    .select('user_id')
+    .where('user_id', '=', userId)
+    .where('enabled_at', 'is not', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** A user with whether they have a second factor (the detail, the list, the CSV: SPEC D-22). */
+export type UserWithFactor = User & { secondFactor: boolean };
+
+/**
+ * `findOperatorUser` with whether the user has a second factor, in the same one query
+ * (the detail page is the session and this).
+ */
+export async function findOperatorUserWithFactor(
+  db: Db,
+  operatorCode: string,
+  userId: string,
+): Promise<UserWithFactor | undefined> {
+  if (!isUserId(userId)) return undefined;
+  const row = await db
+    .selectFrom('users')
+    .selectAll('users')
+    .select((eb) => secondFactorEnabled(eb).as('second_factor'))
+    .where('user_id', '=', userId)
+    .where('operator_code', '=', operatorCode)
+    .executeTakeFirst();
+  return row ? { ...toUser(row), secondFactor: isTrue(row.second_factor) } : undefined;
 }
 
 export async function insertUser(db: Db, row: NewUserRow): Promise<User> {
@@ -77,6 +130,33 @@ export async function revokeUserSessions(db: Db, userId: string, keepSessionId?:
   if (keepSessionId) q = q.where('id', '!=', keepSessionId);
   const result = await q.executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/**
+ * SPEC D-22: an admin's reset of a user's lost second factor, in the caller's transaction:
+ * the enrolled authenticator app (undefined, and nothing else touched, when there is
+ * none), then the recovery codes and any login waiting for its code. The caller ends the
+ * user's sessions. What was removed, for the audit record.
+ */
+export async function deleteUserSecondFactor(
+  db: Db,
+  userId: string,
+): Promise<{ recoveryCodesLeft: number } | undefined> {
+  const factor = await db
+    .deleteFrom('totp_factors')
+    .where('user_id', '=', userId)
+    .where('enabled_at', 'is not', null)
+    .executeTakeFirst();
+  if (Number(factor.numDeletedRows) === 0) return undefined;
+  const left = await db
+    .selectFrom('recovery_codes')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+  await db.deleteFrom('login_challenges').where('user_id', '=', userId).execute();
+  return { recoveryCodesLeft: Number(left.n) };
 }
 
 /** SPEC §1: the general users that count toward the limit of eight (deleted ones do not). */

@@ -275,7 +275,12 @@ export function completionRoute(
   options: {
     path: string;
     action: string;
-    render: (request: FastifyRequest, reply: FastifyReply, done: Completed) => FastifyReply;
+    /** May read more of the users it shows (never write: a GET, D-18). */
+    render: (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      done: Completed,
+    ) => FastifyReply | Promise<FastifyReply>;
   },
 ): void {
   app.get(options.path, async (request, reply) => {

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { neutraliseFormula } from '../../../lib/csv.js';
-import { blankUser, type User } from '../model.js';
+import { blankUser } from '../model.js';
+import type { UserWithFactor } from '../repository.js';
 import {
   CSV_MAX_ROWS,
   contentDisposition,
@@ -17,8 +18,9 @@ import {
   isCp932Encodable,
 } from './csv.js';
 
-function user(i: number, values: Partial<User> = {}): User {
-  return blankUser({
+function user(i: number, values: Partial<UserWithFactor> = {}): UserWithFactor {
+  const { secondFactor = false, ...rest } = values;
+  const made = blankUser({
     userId: `U${String(i).padStart(9, '0')}`,
     operatorCode: '0001',
     department: '試験部',
@@ -29,8 +31,9 @@ function user(i: number, values: Partial<User> = {}): User {
     version: 1,
     createdAt: '2026-04-01T00:00:00.000Z',
     updatedAt: '2026-04-01T00:00:00.000Z',
-    ...values,
+    ...rest,
   });
+  return { ...made, secondFactor };
 }
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
@@ -148,10 +151,12 @@ describe('csvStream', () => {
       .slice(1)
       .split('\r\n')
       .filter((l) => l !== '');
-    expect(lines[0]).toBe(csvHeader().join(','));
+    expect(lines[0]).toBe(
+      'ユーザID,権限区分,事業者コード,参加登録申請者名,所属部署,ユーザ名,電話番号,メールアドレス,有効/無効,適用開始日,適用終了日,ユーザロック,削除状態,二要素認証',
+    );
     expect(lines).toHaveLength(7);
     expect(lines[1]).toBe(
-      'U000000000,登録作業者(一般),0001,株式会社0001,試験部,利用者0,,u0@example.jp,有効,2020/01/01,9999/12/31,利用可能,未削除',
+      'U000000000,登録作業者(一般),0001,株式会社0001,試験部,利用者0,,u0@example.jp,有効,2020/01/01,9999/12/31,利用可能,未削除,未設定',
     );
   });
 
@@ -194,6 +199,7 @@ describe('csvStream', () => {
         enabled: i % 2 === 0,
         locked: i % 5 === 0,
         deleted: i % 7 === 0,
+        secondFactor: i % 3 === 1,
         role: i % 4 === 0 ? 'admin' : 'general',
       }),
     );
@@ -213,7 +219,7 @@ describe('csvStream', () => {
   });
 
   it('writes just the header for no rows', async () => {
-    async function* none(): AsyncGenerator<User[]> {}
+    async function* none(): AsyncGenerator<UserWithFactor[]> {}
     const text = (await collect(csvStream(none(), { operatorName: 'x', encoding: 'utf8' }))).toString('utf8');
     expect(text).toBe(`\uFEFF${csvHeader().join(',')}\r\n`);
   });

@@ -2,8 +2,9 @@ import { PassThrough, pipeline, Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { attachmentDisposition, neutraliseFormula } from '../../../lib/csv.js';
 import { compactJapanDateTime } from '../../../lib/japan-time.js';
-import { blankUser, type User } from '../model.js';
-import { userDetailRows } from '../presenters.js';
+import { blankUser } from '../model.js';
+import { userDetailRowsWithFactor } from '../presenters.js';
+import type { UserWithFactor } from '../repository.js';
 
 /** SPEC §4.3 and the manual's ※CSV出力時の制限事項: at most 12,000 rows a file. */
 export const CSV_MAX_ROWS = 12_000;
@@ -19,20 +20,29 @@ export function parseCsvEncoding(value: unknown): CsvEncoding {
   return value === 'cp932' ? 'cp932' : 'utf8';
 }
 
+/**
+ * The cells of a user, label and value: the fields of §3 in the detail screen's order,
+ * then (SPEC D-22, beyond the manual) whether the user has a second factor, last, so the
+ * manual's columns before it stay as they were.
+ */
+function csvCells(user: UserWithFactor, operatorName: string): [string, string][] {
+  return userDetailRowsWithFactor(user, operatorName, user.secondFactor);
+}
+
 /** SPEC D-10: the header row is the Japanese labels of §3, in the detail screen's order. */
 export function csvHeader(): string[] {
-  return userDetailRows(PLACEHOLDER_USER, '').map(([label]) => label);
+  return csvCells(PLACEHOLDER_USER, '').map(([label]) => label);
 }
 
 /**
  * A blank user: userDetailRows is the one place that names and orders the fields of §3,
  * so the header takes its labels from there rather than repeating them.
  */
-const PLACEHOLDER_USER: User = blankUser();
+const PLACEHOLDER_USER: UserWithFactor = { ...blankUser(), secondFactor: false };
 
 /** One data row: the same values the detail screen shows, neutralised. */
-export function csvRecord(user: User, operatorName: string): string[] {
-  return userDetailRows(user, operatorName).map(([, value]) => neutraliseFormula(value));
+export function csvRecord(user: UserWithFactor, operatorName: string): string[] {
+  return csvCells(user, operatorName).map(([, value]) => neutraliseFormula(value));
 }
 
 /**
@@ -152,11 +162,11 @@ export function encodeCp932(text: string): Buffer | undefined {
 
 /** The first cell CP932 cannot represent: the user and the column, for the message. */
 export function findUnencodableCell(
-  user: User,
+  user: UserWithFactor,
   operatorName: string,
 ): { userId: string; column: string } | undefined {
   const { unwritable } = cp932Tables();
-  for (const [label, value] of userDetailRows(user, operatorName)) {
+  for (const [label, value] of csvCells(user, operatorName)) {
     for (let i = 0; i < value.length; i++) {
       if (unwritable[value.charCodeAt(i)] === 1) return { userId: user.userId, column: label };
     }
@@ -187,7 +197,7 @@ export function contentDisposition(now: Date): string {
  * fails (the client sees an incomplete download, never a silently altered file).
  */
 export function csvStream(
-  batches: AsyncIterable<User[]>,
+  batches: AsyncIterable<UserWithFactor[]>,
   options: {
     operatorName: string;
     encoding: CsvEncoding;

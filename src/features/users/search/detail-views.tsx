@@ -1,7 +1,7 @@
 import type { VNode } from 'preact';
 import { CsrfField, DetailTable, Layout } from '../../../web/layout.js';
-import type { User } from '../model.js';
-import { USERS_CRUMBS, userDetailRows } from '../presenters.js';
+import { USERS_CRUMBS, userDetailRowsWithFactor } from '../presenters.js';
+import type { UserWithFactor } from '../repository.js';
 import type { PageBase } from '../shared-views.js';
 import { LIST_TITLE } from './export-views.js';
 
@@ -10,12 +10,16 @@ const DETAIL_TITLE = 'ユーザ情報詳細画面';
 export interface DetailButtons {
   unlockToken?: string | undefined;
   reissueToken?: string | undefined;
+  secondFactorResetToken?: string | undefined;
   passwordChange: boolean;
   change: boolean;
   delete: boolean;
 }
 
-/** The detail screen's two account actions (SPEC §4.8, §4.9), asked in the browser's dialog. */
+/**
+ * The detail screen's account actions (SPEC §4.8, §4.9, and the second factor's reset of
+ * D-22), asked in the browser's dialog.
+ */
 const ACCOUNT_ACTIONS = [
   {
     path: 'unlock',
@@ -28,6 +32,13 @@ const ACCOUNT_ACTIONS = [
     token: 'reissueToken',
     question: 'パスワードを再発行します。よろしいですか。',
     label: 'パスワード再発行',
+  },
+  {
+    path: 'second-factor-reset',
+    token: 'secondFactorResetToken',
+    question:
+      '二要素認証（認証アプリとリカバリーコード）をリセットします。ログイン中のセッションは終了します。よろしいですか。',
+    label: '二要素認証リセット',
   },
 ] as const;
 
@@ -53,7 +64,7 @@ function ConfirmedAction(props: {
 
 /** ユーザ情報詳細画面 (manual ch. 3 ④, SPEC §4.2), buttons in the manual's order. */
 export function UserDetailPage(
-  props: PageBase & { user: User; operatorName: string; buttons: DetailButtons; backHref: string },
+  props: PageBase & { user: UserWithFactor; operatorName: string; buttons: DetailButtons; backHref: string },
 ): VNode {
   const { user, buttons } = props;
   const id = encodeURIComponent(user.userId);
@@ -64,7 +75,7 @@ export function UserDetailPage(
       csrfToken={props.csrfToken}
       breadcrumbs={[...USERS_CRUMBS, { label: LIST_TITLE, href: props.backHref }, { label: DETAIL_TITLE }]}
     >
-      <DetailTable rows={userDetailRows(user, props.operatorName)} />
+      <DetailTable rows={userDetailRowsWithFactor(user, props.operatorName, user.secondFactor)} />
       <div class="actions">
         {ACCOUNT_ACTIONS.map((a) => {
           const token = buttons[a.token];

@@ -4,7 +4,7 @@ import { type InputSpec, one, requireInput } from '../../../web/input.js';
 import type { ShownMessage } from '../../../web/layout.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { recordActionAudit } from '../action.js';
-import type { User } from '../model.js';
+import type { UserWithFactor } from '../repository.js';
 import {
   CSV_MAX_ROWS,
   type CsvEncoding,
@@ -54,7 +54,7 @@ export async function userExportRoutes(app: FastifyInstance): Promise<void> {
   });
 }
 
-async function* replay(batches: User[][]): AsyncGenerator<User[]> {
+async function* replay(batches: UserWithFactor[][]): AsyncGenerator<UserWithFactor[]> {
   yield* batches;
 }
 
@@ -82,11 +82,11 @@ function refuseByCount(count: number): ExportRefusal | undefined {
  * 12,000) are then the file, so the database is read once and the file is what was checked.
  */
 async function checkCp932(
-  batches: AsyncIterable<User[]>,
+  batches: AsyncIterable<UserWithFactor[]>,
   operatorName: string,
   count: number,
-): Promise<{ checked: User[][] } | { refusal: ExportRefusal }> {
-  const checked: User[][] = [];
+): Promise<{ checked: UserWithFactor[][] } | { refusal: ExportRefusal }> {
+  const checked: UserWithFactor[][] = [];
   for await (const batch of batches) {
     checked.push(batch);
     for (const user of batch) {
@@ -134,7 +134,7 @@ async function exportCsv(
     );
   const count = await countUsers(db, auth.user.operatorCode, c);
   let refusal = refuseByCount(count);
-  let checked: User[][] | undefined;
+  let checked: UserWithFactor[][] | undefined;
   if (!refusal && encoding === 'cp932') {
     const result = await checkCp932(batches(), auth.operatorName, count);
     if ('refusal' in result) refusal = result.refusal;

@@ -1,8 +1,9 @@
 import type { VNode } from 'preact';
+import { FIELD_LABELS } from '../../../lib/field-labels.js';
 import { type MessageId, message } from '../../../lib/messages.js';
 import { CsrfField, FieldRow, Layout, type ShownMessage } from '../../../web/layout.js';
 import { MAX_GENERAL_USERS, ROLE_LABELS } from '../model.js';
-import { deletedLabel, enabledLabel, lockedLabel, USERS_CRUMBS } from '../presenters.js';
+import { deletedLabel, enabledLabel, lockedLabel, secondFactorLabel, USERS_CRUMBS } from '../presenters.js';
 import type { PageBase } from '../shared-views.js';
 import { CsvExportForm, LIST_TITLE } from './export-views.js';
 import { Pager } from './pager.js';
@@ -131,6 +132,8 @@ function ResultRow(props: {
       <td class="col-operator">{props.operatorName}</td>
       <EnabledCell user={user} />
       <DeletedCell user={user} />
+      {/* SPEC D-22, beyond the manual: after the manual's columns. */}
+      <td class="col-factor">{secondFactorLabel(user.secondFactor)}</td>
     </tr>
   );
 }
@@ -166,6 +169,7 @@ function ResultsTable(props: {
             <th scope="col">参加登録申請者名</th>
             <th scope="col">有効/無効</th>
             <th scope="col">削除状態</th>
+            <th scope="col">{FIELD_LABELS.secondFactor}</th>
           </tr>
         </thead>
         <tbody>

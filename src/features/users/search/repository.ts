@@ -3,6 +3,7 @@ import type { Db } from '../../../db/connect.js';
 import { type Param, precompile } from '../../../db/precompiled.js';
 import type { Database } from '../../../db/schema.js';
 import { toSearchKey, toUser, type User } from '../model.js';
+import { isTrue, secondFactorEnabled, type UserWithFactor } from '../repository.js';
 
 /** The search of the list and the CSV export (SPEC §4.1, §4.3, D-8, D-9): its SQL, always per operator. */
 
@@ -106,10 +107,13 @@ function generalUsers(db: Db, param: SearchParam) {
     .where(sql<boolean>`deleted = 0`);
 }
 
-/** What a row of the list shows (SPEC §4.1): read alone, the page query stays narrow. */
+/**
+ * What a row of the list shows (SPEC §4.1, and whether the user has a second factor,
+ * D-22): read alone, the page query stays narrow.
+ */
 export type UserListItem = Pick<
-  User,
-  'userId' | 'userName' | 'role' | 'operatorCode' | 'enabled' | 'deleted' | 'locked'
+  UserWithFactor,
+  'userId' | 'userName' | 'role' | 'operatorCode' | 'enabled' | 'deleted' | 'locked' | 'secondFactor'
 >;
 
 const LIST_COLUMNS = [
@@ -146,6 +150,8 @@ function pageQuery(shape: SearchShape, withGeneral: boolean) {
     return inIndexOrder(where, shape)
       .select(LIST_COLUMNS)
       .select((eb) => [
+        // SPEC D-22: a probe of totp_factors' primary key for each row of the page.
+        secondFactorEnabled(eb).as('second_factor'),
         scoped(db, shape, param).select(eb.fn.countAll<Count>().as('n')).as('total'),
         ...(withGeneral ? [generalUsers(db, param).as('general')] : []),
       ])
@@ -172,6 +178,7 @@ interface ListRow {
   enabled: number | boolean;
   deleted: number | boolean;
   locked: number | boolean;
+  second_factor: number | null;
   total: Count;
   general?: Count | null;
 }
@@ -206,6 +213,7 @@ function toListItem(r: ListRow): UserListItem {
     enabled: Number(r.enabled) === 1,
     deleted: Number(r.deleted) === 1,
     locked: Number(r.locked) === 1,
+    secondFactor: isTrue(r.second_factor),
   };
 }
 
@@ -266,7 +274,7 @@ export async function countUsers(db: Db, viewerOperatorCode: string, c: SearchCo
 export const EXPORT_BATCH_SIZE = 500;
 
 /**
- * Every user of a search, in batches read by keyset (user_id > last), so that memory
+ * Every user of a search with whether they have a second factor (the CSV's last column), in batches read by keyset (user_id > last), so that memory
  * stays bounded whatever the row count (SPEC §4.3) and each batch is one index range scan.
  */
 export async function* searchUserBatches(
@@ -274,7 +282,7 @@ export async function* searchUserBatches(
   viewerOperatorCode: string,
   c: SearchConditions,
   batchSize = EXPORT_BATCH_SIZE,
-): AsyncGenerator<User[]> {
+): AsyncGenerator<UserWithFactor[]> {
   if (c.operatorCode !== viewerOperatorCode) return;
   const shape = shapeOf(c);
   const values = valuesOf(c, 1);
@@ -282,11 +290,12 @@ export async function* searchUserBatches(
   let last = '';
   for (;;) {
     const rows = await inIndexOrder(scoped(db, shape, param).where('user_id', '>', last), shape)
-      .selectAll()
+      .selectAll('users')
+      .select((eb) => secondFactorEnabled(eb).as('second_factor'))
       .limit(batchSize)
       .execute();
     if (rows.length === 0) return;
-    yield rows.map(toUser);
+    yield rows.map((row) => ({ ...toUser(row), secondFactor: isTrue(row.second_factor) }));
     if (rows.length < batchSize) return;
     last = rows[rows.length - 1]!.user_id;
   }

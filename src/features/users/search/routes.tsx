@@ -3,8 +3,7 @@ import { requireAuth, sendUserNotFound } from '../../../web/guards.js';
 import { type InputSpec, one, requireInput } from '../../../web/input.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
-import type { User } from '../model.js';
-import { findOperatorUser } from '../repository.js';
+import { findOperatorUserWithFactor, type UserWithFactor } from '../repository.js';
 import { confirmationToken } from '../shared-routes.js';
 import { UserDetailPage } from './detail-views.js';
 import { userExportRoutes } from './export-routes.js';
@@ -28,7 +27,7 @@ export function safeListBack(back: unknown): string {
 }
 
 /** SPEC §2 rows 2–4 and §4.5–§4.9: each button of the detail screen only for whom it is allowed. */
-function detailButtons(app: FastifyInstance, request: FastifyRequest, user: User) {
+function detailButtons(app: FastifyInstance, request: FastifyRequest, user: UserWithFactor) {
   const auth = requireAuth(request);
   const isAdmin = auth.user.role === 'admin';
   const token = (purpose: string) => confirmationToken(app, request, purpose);
@@ -36,6 +35,12 @@ function detailButtons(app: FastifyInstance, request: FastifyRequest, user: User
     unlockToken:
       isAdmin && user.locked && !user.deleted ? token(tokenPurpose.unlock(user.userId)) : undefined,
     reissueToken: isAdmin && !user.deleted ? token(tokenPurpose.reissue(user.userId)) : undefined,
+    // SPEC D-22: for a user who has a factor; one's own is removed on アカウント設定 with the
+    // password and a code, so no token is ever issued for it here.
+    secondFactorResetToken:
+      isAdmin && user.secondFactor && !user.deleted && user.userId !== auth.user.userId
+        ? token(tokenPurpose.secondFactorReset(user.userId))
+        : undefined,
     passwordChange: user.userId === auth.user.userId,
     change: isAdmin && !user.deleted,
     delete: isAdmin && !user.deleted && user.role !== 'admin',
@@ -59,7 +64,7 @@ export async function userListRoutes(app: FastifyInstance): Promise<void> {
     const { userId } = request.params;
     // SPEC §2: another operator's user is answered exactly like an unknown ID.
     const user = USER_ID_IN_PATH.test(userId)
-      ? await findOperatorUser(app.store.db, auth.user.operatorCode, userId)
+      ? await findOperatorUserWithFactor(app.store.db, auth.user.operatorCode, userId)
       : undefined;
     if (!user) return sendUserNotFound(request, reply);
     return sendPage(

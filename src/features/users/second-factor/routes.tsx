@@ -1,0 +1,92 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { requireAuth, sendUserNotFound } from '../../../web/guards.js';
+import { pageContext, sendPage } from '../../../web/render.js';
+import { tokenPurpose } from '../action.js';
+import { findOperatorUserWithFactor, hasEnabledSecondFactor } from '../repository.js';
+import {
+  actionContext,
+  completionRoute,
+  detailLink,
+  type IdRequest,
+  LIST_LINK,
+  parseActionForm,
+  peekToken,
+  type RefusalScreen,
+  redirectToCompletion,
+  refusedOn,
+  sendCompletion,
+} from '../shared-routes.js';
+import { crumbs } from '../shared-views.js';
+import { assertSecondFactorResettable, resetSecondFactor } from './service.js';
+import { RESET_COMPLETE_TITLE, resetRows, SecondFactorResetConfirmPage } from './views.js';
+
+const PATH = 'second-factor-reset';
+
+/**
+ * SPEC D-22 (issue 10 item 4): 二要素認証リセット, posted by the detail page with the
+ * token of `secondFactorReset:<id>` and confirmed=1 after the browser's dialog, otherwise
+ * a confirmation page asks first (D-15); 実行 answers 303 to its completion page
+ * (Post/Redirect/Get, shared-routes.tsx). Admin-only (manage-routes.tsx); the target is of
+ * the admin's own operator or a 404 (SPEC §2).
+ */
+export async function userSecondFactorRoutes(app: FastifyInstance): Promise<void> {
+  app.post<{ Params: { id: string } }>(`/users/:id/${PATH}`, async (request, reply) =>
+    handle(app, request, reply),
+  );
+  // The completion page shows the user as stored now, their second factor too (reads only).
+  completionRoute(app, {
+    path: `/users/:id/${PATH}/done`,
+    action: 'secondFactorReset',
+    render: async (request, reply, { user }) =>
+      sendCompletion(request, reply, {
+        title: RESET_COMPLETE_TITLE,
+        breadcrumbs: crumbs.detail(user.userId, RESET_COMPLETE_TITLE),
+        info: { id: 'info.secondFactorReset.complete' },
+        rows: resetRows(
+          user,
+          requireAuth(request).operatorName,
+          await hasEnabledSecondFactor(app.store.db, user.userId),
+        ),
+        links: [detailLink(user.userId), LIST_LINK],
+      }),
+  });
+}
+
+async function handle(app: FastifyInstance, request: IdRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const { user: actor, operatorName } = requireAuth(request);
+  // The user and whether they have a factor, in one query, within the admin's operator.
+  const user = await findOperatorUserWithFactor(app.store.db, actor.operatorCode, request.params.id);
+  if (!user) return sendUserNotFound(request, reply);
+  const form = parseActionForm(request.body);
+  const refusal: RefusalScreen = {
+    title: 'ユーザ情報詳細画面',
+    breadcrumbs: crumbs.detail(user.userId),
+    rows: resetRows(user, operatorName, user.secondFactor),
+    links: [detailLink(user.userId), LIST_LINK],
+    action: 'secondFactorReset',
+    targetUserId: user.userId,
+  };
+  return refusedOn(app, request, reply, refusal, async () => {
+    if (form.confirmed !== '1') {
+      await peekToken(app, request, form.token, tokenPurpose.secondFactorReset(user.userId));
+      assertSecondFactorResettable(user, user.secondFactor);
+      return sendPage(
+        reply,
+        <SecondFactorResetConfirmPage
+          page={pageContext(request)}
+          user={user}
+          operatorName={operatorName}
+          token={form.token}
+        />,
+      );
+    }
+    const ctx = { ...actionContext(app, request, form.token), userId: user.userId };
+    await resetSecondFactor(app.store.db, ctx);
+    return redirectToCompletion(app, request, reply, {
+      path: `/users/${encodeURIComponent(user.userId)}/${PATH}/done`,
+      action: 'secondFactorReset',
+      userIds: [user.userId],
+      executedAt: ctx.now,
+    });
+  });
+}

@@ -1,0 +1,47 @@
+import type { VNode } from 'preact';
+import { DetailTable, Layout } from '../../../web/layout.js';
+import type { User } from '../model.js';
+import { userDetailRowsWithFactor } from '../presenters.js';
+import { crumbs, LinkButton, type PageBase, TokenButton } from '../shared-views.js';
+
+export const RESET_CONFIRM_TITLE = '二要素認証リセット確認画面';
+export const RESET_COMPLETE_TITLE = '二要素認証リセット完了画面';
+
+/** The user's rows with whether they have a second factor, as every screen of the reset shows them. */
+export const resetRows = (user: User, operatorName: string, secondFactor: boolean) =>
+  userDetailRowsWithFactor(user, operatorName, secondFactor);
+
+/**
+ * 二要素認証リセット確認画面: the confirmation a browser without JavaScript gets instead of
+ * the dialog (D-15), answered with the dialog's キャンセル and OK; OK posts the same
+ * token with confirmed=1.
+ */
+export function SecondFactorResetConfirmPage(props: {
+  page: PageBase;
+  user: User;
+  operatorName: string;
+  token: string;
+}): VNode {
+  const { user } = props;
+  return (
+    <Layout
+      {...props.page}
+      title={RESET_CONFIRM_TITLE}
+      breadcrumbs={crumbs.detail(user.userId, RESET_CONFIRM_TITLE)}
+      infos={[{ id: 'info.secondFactorReset.confirm' }]}
+    >
+      <DetailTable rows={resetRows(user, props.operatorName, true)} />
+      <div class="actions">
+        <LinkButton href={`/users/${encodeURIComponent(user.userId)}`} label="キャンセル" />
+        <TokenButton
+          action={`/users/${encodeURIComponent(user.userId)}/second-factor-reset`}
+          csrfToken={props.page.csrfToken}
+          token={props.token}
+          label="OK"
+          danger
+          confirmed="1"
+        />
+      </div>
+    </Layout>
+  );
+}
