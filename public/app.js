@@ -232,6 +232,70 @@
   keyboardScroll();
   window.addEventListener('resize', keyboardScroll);
 
+  // SPEC §4.11: the session ends after N minutes without a request. A few minutes before,
+  // a notice offers 延長 (one POST that starts the idle time again); at the end it says
+  // the session has ended. Without JavaScript the login page says so instead, and a form
+  // sent after the end is kept for the next login.
+  function sessionWarning() {
+    const minutes = Number(document.body.dataset.sessionIdleMinutes);
+    const csrf = document.querySelector('form[action="/logout"] input[name="_csrf"]')?.value;
+    if (!(minutes > 0) || !csrf) return;
+    const idleMs = minutes * 60_000;
+    const leadMs = Math.min(5 * 60_000, idleMs / 3);
+    const notice = document.createElement('div');
+    notice.className = 'session-warning';
+    notice.setAttribute('role', 'alert');
+    notice.hidden = true;
+    const text = document.createElement('p');
+    const extend = document.createElement('button');
+    extend.type = 'button';
+    extend.className = 'button-primary';
+    extend.textContent = '延長';
+    notice.append(text, extend);
+    document.body.prepend(notice);
+    let timers = [];
+    function schedule() {
+      for (const t of timers) clearTimeout(t);
+      const endsAt = Date.now() + idleMs;
+      const time = new Date(endsAt).toLocaleTimeString('ja-JP', { hour: '2-digit', minute: '2-digit' });
+      timers = [
+        setTimeout(() => {
+          text.textContent = `操作がないため、${time}にセッションの有効期限が切れます。続ける場合は「延長」を押してください。`;
+          extend.hidden = false;
+          notice.hidden = false;
+        }, idleMs - leadMs),
+        setTimeout(() => {
+          text.textContent = 'セッションの有効期限が切れました。入力中の内容は、送信すると保存され、再度ログインした後に続けられます。';
+          extend.hidden = true;
+          notice.hidden = false;
+        }, idleMs),
+      ];
+    }
+    extend.addEventListener('click', async () => {
+      extend.disabled = true;
+      try {
+        const res = await fetch('/session/extend', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ _csrf: csrf }),
+          credentials: 'same-origin',
+          redirect: 'manual',
+        });
+        if (res.status === 204) {
+          notice.hidden = true;
+          schedule();
+        } else {
+          text.textContent = 'セッションの有効期限が切れました。再度ログインしてください。';
+          extend.hidden = true;
+        }
+      } finally {
+        extend.disabled = false;
+      }
+    });
+    schedule();
+  }
+  sessionWarning();
+
   // Coming back through the browser's history must not reuse a disabled form.
   window.addEventListener('pageshow', () => {
     for (const form of document.querySelectorAll('form[data-submitted]')) {

@@ -11,6 +11,7 @@ import { deriveKey, loadServerKey } from './db/server-keys.js';
 import { accountRoutes } from './features/account/routes.js';
 import { auditRoutes } from './features/audit/routes.js';
 import { authRoutes, topRoutes } from './features/auth/routes.js';
+import { sessionRoutes } from './features/auth/session-routes.js';
 import { configureNotices } from './features/mail/notices.js';
 import { userManageRoutes } from './features/users/manage-routes.js';
 import { userListRoutes } from './features/users/search/routes.js';
@@ -59,6 +60,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('keys', {
     preSession: deriveKey(serverKey, 'pre-session cookie'),
     actionToken: deriveKey(serverKey, 'confirmation token'),
+    formDraft: deriveKey(serverKey, 'form draft'),
   });
 
   useSecurityHeaders(app, {
@@ -145,6 +147,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(authRoutes);
+  await app.register(sessionRoutes);
   await app.register(topRoutes);
   await app.register(userListRoutes);
   await app.register(userManageRoutes);

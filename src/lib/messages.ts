@@ -23,6 +23,10 @@ export const messages = {
   'info.password.changed': 'パスワードを変更しました。',
   'info.mail.notice': '対象のユーザと作業を行ったユーザにメールで通知します。',
   'info.logout': 'ログアウトしました。',
+  'info.session.formKept':
+    '入力中の内容は一時的に保存しました（パスワードを除く）。再度ログインすると、続きから操作できます。',
+  'info.session.resume': '前回のセッションで入力した内容です。「続ける」を押すと、この内容で操作を続けます。',
+  'info.session.extended': 'セッションを延長しました。',
 
   // Login and sessions (SPEC §4.11).
   'error.login.failed': 'ユーザIDまたはパスワードが正しくありません。',

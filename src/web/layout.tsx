@@ -28,6 +28,8 @@ export interface PageAuth {
   userName: string;
   loginAt: Date;
   isAdmin: boolean;
+  /** SPEC §4.11: minutes without a request before the session ends (app.js warns before). */
+  idleMinutes?: number;
 }
 
 export interface LayoutProps {
@@ -72,7 +74,7 @@ export function Layout(props: LayoutProps): VNode {
         {/* The strength hint's bundle is fetched by app.js, on a page with a new password only. */}
         <script src={assetUrl('app.js')} data-strength-src={builtAssetUrl('password-strength.js')} defer />
       </head>
-      <body>
+      <body data-session-idle-minutes={props.auth?.idleMinutes}>
         {/* WCAG 2.4.1: the first thing Tab reaches; main takes the focus (tabindex="-1"). */}
         <a class="skip-link" href="#main">
           本文へスキップ

@@ -19,6 +19,7 @@ export function pageContext(request: FastifyRequest): Pick<LayoutProps, 'auth' |
           userName: request.auth.user.userName,
           loginAt: request.auth.session.createdAt,
           isAdmin: request.auth.user.role === 'admin',
+          idleMinutes: request.server.appConfig.sessionIdleMs / 60_000,
         }
       : null,
     csrfToken: request.csrfToken,

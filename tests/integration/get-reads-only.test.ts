@@ -95,6 +95,8 @@ function urls(
     '/account/second-factor': ['/account/second-factor'],
     '/account/policy': ['/account/policy', '/account/policy?done=changed'],
     '/password': ['/password'],
+    // A kept form is read from its sealed cookie only.
+    '/resume': ['/resume'],
     '/participation': ['/participation'],
     '/users': ['/users', '/users?userName=a&search=1&page=3', '/users?showDeleted=1&search=1'],
     '/users/export': ['/users/export', '/users/export?confirmed=1&encoding=cp932'],

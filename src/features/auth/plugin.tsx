@@ -8,7 +8,8 @@ import { secretsEqual } from '../../lib/secrets.js';
 import { Layout } from '../../web/layout.js';
 import { sendPage } from '../../web/render.js';
 import { isWithinValidity } from '../users/model.js';
-import { hashToken, loadSession, newToken } from './sessions.js';
+import { draftFields, FORM_DRAFT_MS, formDraftCookieName, sealFormDraft } from './form-drafts.js';
+import { hashToken, loadSession, newToken, sessionOwner } from './sessions.js';
 
 export const SESSION_COOKIE = 'cmus_session';
 const PRE_SESSION_COOKIE = 'cmus_pre';
@@ -197,6 +198,9 @@ export const securityPlugin = fp(
           if (!config.multipart) return reply.status(415).send();
         } else {
           const sent = submittedCsrf(request);
+          if (sent && request.sessionExpired && sentByEndedSession(app, request, sent)) {
+            return keepEndedSessionForm(app, request, reply);
+          }
           if (!sent || !secretsEqual(sent, request.csrfToken)) {
             request.log.warn({ route: request.routeOptions.url }, 'CSRF token refused');
             return sendCsrfRefusal(request, reply);
@@ -223,6 +227,48 @@ export const securityPlugin = fp(
   },
   { name: 'security', dependencies: ['@fastify/cookie'] },
 );
+
+/** A form of this site whose session ended while it was filled in (its token is that session's). */
+function sentByEndedSession(app: FastifyInstance, request: FastifyRequest, sent: string): boolean {
+  const token = request.cookies[cookieNames(app.appConfig.secureCookies).session];
+  return token !== undefined && secretsEqual(sent, deriveCsrfToken(token));
+}
+
+/**
+ * The session ended while a form was being filled in: instead of refusing the post,
+ * what was typed is kept for its user (never a password, form-drafts.ts) and the login
+ * page says why; after logging in, /resume offers to send it on.
+ */
+async function keepEndedSessionForm(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const token = request.cookies[cookieNames(app.appConfig.secureCookies).session]!;
+  const fields = request.routeOptions.config.public ? undefined : draftFields(request.body);
+  const userId = fields ? await sessionOwner(app.store.db, token) : undefined;
+  const now = app.clock.now();
+  const sealed =
+    fields && userId
+      ? sealFormDraft(app.keys.formDraft, userId, {
+          path: request.url,
+          fields,
+          expiresAt: new Date(now.getTime() + FORM_DRAFT_MS),
+        })
+      : undefined;
+  if (!sealed) return reply.redirect('/login?expired=1', 303);
+  reply.setCookie(formDraftCookieName(app.appConfig.secureCookies), sealed, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: app.appConfig.secureCookies,
+    maxAge: FORM_DRAFT_MS / 1000,
+  });
+  return reply.redirect(`/login?expired=1&kept=1&next=${encodeURIComponent(RESUME_PATH)}`, 303);
+}
+
+/** Where a kept form is offered back after the login. */
+export const RESUME_PATH = '/resume';
 
 function sendCsrfRefusal(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return sendPage(

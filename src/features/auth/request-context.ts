@@ -19,7 +19,7 @@ declare module 'fastify' {
     clock: Clock;
     appConfig: Config;
     /** Keys derived from the server key (src/db/server-keys.ts), one per purpose. */
-    keys: { preSession: Buffer; actionToken: Buffer };
+    keys: { preSession: Buffer; actionToken: Buffer; formDraft: Buffer };
   }
   interface FastifyRequest {
     auth: Auth | null;

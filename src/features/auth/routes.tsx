@@ -33,6 +33,7 @@ const LOGIN_QUERY = {
   next: one('遷移先', 2048),
   expired: one('expired', 1),
   loggedOut: one('loggedOut', 1),
+  kept: one('kept', 1),
 } satisfies InputSpec;
 
 const CODE_FORM = {
@@ -72,7 +73,10 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
         csrfToken={request.csrfToken}
         next={safeNext(q.values.next) === '/' ? undefined : q.values.next}
         errors={errors}
-        infos={q.values.loggedOut ? [{ id: 'info.logout' }] : []}
+        infos={[
+          ...(q.values.loggedOut ? [{ id: 'info.logout' as const }] : []),
+          ...(q.values.expired && q.values.kept ? [{ id: 'info.session.formKept' as const }] : []),
+        ]}
       />,
       q.ok ? 200 : 400,
     );

@@ -238,3 +238,18 @@ export async function purgeExpiredSessions(db: Db, now: Date, policy: SessionPol
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** The user of a session token, ended or not (reads only): whose form an ended session sent. */
+export async function sessionOwner(db: Db, token: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('sessions')
+    .select('user_id')
+    .where('id', '=', hashToken(token))
+    .executeTakeFirst();
+  return row?.user_id;
+}
+
+/** 延長: the session's idle time starts again now (a POST of the user's, SPEC §4.11). */
+export async function extendSession(db: Db, id: string, now: Date): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: now.toISOString() }).where('id', '=', id).execute();
+}
