@@ -248,4 +248,109 @@ describe.skipIf(chromiumMissing)('second factor and アカウント設定 (Chrom
     expect(new URL(adminScript.url()).search).toBe('');
     await snapshot(adminScript, 'second-factor-policy');
   });
+
+  /** A screenshot at 1280 px and at 390 px (a phone), the page left at 1280 px. */
+  async function snapshotWidths(page: Page, name: string): Promise<void> {
+    await snapshot(page, `${name}-1280`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await snapshot(page, `${name}-390`);
+    await page.setViewportSize({ width: 1280, height: 720 });
+  }
+
+  it('an admin resets a lost second factor from the detail page; the user then logs in without a code (axe)', async () => {
+    const { operator, admin } = await createOperatorWithAdmins(factory());
+    const user = await createUser(factory(), { operatorCode: operator.operatorCode });
+    const userPage = await (await h.newContext()).newPage();
+    await passwordStep(userPage, user);
+    await enrol(userPage, false);
+    await snapshotWidths(userPage, 'second-factor-recovery-codes');
+    await userPage.getByRole('link', { name: '保存しました（次へ）' }).click();
+    await userPage.waitForURL((url) => url.pathname === '/account');
+    await snapshotWidths(userPage, 'second-factor-account-enrolled');
+
+    const checked: Record<string, { rule: string; targets: string[] }[]> = {};
+    const page = await (await h.newContext()).newPage();
+    await passwordStep(page, admin);
+    const detail = `/users/${user.userId}`;
+    await page.goto(detail);
+    const rows = async () => {
+      const labels = await page.locator('table.detail th').allTextContents();
+      const values = await page.locator('table.detail td').allTextContents();
+      return Object.fromEntries(labels.map((l, i) => [l.trim(), (values[i] ?? '').trim()]));
+    };
+    expect((await rows()).二要素認証).toBe('設定済み');
+    const reset = page.getByRole('button', { name: '二要素認証リセット' });
+    expect(await reset.count()).toBe(1);
+    checked.detail = await axeViolations(page);
+    await snapshotWidths(page, 'second-factor-reset-detail');
+
+    // The confirmation page a browser without JavaScript gets (D-15), then キャンセル.
+    await page
+      .locator('form[action$="/second-factor-reset"]')
+      .evaluate((f) => f.removeAttribute('data-confirm'));
+    await reset.click();
+    await page.waitForURL((url) => url.pathname === `${detail}/second-factor-reset`);
+    expect(await page.locator('h1').textContent()).toBe('二要素認証リセット確認画面');
+    expect(await page.locator('.messages-info').textContent()).toContain(
+      '二要素認証（認証アプリとリカバリーコード）をリセットします',
+    );
+    checked.confirm = await axeViolations(page);
+    await snapshotWidths(page, 'second-factor-reset-confirm');
+    await page.getByRole('link', { name: 'キャンセル' }).click();
+    await page.waitForURL((url) => url.pathname === detail);
+
+    // The browser's dialog: キャンセル sends nothing; OK resets, then the completion page (PRG).
+    let question = '';
+    page.once('dialog', (dialog) => {
+      question = dialog.message();
+      void dialog.dismiss();
+    });
+    await reset.click();
+    await expect.poll(() => question).toContain('二要素認証');
+    expect(new URL(page.url()).pathname).toBe(detail);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await reset.click();
+    await page.waitForURL((url) => url.pathname === `${detail}/second-factor-reset/done`);
+    expect(await page.locator('h1').textContent()).toBe('二要素認証リセット完了画面');
+    expect(await page.locator('.messages-info').textContent()).toContain(
+      '二要素認証のリセットが完了しました',
+    );
+    expect((await rows()).二要素認証).toBe('未設定');
+    checked.complete = await axeViolations(page);
+    await snapshotWidths(page, 'second-factor-reset-complete');
+    // A reload shows the page again and executes nothing.
+    await page.reload();
+    expect(await page.locator('h1').textContent()).toBe('二要素認証リセット完了画面');
+    await page.goto(detail);
+    expect(await page.getByRole('button', { name: '二要素認証リセット' }).count()).toBe(0);
+
+    // The user's session ended; the password alone logs in now.
+    await userPage.goto('/account');
+    expect(new URL(userPage.url()).pathname).toBe('/login');
+    await passwordStep(userPage, user);
+    expect(new URL(userPage.url()).pathname).toBe('/');
+    await userPage.goto('/account');
+    expect(await userPage.locator('#main').textContent()).toContain('未設定');
+
+    // The list shows who has a second factor.
+    await page.goto('/users');
+    checked.list = await axeViolations(page);
+    await snapshotWidths(page, 'second-factor-list');
+    for (const [name, violations] of Object.entries(checked))
+      expect({ name, violations }).toEqual({ name, violations: [] });
+  });
+
+  it('the enrolment page at 390 px', async () => {
+    const user = await newUser();
+    const page = await (await h.newContext()).newPage();
+    await passwordStep(page, user);
+    await page.goto('/account/second-factor');
+    await page.getByRole('button', { name: '設定を開始' }).click();
+    await page.waitForURL((url) => url.pathname === '/account/second-factor');
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await axeViolations(page)).toEqual([]);
+    await snapshot(page, 'second-factor-enrol-390');
+    // Nothing wider than the screen: no sideways scrolling.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  });
 });
