@@ -1,11 +1,29 @@
 import type { FastifyInstance } from 'fastify';
+import { FIELD_LABELS } from '../../lib/field-labels.js';
 import { requireAuth } from '../../web/guards.js';
 import { Layout } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
+import { REGISTRABLE_ROLE } from '../users/model.js';
 import { type DraftFields, formDraftCookieName, openFormDraft } from './form-drafts.js';
 import { RESUME_PATH } from './plugin.js';
 import { safeNext } from './routes.js';
 import { extendSession } from './sessions.js';
+
+/** What the page shows of a kept form: the fields the user typed, by their labels. */
+function keptRows(fields: DraftFields): [string, string][] {
+  const rows: [string, string][] = [];
+  const phone = ['phone1', 'phone2', 'phone3']
+    .map((n) => fields[n])
+    .filter((v) => typeof v === 'string' && v);
+  for (const [name, value] of Object.entries(fields)) {
+    if (name.startsWith('phone')) continue;
+    const label = (FIELD_LABELS as Record<string, string>)[name];
+    const shown = name === 'role' && value === REGISTRABLE_ROLE.value ? REGISTRABLE_ROLE.label : value;
+    if (label && typeof shown === 'string' && shown) rows.push([label, shown]);
+  }
+  if (phone.length > 0) rows.push([FIELD_LABELS.phone, phone.join('-')]);
+  return rows;
+}
 
 /** The hidden inputs that send a kept form's fields again, in their order. */
 function HiddenFields({ fields }: { fields: DraftFields }) {
@@ -53,6 +71,19 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     return sendPage(
       reply,
       <Layout {...pageContext(request)} title="入力内容の復元" infos={[{ id: 'info.session.resume' }]}>
+        {keptRows(draft.fields).length > 0 ? (
+          <table class="detail">
+            <caption>保存した入力内容</caption>
+            <tbody>
+              {keptRows(draft.fields).map(([label, value]) => (
+                <tr key={label}>
+                  <th scope="row">{label}</th>
+                  <td>{value}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
         <form method="post" action={action} class="form">
           <input type="hidden" name="_csrf" value={request.csrfToken} />
           <HiddenFields fields={draft.fields} />
