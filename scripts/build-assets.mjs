@@ -1,5 +1,6 @@
 // Builds the browser bundles served under /assets/build/ (git ignores the folder): the
-// password strength estimate with its dictionaries (browser/password-strength.js). Runs
+// password strength estimate with its dictionaries (browser/password-strength.js) and the
+// passkey forms with @simplewebauthn/browser (browser/passkeys.js). Runs
 // before `npm run build`, `npm start`, `npm run dev` and the tests (tests/setup).
 // esbuild comes with tsx; no other tool is needed.
 import { execFileSync } from 'node:child_process';
@@ -11,7 +12,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'public', 'build');
 const esbuild = path.join(root, 'node_modules', '.bin', 'esbuild');
 
-const BUNDLES = [{ entry: 'browser/password-strength.js', out: 'password-strength.js' }];
+const BUNDLES = [
+  { entry: 'browser/password-strength.js', out: 'password-strength.js' },
+  { entry: 'browser/passkeys.js', out: 'passkeys.js' },
+];
 
 export function buildAssets() {
   fs.mkdirSync(outDir, { recursive: true });

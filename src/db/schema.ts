@@ -18,6 +18,8 @@ export interface Database {
   totp_factors: TotpFactorTable;
   recovery_codes: RecoveryCodeTable;
   login_challenges: LoginChallengeTable;
+  passkeys: PasskeyTable;
+  passkey_challenges: PasskeyChallengeTable;
 }
 
 export interface ServerKeyTable {
@@ -160,6 +162,45 @@ export interface LoginChallengeTable {
   /** SHA-256 of the pre-session cookie the password was posted with. */
   pre_session: string;
   next_path: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+/** SPEC D-22: a passkey (WebAuthn credential) of a user; a user may have several. */
+export interface PasskeyTable {
+  id: Generated<number>;
+  user_id: string;
+  /** base64url, as the browser names the credential. */
+  credential_id: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  /** The authenticator's signature counter (0 for authenticators that keep none). */
+  counter: number | string;
+  /** The transports the browser reported, comma-separated (hints for the next login). */
+  transports: string;
+  /** WebAuthn Level 3 BE flag at registration: it may never change for a credential. */
+  backup_eligible: Flag;
+  /** BS flag, as last seen. */
+  backed_up: Flag;
+  aaguid: string;
+  /** The WebAuthn user handle (random, no personal data), the same for all of a user's passkeys. */
+  user_handle: string;
+  /** The name the user gave it. */
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** A WebAuthn challenge waiting for its answer: used once, short-lived. */
+export interface PasskeyChallengeTable {
+  /** SHA-256 of the challenge (base64url), hex. */
+  id: string;
+  purpose: 'register' | 'login';
+  /** The session (register) or the login challenge (login) it belongs to: their IDs (hashes). */
+  owner: string;
+  user_id: string;
+  /** At registration: the user handle the new credential is made for. */
+  user_handle: string | null;
   created_at: string;
   expires_at: string;
 }

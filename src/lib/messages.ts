@@ -48,6 +48,8 @@ export const messages = {
     'ユーザID、パスワードまたは確認コードが正しくありません。もう一度ログインしてください。',
   'error.login.challengeExpired':
     '確認コードの入力期限が切れました。もう一度ユーザIDとパスワードを入力してください。',
+  'info.login.passkeyRequired': '登録したパスキーでログインしてください。',
+  'error.login.passkeyFailed': 'パスキーで確認できませんでした。もう一度ログインをやり直してください。',
 
   // Account page (アカウント設定): second factor, own sessions.
   'info.secondFactor.mustEnrol':
@@ -73,6 +75,22 @@ export const messages = {
   'info.policy.changed':
     '二要素認証の必須設定を「{value}」に変更しました。登録作業者(管理者)にメールで通知します。',
   'info.policy.unchanged': '二要素認証の必須設定はすでに「{value}」です。',
+
+  // Passkeys (SPEC D-22): registration and removal on the account page.
+  'info.passkey.added': 'パスキーを登録しました。',
+  'info.passkey.removed': 'パスキーを削除しました。',
+  'error.passkey.nameRequired': 'パスキーの名前を入力してください。',
+  'error.passkey.name': 'パスキーの名前は50文字以内で入力してください（制御文字は使用できません）。',
+  'error.passkey.failed':
+    'パスキーを登録できませんでした。時間が経ちすぎたか、応答が正しくありません。もう一度「パスキーを登録」を押してください。',
+  'error.passkey.duplicate': 'このパスキーはすでに登録されています。',
+  'error.passkey.tooMany':
+    'パスキーは1ユーザにつき10個まで登録できます。不要なパスキーを削除してから登録してください。',
+  'error.passkey.notFound': '対象のパスキーはすでに削除されています。',
+  'error.passkey.cancelled':
+    'パスキーの操作が取り消されたか、時間内に完了しませんでした。もう一度お試しください。',
+  'error.passkey.unsupported':
+    'このブラウザはパスキーに対応していません。認証アプリの確認コードを使用してください。',
 
   // Password change (SPEC §4.10, D-13).
   'error.password.currentWrong': '現在のパスワードが正しくありません。',

@@ -3,6 +3,7 @@ import { adminOnly, requireAuth } from '../../web/guards.js';
 import { type InputSpec, one, readInput, requireInput } from '../../web/input.js';
 import type { ShownMessage } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
+import { listPasskeys } from '../auth/passkeys.js';
 import {
   confirmEnrolment,
   pendingEnrolment,
@@ -12,6 +13,8 @@ import {
 } from '../auth/second-factor.js';
 import { listOwnSessions } from '../auth/sessions.js';
 import { totpQrSvg } from '../auth/totp.js';
+import { passkeyAccountRoutes } from './passkeys-routes.js';
+import type { PasskeyFormErrors } from './passkeys-service.js';
 import {
   endOtherSessionsOfOwn,
   endSessionOfOwn,
@@ -64,6 +67,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       errors?: ShownMessage[];
       removeErrors?: RemoveFactorErrors;
       endOthersError?: ShownMessage['id'];
+      passkeyErrors?: PasskeyFormErrors;
     },
   ) {
     const auth = requireAuth(request);
@@ -76,6 +80,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
         factor={await secondFactorStatus(app.store.db, auth.user.userId)}
         required={auth.secondFactor.required}
         sessions={await listOwnSessions(app.store.db, auth.user.userId, now, policy)}
+        passkeys={await listPasskeys(app.store.db, auth.user.userId)}
         currentSessionId={auth.session.id}
         {...extra}
       />
@@ -87,6 +92,8 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const infos: ShownMessage[] = [];
     if (q.done === 'removed') infos.push({ id: 'info.secondFactor.removed' });
     if (q.done === 'sessionEnded') infos.push({ id: 'info.sessions.ended' });
+    if (q.done === 'passkeyAdded') infos.push({ id: 'info.passkey.added' });
+    if (q.done === 'passkeyRemoved') infos.push({ id: 'info.passkey.removed' });
     if (q.done === 'othersEnded' && /^[0-9]{1,5}$/.test(q.count)) {
       infos.push({ id: 'info.sessions.othersEnded', params: { count: Number(q.count) } });
     }
@@ -97,7 +104,11 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
   const enrolment = { config: { allowSecondFactorEnrolment: true } };
 
   /** The enrolment page: its start, or the pending secret as a QR code and as text. */
-  async function showEnrolment(request: FastifyRequest, errors?: ShownMessage[]) {
+  async function showEnrolment(
+    request: FastifyRequest,
+    errors?: ShownMessage[],
+    passkeyErrors?: PasskeyFormErrors,
+  ) {
     const auth = requireAuth(request);
     const pending = await pendingEnrolment(app.store.db, {
       userId: auth.user.userId,
@@ -119,9 +130,23 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
             : undefined
         }
         errors={errors}
+        passkeys={await listPasskeys(app.store.db, auth.user.userId)}
+        passkeyErrors={passkeyErrors}
       />
     );
   }
+
+  // A passkey form's errors: on the enrolment page for a user the policy sends there.
+  await passkeyAccountRoutes(
+    app,
+    async (request, passkeyErrors) => {
+      const { secondFactor } = requireAuth(request);
+      return secondFactor.required && !secondFactor.enabled
+        ? showEnrolment(request, undefined, passkeyErrors)
+        : showAccount(request, { passkeyErrors });
+    },
+    passwordRateLimit,
+  );
 
   app.get('/account/second-factor', enrolment, async (request, reply) => {
     const auth = requireAuth(request);

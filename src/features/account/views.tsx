@@ -10,10 +10,13 @@ import {
   type LayoutProps,
   type ShownMessage,
 } from '../../web/layout.js';
+import type { Passkey } from '../auth/passkeys.js';
 import type { SecondFactorStatus } from '../auth/second-factor.js';
 import type { OwnSession } from '../auth/sessions.js';
 import { groupSecret } from '../auth/totp.js';
 import type { User } from '../users/model.js';
+import type { PasskeyFormErrors } from './passkeys-service.js';
+import { PasskeysSection, passkeyErrorMessages } from './passkeys-views.js';
 import type { RemoveFactorErrors } from './service.js';
 import { describeUserAgent } from './user-agent.js';
 
@@ -40,6 +43,8 @@ export function AccountPage(props: {
   errors?: ShownMessage[];
   removeErrors?: RemoveFactorErrors;
   endOthersError?: ShownMessage['id'];
+  passkeys: Passkey[];
+  passkeyErrors?: PasskeyFormErrors;
 }): VNode {
   const { user, factor } = props;
   const removeErrors = props.removeErrors ?? {};
@@ -55,6 +60,7 @@ export function AccountPage(props: {
   if (props.endOthersError) {
     errors.push({ id: props.endOthersError, field: { id: 'endOthersPassword', label: 'パスワード' } });
   }
+  errors.push(...passkeyErrorMessages(props.passkeyErrors));
   const others = props.sessions.filter((s) => s.id !== props.currentSessionId);
   return (
     <Layout
@@ -143,6 +149,12 @@ export function AccountPage(props: {
           </p>
         )}
       </section>
+
+      <PasskeysSection
+        csrfToken={props.page.csrfToken}
+        passkeys={props.passkeys}
+        errors={props.passkeyErrors}
+      />
 
       <section aria-labelledby="account-sessions">
         <h2 id="account-sessions">ログイン中のセッション</h2>
@@ -235,6 +247,9 @@ export function EnrolmentPage(props: {
   forced: boolean;
   pending?: { secret: string; qrDataUri: string; userId: string };
   errors?: ShownMessage[];
+  /** A passkey counts as the second factor too (SPEC D-22). */
+  passkeys?: Passkey[];
+  passkeyErrors?: PasskeyFormErrors;
 }): VNode {
   const codeError = props.errors?.find((e) => e.field?.id === 'code');
   const code = { htmlFor: 'code', error: codeError };
@@ -247,7 +262,7 @@ export function EnrolmentPage(props: {
       {...props.page}
       title="二要素認証の設定"
       breadcrumbs={[ACCOUNT_CRUMB, { label: '二要素認証の設定' }]}
-      errors={props.errors}
+      errors={[...(props.errors ?? []), ...passkeyErrorMessages(props.passkeyErrors)]}
       infos={infos}
     >
       {props.pending ? (
@@ -332,6 +347,14 @@ export function EnrolmentPage(props: {
           </div>
         </form>
       )}
+      {props.passkeys ? (
+        // Either kind of factor meets the operator's policy.
+        <PasskeysSection
+          csrfToken={props.page.csrfToken}
+          passkeys={props.passkeys}
+          errors={props.passkeyErrors}
+        />
+      ) : null}
     </Layout>
   );
 }

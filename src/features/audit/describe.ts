@@ -140,7 +140,11 @@ function changeItem(detail: Record<string, unknown>): DetailItem[] {
 }
 
 /** SPEC D-22: how the second step of a login was passed. */
-const SECOND_FACTOR_LABELS: Record<string, string> = { totp: '認証アプリ', recovery: 'リカバリーコード' };
+const SECOND_FACTOR_LABELS: Record<string, string> = {
+  totp: '認証アプリ',
+  recovery: 'リカバリーコード',
+  passkey: 'パスキー',
+};
 
 /** How one known key is shown; the generic `label: value` otherwise. */
 function itemsFor(key: string, value: unknown, detail: Record<string, unknown>): DetailItem[] {

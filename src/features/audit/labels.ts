@@ -22,6 +22,8 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   secondFactorPolicy: '二要素認証の必須設定',
   endSession: 'セッションの終了',
   endOtherSessions: 'ほかのセッションをすべて終了',
+  passkeyRegister: 'パスキーの登録',
+  passkeyRemove: 'パスキーの削除',
 };
 
 export type AuditOutcome = 'success' | 'failure';
@@ -51,6 +53,12 @@ export const AUDIT_REASON_LABELS: Record<string, string> = {
   temporaryPasswordExpired: '仮パスワード期限切れ',
   // Second factor (SPEC D-22).
   wrongCode: '確認コード誤り',
+  wrongPasskey: 'パスキーの確認失敗',
+  passkeyChallenge: 'パスキーの確認の期限切れまたは使用済み',
+  passkeyInvalid: 'パスキーの応答が不正',
+  passkeyDuplicate: '登録済みのパスキー',
+  passkeyTooMany: 'パスキーの登録数の上限超過',
+  passkeyNotFound: '対象のパスキーなし',
   // Own password change (SPEC §4.10).
   currentPasswordWrong: '現在のパスワード誤り',
   // User CSV export (SPEC §4.3).
@@ -107,6 +115,7 @@ export const DETAIL_KEY_LABELS: Record<string, string> = {
   recoveryCodesLeft: '残りのリカバリーコード数',
   required: '二要素認証の必須',
   sessions: '終了したセッション数',
+  passkey: 'パスキーの名前',
 };
 
 /** The fields an audit record keeps of a user (users/service.ts `auditView`), in screen order. */

@@ -20,7 +20,9 @@ export type AuditAction =
   | 'secondFactorReset'
   | 'secondFactorPolicy'
   | 'endSession'
-  | 'endOtherSessions';
+  | 'endOtherSessions'
+  | 'passkeyRegister'
+  | 'passkeyRemove';
 
 export interface AuditEntry {
   at: Date;

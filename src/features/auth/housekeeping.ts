@@ -1,5 +1,6 @@
 import type { Store } from '../../db/connect.js';
 import { purgeActionTokens } from '../users/action-tokens.js';
+import { purgePasskeyChallenges } from './passkeys.js';
 import { purgeLoginChallenges } from './service.js';
 import { purgeExpiredSessions, type SessionPolicy } from './sessions.js';
 
@@ -8,12 +9,13 @@ export interface HousekeepingResult {
   actionTokens: number;
   rateLimits: number;
   loginChallenges: number;
+  passkeyChallenges: number;
 }
 
 /**
  * Deletes what can no longer be used: sessions past their idle or absolute limit,
  * one-time tokens past their lifetime, rate-limit windows that have ended, login
- * challenges (the code step, SPEC D-22) past theirs. Validation
+ * challenges (the code step, SPEC D-22) and passkey challenges past theirs. Validation
  * already refuses them; this keeps the tables small (and ended sessions out of backups).
  */
 export async function runHousekeeping(
@@ -28,7 +30,14 @@ export async function runHousekeeping(
     .where('window_ends_at', '<=', now.toISOString())
     .executeTakeFirst();
   const loginChallenges = await purgeLoginChallenges(store.db, now);
-  return { sessions, actionTokens, rateLimits: Number(ended.numDeletedRows), loginChallenges };
+  const passkeyChallenges = await purgePasskeyChallenges(store.db, now);
+  return {
+    sessions,
+    actionTokens,
+    rateLimits: Number(ended.numDeletedRows),
+    loginChallenges,
+    passkeyChallenges,
+  };
 }
 
 /** Runs housekeeping every `intervalMs` in the background; returns a function that stops it. */

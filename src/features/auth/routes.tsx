@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FIELD_LABELS } from '../../lib/field-labels.js';
 import { formatJapanDateTime } from '../../lib/japan-time.js';
+import { builtAssetUrl } from '../../web/assets.js';
 import { type InputSpec, inputMessage, one, readInput, requireInput } from '../../web/input.js';
 import { Layout, type ShownMessage } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
 import { recordAudit } from '../audit/service.js';
+import { loginFactorsOf } from './passkeys.js';
+import { passkeyLoginRoutes } from './passkeys-routes.js';
 import {
   challengeCookie,
   clearChallengeCookie,
@@ -133,19 +136,49 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     return sendPage(reply, <LoginPage csrfToken={request.csrfToken} errors={[error]} />, status);
   };
 
+  /** The waiting login of this browser (reads only), or undefined. */
+  const waitingLogin = async (request: FastifyRequest) => {
+    const token = challengeCookie(app, request);
+    return token
+      ? findLoginChallenge(app.store.db, {
+          challengeToken: token,
+          preSessionId: request.preSessionId,
+          now: app.clock.now(),
+        })
+      : undefined;
+  };
+
+  /** The code screen, offering the factors the waiting login's user has (code, passkey). */
+  const codePage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    errors: ShownMessage[],
+    status: number,
+  ) => {
+    const live = await waitingLogin(request);
+    const factors = live ? await loginFactorsOf(app.store.db, live.userId) : undefined;
+    return sendPage(
+      reply,
+      <LoginCodePage
+        csrfToken={request.csrfToken}
+        errors={errors}
+        factors={factors}
+        passkeyScript={builtAssetUrl('passkeys.js')}
+      />,
+      status,
+    );
+  };
+
   app.get('/login/code', { config: { public: true } }, async (request, reply) => {
     if (request.auth) return reply.redirect('/', 303);
-    const token = challengeCookie(app, request);
-    const live =
-      token &&
-      (await findLoginChallenge(app.store.db, {
-        challengeToken: token,
-        preSessionId: request.preSessionId,
-        now: app.clock.now(),
-      }));
+    const live = await waitingLogin(request);
     if (!live) return backToLogin(request, reply, { id: 'error.login.challengeExpired' }, 401);
-    return sendPage(reply, <LoginCodePage csrfToken={request.csrfToken} />);
+    return codePage(request, reply, [], 200);
   });
+
+  const afterLogin = (next: string | null, passwordIsTemporary: boolean) =>
+    passwordIsTemporary ? '/password' : safeNext(next ?? undefined);
+  await passkeyLoginRoutes(app, { codePage, backToLogin, afterLogin });
 
   app.post(
     '/login/code',
@@ -163,8 +196,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       const input = readInput(request.body, CODE_FORM);
       const token = challengeCookie(app, request);
       if (!token) return backToLogin(request, reply, { id: 'error.login.challengeExpired' }, 401);
-      const again = (errors: ShownMessage[], status: number) =>
-        sendPage(reply, <LoginCodePage csrfToken={request.csrfToken} errors={errors} />, status);
+      const again = (errors: ShownMessage[], status: number) => codePage(request, reply, errors, status);
       if (!input.ok) return again(input.issues.map(inputMessage), 400);
       const code = input.values.code.trim();
       if (!code)
@@ -183,10 +215,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       if (request.auth) await deleteSession(app.store.db, request.auth.session.id);
       clearChallengeCookie(app, reply);
       setSessionCookie(app, reply, result.token);
-      return reply.redirect(
-        result.user.passwordIsTemporary ? '/password' : safeNext(result.next ?? undefined),
-        303,
-      );
+      return reply.redirect(afterLogin(result.next, result.user.passwordIsTemporary), 303);
     },
   );
 

@@ -207,25 +207,49 @@ async function loginCredentials(
     .selectFrom('users')
     .leftJoin('totp_factors', 'totp_factors.user_id', 'users.user_id')
     .select(['users.password_hash', 'totp_factors.enabled_at'])
+    // A passkey is a second factor too (SPEC D-22).
+    .select((eb) =>
+      eb
+        .exists(
+          eb.selectFrom('passkeys').select('passkeys.id').whereRef('passkeys.user_id', '=', 'users.user_id'),
+        )
+        .as('has_passkey'),
+    )
     .where('users.user_id', '=', userId)
     .executeTakeFirstOrThrow();
-  return { hash: row.password_hash, hasSecondFactor: Boolean(row.enabled_at) };
+  return {
+    hash: row.password_hash,
+    hasSecondFactor: Boolean(row.enabled_at) || Boolean(Number(row.has_passkey)),
+  };
 }
 
 export type CodeStepFailure =
   | LoginFailure
-  | Extract<MessageId, 'error.login.codeFailed' | 'error.login.challengeExpired'>;
+  | Extract<
+      MessageId,
+      'error.login.codeFailed' | 'error.login.passkeyFailed' | 'error.login.challengeExpired'
+    >;
+
+/** How the second step of a login was passed (SPEC D-22). */
+export type LoginFactor = CodeKind | 'passkey';
 
 export type CodeStepResult =
-  | { ok: true; user: User; token: string; session: Session; next: string | null; via: CodeKind }
+  | { ok: true; user: User; token: string; session: Session; next: string | null; via: LoginFactor }
   /** `retry`: the code screen again (a wrong code); otherwise back to the login page. */
   | { ok: false; reason: CodeStepFailure; retry: boolean };
+
+/** A login waiting for its second step (a right password, no session yet). */
+export interface LoginChallenge {
+  id: string;
+  userId: string;
+  nextPath: string | null;
+}
 
 /** A login challenge that is alive and belongs to this browser, or undefined (reads only). */
 export async function findLoginChallenge(
   db: Db,
   input: { challengeToken: string; preSessionId: string; now: Date },
-): Promise<{ id: string; userId: string; nextPath: string | null } | undefined> {
+): Promise<LoginChallenge | undefined> {
   const row = await db
     .selectFrom('login_challenges')
     .selectAll()
@@ -237,11 +261,25 @@ export async function findLoginChallenge(
 }
 
 /**
+ * One way through the second step of a login: `use` checks it and uses it up (a code
+ * once, a passkey's counter) in the login's transaction, or answers undefined when it is
+ * wrong; `after` writes what follows a success (a mail) in the same transaction.
+ */
+export interface SecondFactorAttempt {
+  use(
+    tx: Db,
+    user: User,
+    challenge: LoginChallenge,
+  ): Promise<
+    { via: LoginFactor; detail?: Record<string, unknown>; after?(tx: Db): Promise<void> } | undefined
+  >;
+  /** The audit reason of a wrong one; it counts toward the lockout of five (D-22). */
+  failure: 'wrongCode' | 'wrongPasskey';
+}
+
+/**
  * SPEC D-22, the code step of a login: a current code of the user's authenticator app
- * (each accepted once) or an unused recovery code (used up). A wrong code counts toward
- * the same lockout of five as a wrong password (§4.11) and is audited; the fifth locks
- * and ends the challenge. The challenge is used once: it is deleted in the transaction
- * that opens the session.
+ * (each accepted once) or an unused recovery code (used up).
  */
 export async function completeLoginWithCode(
   db: Kysely<Database>,
@@ -251,6 +289,49 @@ export async function completeLoginWithCode(
     code: string;
     keys: SecretKeySource;
   } & RequestContext,
+): Promise<CodeStepResult> {
+  return completeSecondFactorLogin(db, input, {
+    failure: 'wrongCode',
+    async use(tx, user) {
+      const via = await useSecondFactorCode(tx, {
+        userId: user.userId,
+        code: input.code,
+        keys: input.keys,
+        now: input.now,
+      });
+      if (!via) return undefined;
+      return {
+        via,
+        async after(t) {
+          if (via !== 'recovery') return;
+          const left = await t
+            .selectFrom('recovery_codes')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('user_id', '=', user.userId)
+            .where('used_at', 'is', null)
+            .executeTakeFirst();
+          await queueNotice(t, {
+            event: 'recoveryCodeUsed',
+            at: input.now,
+            user,
+            left: Number(left?.n ?? 0),
+          });
+        },
+      };
+    },
+  });
+}
+
+/**
+ * SPEC D-22, the second step of a login, whatever the factor (a code, a passkey). A wrong
+ * one counts toward the same lockout of five as a wrong password (§4.11) and is audited;
+ * the fifth locks and ends the challenge. The challenge is used once: it is deleted in the
+ * transaction that opens the session.
+ */
+export async function completeSecondFactorLogin(
+  db: Kysely<Database>,
+  input: { challengeToken: string; preSessionId: string } & RequestContext,
+  attempt: SecondFactorAttempt,
 ): Promise<CodeStepResult> {
   const challenge = await findLoginChallenge(db, input);
   if (!challenge) return { ok: false, reason: 'error.login.challengeExpired', retry: false };
@@ -273,13 +354,8 @@ export async function completeLoginWithCode(
   }
 
   const done = await db.transaction().execute(async (tx) => {
-    const via = await useSecondFactorCode(tx, {
-      userId: user.userId,
-      code: input.code,
-      keys: input.keys,
-      now: input.now,
-    });
-    if (!via) return undefined;
+    const used = await attempt.use(tx, user, challenge);
+    if (!used) return undefined;
     const consumed = await tx
       .deleteFrom('login_challenges')
       .where('id', '=', challenge.id)
@@ -309,24 +385,16 @@ export async function completeLoginWithCode(
       operatorCode: user.operatorCode,
       ip: input.ip,
       targetUserId: user.userId,
-      detail: { temporaryPassword: user.passwordIsTemporary, secondFactor: via },
+      detail: { temporaryPassword: user.passwordIsTemporary, secondFactor: used.via, ...used.detail },
     });
-    if (via === 'recovery') {
-      const left = await tx
-        .selectFrom('recovery_codes')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('user_id', '=', user.userId)
-        .where('used_at', 'is', null)
-        .executeTakeFirst();
-      await queueNotice(tx, { event: 'recoveryCodeUsed', at: input.now, user, left: Number(left?.n ?? 0) });
-    }
+    await used.after?.(tx);
     return {
       ok: true,
       user: { ...user, failedLoginCount: 0 },
       token,
       session,
       next: challenge.nextPath,
-      via,
+      via: used.via,
     } as const;
   });
   if (done) {
@@ -335,8 +403,12 @@ export async function completeLoginWithCode(
     return done;
   }
 
-  const counted = await countFailure(db, user, input, 'wrongCode');
-  if (counted === 'counted') return { ok: false, reason: 'error.login.codeFailed', retry: true };
+  const counted = await countFailure(db, user, input, attempt.failure);
+  if (counted === 'counted') {
+    const reason =
+      attempt.failure === 'wrongPasskey' ? 'error.login.passkeyFailed' : 'error.login.codeFailed';
+    return { ok: false, reason, retry: true };
+  }
   await dropChallenge();
   return { ok: false, reason: 'error.login.locked', retry: false };
 }
@@ -397,7 +469,7 @@ async function countFailure(
   db: Kysely<Database>,
   user: User,
   ctx: RequestContext,
-  reason: 'wrongPassword' | 'wrongCode',
+  reason: 'wrongPassword' | 'wrongCode' | 'wrongPasskey',
 ): Promise<'counted' | 'lockedNow' | 'alreadyLocked'> {
   return db.transaction().execute(async (tx) => {
     const row = await tx

@@ -26,7 +26,7 @@ export interface PreviousLogin {
 export interface SecondFactorState {
   /** The user's operator requires a second factor of every user. */
   required: boolean;
-  /** The user has an enrolled authenticator app. */
+  /** The user has an enrolled authenticator app or a passkey. */
   enabled: boolean;
 }
 
@@ -125,6 +125,17 @@ const sessionWithUser = precompile((db, param: Param<{ id: string }>) =>
       'operators.second_factor_required',
       'totp_factors.enabled_at as second_factor_enabled_at',
     ])
+    // A passkey is a second factor too (SPEC D-22).
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('passkeys')
+            .select('passkeys.id')
+            .whereRef('passkeys.user_id', '=', 'sessions.user_id'),
+        )
+        .as('has_passkey'),
+    )
     .where('sessions.id', '=', param('id')),
 );
 
@@ -165,7 +176,7 @@ export async function loadSession(
     operatorName: row.operator_name,
     secondFactor: {
       required: Number(row.second_factor_required) === 1,
-      enabled: Boolean(row.second_factor_enabled_at),
+      enabled: Boolean(row.second_factor_enabled_at) || Boolean(Number(row.has_passkey)),
     },
   };
 }

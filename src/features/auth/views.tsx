@@ -1,4 +1,5 @@
 import type { VNode } from 'preact';
+import { message } from '../../lib/messages.js';
 import {
   CsrfField,
   type FieldDescription,
@@ -194,57 +195,116 @@ export function PasswordChangePage(props: {
 /** FieldRow names a row's hint `${id}-hint`. */
 const CODE_HINT_ID = 'code-hint';
 
+/** Which second factors the waiting login's user has (SPEC D-22). */
+export interface LoginFactors {
+  /** An authenticator app (and its recovery codes): the code form. */
+  totp: boolean;
+  /** One or more passkeys: the パスキーでログイン button (JavaScript). */
+  passkey: boolean;
+}
+
 /**
  * SPEC D-22: the code step of a login (確認コード). Reached only after a right password of a
  * user with a second factor; the form posts to /login/code, the challenge rides in its
- * HttpOnly cookie.
+ * HttpOnly cookie. A user with a passkey gets its button too: it needs JavaScript, and the
+ * page says that the authenticator app is the way without it.
  */
-export function LoginCodePage(props: { csrfToken: string; errors?: ShownMessage[] }): VNode {
+export function LoginCodePage(props: {
+  csrfToken: string;
+  errors?: ShownMessage[];
+  factors?: LoginFactors;
+  /** The passkey helper's script (public/build/passkeys.js), when built. */
+  passkeyScript?: string | undefined;
+}): VNode {
+  const factors = props.factors ?? { totp: true, passkey: false };
+  const passkeyOnly = factors.passkey && !factors.totp;
   return (
     <Layout
       title="確認コード入力"
       csrfToken={props.csrfToken}
       errors={props.errors}
-      infos={[{ id: 'info.login.codeRequired' }]}
+      infos={[{ id: passkeyOnly ? 'info.login.passkeyRequired' : 'info.login.codeRequired' }]}
       breadcrumbs={[{ label: 'ログイン', href: '/login' }, { label: '確認コード入力' }]}
     >
-      <form method="post" action="/login/code" class="form login-form" novalidate>
-        <CsrfField token={props.csrfToken} />
-        <table class="form-table">
-          <tbody>
-            <FieldRow
-              label="確認コード"
-              htmlFor="code"
-              required
-              hint="6桁の数字、またはリカバリーコード（例: ABCD-EFGH-JKMN）。"
-            >
-              <input
-                id="code"
-                name="code"
-                type="text"
-                inputmode="text"
-                autocomplete="one-time-code"
-                autocapitalize="characters"
-                spellcheck={false}
-                maxlength={40}
-                required
-                aria-describedby={CODE_HINT_ID}
-              />
-            </FieldRow>
-          </tbody>
-        </table>
-        <div class="actions">
+      {factors.passkey ? (
+        <section aria-labelledby="passkey-login">
+          <h2 id="passkey-login">パスキーでログイン</h2>
+          <form
+            method="post"
+            action="/login/passkey"
+            class="form login-form"
+            data-passkey-login="/login/passkey/options"
+            data-passkey-cancelled={message('error.passkey.cancelled')}
+            data-passkey-unsupported={message('error.passkey.unsupported')}
+          >
+            <CsrfField token={props.csrfToken} />
+            <input type="hidden" name="response" value="" />
+            <p class="note" role="status" data-passkey-status></p>
+            <div class="actions">
+              <button type="submit" class="button-primary" hidden data-passkey-button>
+                パスキーでログイン
+              </button>
+            </div>
+          </form>
+          <p class="note">
+            パスキーでのログインにはJavaScriptが有効なブラウザが必要です。
+            {factors.totp
+              ? 'JavaScriptを使えない場合は、下記に認証アプリの確認コード（またはリカバリーコード）を入力してください。'
+              : 'JavaScriptを使えない場合は、JavaScriptが有効なブラウザでログインするか、登録作業者(管理者)に二要素認証のリセットを依頼してください。'}
+          </p>
+          {props.passkeyScript ? <script type="module" src={props.passkeyScript} /> : null}
+        </section>
+      ) : null}
+      {factors.totp ? (
+        <section aria-labelledby={factors.passkey ? 'code-login' : undefined}>
+          {factors.passkey ? <h2 id="code-login">確認コードでログイン</h2> : null}
+          <form method="post" action="/login/code" class="form login-form" novalidate>
+            <CsrfField token={props.csrfToken} />
+            <table class="form-table">
+              <tbody>
+                <FieldRow
+                  label="確認コード"
+                  htmlFor="code"
+                  required
+                  hint="6桁の数字、またはリカバリーコード（例: ABCD-EFGH-JKMN）。"
+                >
+                  <input
+                    id="code"
+                    name="code"
+                    type="text"
+                    inputmode="text"
+                    autocomplete="one-time-code"
+                    autocapitalize="characters"
+                    spellcheck={false}
+                    maxlength={40}
+                    required
+                    aria-describedby={CODE_HINT_ID}
+                  />
+                </FieldRow>
+              </tbody>
+            </table>
+            <div class="actions">
+              <a class="button button-secondary" href="/login">
+                ログイン画面へ戻る
+              </a>
+              <button type="submit" class="button-primary">
+                確認
+              </button>
+            </div>
+          </form>
+        </section>
+      ) : (
+        <p>
           <a class="button button-secondary" href="/login">
             ログイン画面へ戻る
           </a>
-          <button type="submit" class="button-primary">
-            確認
-          </button>
-        </div>
-      </form>
+        </p>
+      )}
       <p class="note">
-        確認コードを誤って入力した回数は、パスワードの誤りと合わせて数えられ、5回連続で誤るとユーザがロックされます。
-        認証アプリもリカバリーコードも使えない場合は、登録作業者(管理者)に二要素認証のリセットを依頼してください。
+        確認コードやパスキーでの確認に失敗した回数は、パスワードの誤りと合わせて数えられ、5回連続で失敗するとユーザがロックされます。
+        {factors.totp
+          ? '認証アプリもリカバリーコードも使えない場合は、登録作業者(管理者)に二要素認証のリセットを依頼してください。'
+          : 'パスキーを使えない場合は、登録作業者(管理者)に二要素認証のリセットを依頼してください。'}
       </p>
     </Layout>
   );

@@ -57,7 +57,12 @@ export type Notice =
   /** A recovery code was used to log in: the user learns how many are left. */
   | { event: 'recoveryCodeUsed'; at: Date; user: NoticePerson; left: number }
   /** An admin (the user of the notice) set whether the operator requires a second factor. */
-  | { event: 'secondFactorPolicy'; at: Date; user: NoticePerson; required: boolean };
+  | { event: 'secondFactorPolicy'; at: Date; user: NoticePerson; required: boolean }
+  /** SPEC D-22: the user registered or removed a passkey (by the name they gave it). */
+  | { event: 'passkeyAdded'; at: Date; user: NoticePerson; name: string }
+  | { event: 'passkeyRemoved'; at: Date; user: NoticePerson; name: string }
+  /** A passkey was used to log in: told to the user alone, as a login notice. */
+  | { event: 'passkeyUsed'; at: Date; user: NoticePerson; name: string; ip: string };
 
 export interface ComposedMail {
   subject: string;
@@ -76,7 +81,13 @@ const SUBJECTS: Record<Notice['event'], string> = {
   secondFactorReset: '二要素認証リセットのお知らせ',
   recoveryCodeUsed: 'リカバリーコード使用のお知らせ',
   secondFactorPolicy: '二要素認証の必須設定変更のお知らせ',
+  passkeyAdded: 'パスキー登録のお知らせ',
+  passkeyRemoved: 'パスキー削除のお知らせ',
+  passkeyUsed: 'パスキーによるログインのお知らせ',
 };
+
+/** Notices for the user concerned only: the admins need no mail at each of their logins. */
+const USER_ONLY_EVENTS: ReadonlySet<Notice['event']> = new Set(['passkeyUsed']);
 
 /**
  * SPEC §5: every mail names the login page, so a new user knows where to go. The address
@@ -146,6 +157,7 @@ export function noticeRecipients(
       seesSecret: false,
     });
   }
+  if (USER_ONLY_EVENTS.has(notice.event)) return recipients;
   for (const admin of admins) {
     if (admin.userId === u.userId) continue;
     recipients.push({
@@ -351,6 +363,34 @@ export function composeNotice(
       if (notice.required) {
         lines.push('', '二要素認証を設定していないユーザは、次回のログイン時に設定が求められます。');
       }
+      break;
+    case 'passkeyAdded':
+    case 'passkeyRemoved': {
+      const what =
+        notice.event === 'passkeyAdded'
+          ? '二要素認証のパスキーが登録されました'
+          : '二要素認証のパスキーが削除されました';
+      lines.push(
+        toUser ? `容量市場システムのあなたのユーザに${what}。` : `容量市場システムで次のユーザに${what}。`,
+        '',
+        who,
+        `パスキーの名前: ${notice.name}`,
+        when,
+      );
+      if (toUser) lines.push('', 'お心当たりのない場合は、直ちに登録作業者(管理者)に連絡してください。');
+      break;
+    }
+    case 'passkeyUsed':
+      lines.push(
+        '容量市場システムへのログインに、あなたのパスキーが使用されました。',
+        '',
+        who,
+        `パスキーの名前: ${notice.name}`,
+        when,
+        `接続元: ${notice.ip || '不明'}`,
+        '',
+        'お心当たりのない場合は、直ちにパスワードを変更し、登録作業者(管理者)に連絡してください。',
+      );
       break;
   }
   lines.push(footer());

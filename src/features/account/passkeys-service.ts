@@ -1,0 +1,156 @@
+import type { Db } from '../../db/connect.js';
+import type { MessageId } from '../../lib/messages.js';
+import { recordAudit } from '../audit/service.js';
+import {
+  deletePasskey,
+  insertPasskey,
+  PASSKEY_NAME_MAX,
+  type PasskeyRegistrationFailure,
+  type RelyingParty,
+  verifyPasskeyRegistration,
+} from '../auth/passkeys.js';
+import type { RequestContext } from '../auth/service.js';
+import { verifyOwnPassword } from '../auth/service.js';
+import { endOtherSessions } from '../auth/sessions.js';
+import { queueNotice } from '../mail/notices.js';
+import type { User } from '../users/model.js';
+
+/**
+ * The user's own passkeys (SPEC D-22): registered from the account page, removed with the
+ * password entered again. Each registration and removal is audited, mailed (the user and
+ * the operator's admins, like the authenticator app's) and ends the user's other sessions
+ * (ASVS V7.4.3); this browser keeps its own.
+ */
+
+type AccountContext = Pick<RequestContext, 'ip' | 'now'>;
+
+export type PasskeyFormErrors = Partial<Record<'name' | 'response' | 'password' | 'passkey', MessageId>>;
+
+function ownAudit(user: User, ctx: AccountContext) {
+  return {
+    at: ctx.now,
+    actorUserId: user.userId,
+    operatorCode: user.operatorCode,
+    ip: ctx.ip,
+    targetUserId: user.userId,
+  };
+}
+
+/** The name a user gives a passkey: trimmed, 1–50 characters, no control characters. */
+export function passkeyNameProblem(name: string): MessageId | undefined {
+  const trimmed = name.trim();
+  if (!trimmed) return 'error.passkey.nameRequired';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if ([...trimmed].length > PASSKEY_NAME_MAX || /[\u0000-\u001f\u007f-\u009f]/.test(trimmed))
+    return 'error.passkey.name';
+  return undefined;
+}
+
+const REGISTRATION_MESSAGES = {
+  passkeyChallenge: 'error.passkey.failed',
+  passkeyInvalid: 'error.passkey.failed',
+  passkeyDuplicate: 'error.passkey.duplicate',
+  passkeyTooMany: 'error.passkey.tooMany',
+} as const satisfies Record<PasskeyRegistrationFailure, MessageId>;
+
+/** Registers the passkey the browser made for this session's registration challenge. */
+export async function registerOwnPasskey(
+  db: Db,
+  input: {
+    user: User;
+    sessionId: string;
+    name: string;
+    response: string;
+    rp: RelyingParty;
+  } & AccountContext,
+): Promise<{ ok: true } | { ok: false; errors: PasskeyFormErrors }> {
+  const { user } = input;
+  const nameProblem = passkeyNameProblem(input.name);
+  if (nameProblem) return { ok: false, errors: { name: nameProblem } };
+  if (!input.response) return { ok: false, errors: { response: 'error.passkey.failed' } };
+  const name = input.name.trim();
+  const failure = async (reason: PasskeyRegistrationFailure) => {
+    await recordAudit(db, {
+      ...ownAudit(user, input),
+      action: 'passkeyRegister',
+      outcome: 'failure',
+      detail: { reason },
+    });
+    return { ok: false, errors: { response: REGISTRATION_MESSAGES[reason] } } as const;
+  };
+  const checked = await verifyPasskeyRegistration(db, {
+    userId: user.userId,
+    sessionId: input.sessionId,
+    response: input.response,
+    rp: input.rp,
+    now: input.now,
+  });
+  if (!checked.ok) return failure(checked.reason);
+  const stored = await db.transaction().execute(async (tx) => {
+    const inserted = await insertPasskey(tx, {
+      userId: user.userId,
+      name,
+      passkey: checked.passkey,
+      now: input.now,
+    });
+    if (!inserted.ok) return inserted;
+    const ended = await endOtherSessions(tx, user.userId, input.sessionId);
+    await recordAudit(tx, {
+      ...ownAudit(user, input),
+      action: 'passkeyRegister',
+      outcome: 'success',
+      detail: { passkey: name, sessions: ended },
+    });
+    await queueNotice(tx, { event: 'passkeyAdded', at: input.now, user, name });
+    return inserted;
+  });
+  if (!stored.ok) return failure(stored.reason);
+  return { ok: true };
+}
+
+/** Removes one of the user's own passkeys after the password is entered again. */
+export async function removeOwnPasskey(
+  db: Db,
+  input: {
+    user: User;
+    passkeyId: number | undefined;
+    password: string;
+    currentSessionId: string;
+  } & AccountContext,
+): Promise<{ ok: true } | { ok: false; errors: PasskeyFormErrors }> {
+  const { user } = input;
+  const errors: PasskeyFormErrors = {};
+  if (input.passkeyId === undefined) errors.passkey = 'error.passkey.notFound';
+  if (!input.password) errors.password = 'error.password.required';
+  if (Object.keys(errors).length > 0 || input.passkeyId === undefined) return { ok: false, errors };
+  const failure = (reason: string) =>
+    recordAudit(db, {
+      ...ownAudit(user, input),
+      action: 'passkeyRemove',
+      outcome: 'failure',
+      detail: { reason },
+    });
+  if (!(await verifyOwnPassword(db, user.userId, input.password))) {
+    await failure('currentPasswordWrong');
+    return { ok: false, errors: { password: 'error.password.currentWrong' } };
+  }
+  const passkeyId = input.passkeyId;
+  const removed = await db.transaction().execute(async (tx) => {
+    const name = await deletePasskey(tx, user.userId, passkeyId);
+    if (name === undefined) return false;
+    const ended = await endOtherSessions(tx, user.userId, input.currentSessionId);
+    await recordAudit(tx, {
+      ...ownAudit(user, input),
+      action: 'passkeyRemove',
+      outcome: 'success',
+      detail: { passkey: name, sessions: ended },
+    });
+    await queueNotice(tx, { event: 'passkeyRemoved', at: input.now, user, name });
+    return true;
+  });
+  if (!removed) {
+    await failure('passkeyNotFound');
+    return { ok: false, errors: { passkey: 'error.passkey.notFound' } };
+  }
+  return { ok: true };
+}
