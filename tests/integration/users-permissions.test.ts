@@ -75,6 +75,16 @@ const bulkRegisterPayload = {
   ],
 };
 
+/** SPEC D-22: an enrolled authenticator app, for the admin's reset to remove. */
+async function giveSecondFactor(ctx: TestContext, userId: string): Promise<void> {
+  const at = ctx.clock.now().toISOString();
+  await ctx.store.db
+    .insertInto('totp_factors')
+    .values({ user_id: userId, secret: 'v1.sealed', created_at: at, enabled_at: at, last_used_step: null })
+    .onConflict((oc) => oc.column('user_id').doNothing())
+    .execute();
+}
+
 const MANAGE_ROUTES: Record<string, RouteCase> = {
   'GET /users/new': { method: 'GET', path: () => '/users/new', targeted: false },
   'POST /users/new/confirm': {
@@ -164,6 +174,21 @@ const MANAGE_ROUTES: Record<string, RouteCase> = {
     }),
     targeted: true,
   },
+  'POST /users/:id/second-factor-reset': {
+    method: 'POST',
+    path: (w) => `/users/${w.target.userId}/second-factor-reset`,
+    form: async (ctx, w, a) => {
+      await giveSecondFactor(ctx, w.target.userId);
+      return { token: await issueToken(ctx, a, `secondFactorReset:${w.target.userId}`), confirmed: '1' };
+    },
+    targeted: true,
+  },
+  'GET /users/:id/second-factor-reset/done': {
+    method: 'GET',
+    path: (w) => `/users/${w.target.userId}/second-factor-reset/done`,
+    receipt: { action: 'secondFactorReset', userIds: (w) => [w.target.userId] },
+    targeted: true,
+  },
   'GET /users/:id/unlock/done': {
     method: 'GET',
     path: (w) => `/users/${w.target.userId}/unlock/done`,
@@ -221,6 +246,7 @@ describe.each(storeKinds)('permissions of user management (SPEC §2) on $kind', 
     const mails = await db.selectFrom('mail_outbox').select('id').execute();
     const history = await db.selectFrom('password_history').select('id').execute();
     const used = await db.selectFrom('used_action_tokens').select('token_id').execute();
+    const factors = await db.selectFrom('totp_factors').select('user_id').orderBy('user_id').execute();
     const successes = await db
       .selectFrom('audit_records')
       .select('id')
@@ -232,6 +258,7 @@ describe.each(storeKinds)('permissions of user management (SPEC §2) on $kind', 
       mails: mails.length,
       history: history.length,
       used: used.length,
+      factors,
       successes: successes.length,
     });
   }
