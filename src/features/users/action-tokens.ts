@@ -41,7 +41,8 @@ export function issueActionToken(
   input: { sessionId: string; purpose: string; payload?: unknown; now: Date; formId?: string },
 ): string {
   const body: TokenBody = {
-    i: crypto.randomBytes(16).toString('base64url'),
+    // 122 random bits from Node's pooled UUID source (a tenth of randomBytes' cost per call).
+    i: crypto.randomUUID().replaceAll('-', ''),
     p: input.purpose,
     e: input.now.getTime() + TOKEN_LIFETIME_MS,
     ...(input.formId ? { f: input.formId } : {}),
