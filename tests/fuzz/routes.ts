@@ -75,6 +75,8 @@ const FIELDS: Record<string, string[]> = {
   '/audit': AUDIT_FILTER,
   '/audit/export': AUDIT_FILTER,
   '/login/code': ['code'],
+  '/login/passkey': ['response'],
+  '/login/passkey/options': [],
   '/account': ['done', 'count'],
   '/account/second-factor': [],
   '/account/second-factor/start': [],
@@ -83,6 +85,9 @@ const FIELDS: Record<string, string[]> = {
   '/account/sessions/end': ['session'],
   '/account/sessions/end-others': ['password'],
   '/account/policy': ['required', 'confirmed', 'done'],
+  '/account/passkeys': ['name', 'response'],
+  '/account/passkeys/options': [],
+  '/account/passkeys/remove': ['passkey', 'password'],
 };
 
 export const KNOWN_FIELD_NAMES: string[] = [...new Set(Object.values(FIELDS).flat())];

@@ -8,6 +8,7 @@ import {
   Agent,
   createOperatorWithAdmins,
   createUser,
+  DEFAULT_PASSWORD,
   loginAs,
   TEST_START,
   testConfig,
@@ -91,7 +92,7 @@ function urls(
     '/login': ['/login', '/login?next=/users&expired=1'],
     // Without a waiting login it answers with the login page (SPEC D-22).
     '/login/code': ['/login/code'],
-    '/account': ['/account', '/account?done=othersEnded&count=2'],
+    '/account': ['/account', '/account?done=othersEnded&count=2', '/account?done=passkeyAdded'],
     '/account/second-factor': ['/account/second-factor'],
     '/account/policy': ['/account/policy', '/account/policy?done=changed'],
     '/password': ['/password'],
@@ -189,8 +190,33 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
         last_used_step: null,
       })
       .execute();
+    // And a passkey: the account page lists it, the code step offers it (and reads only).
+    await store.db
+      .insertInto('passkeys')
+      .values({
+        user_id: general.userId,
+        credential_id: 'cHJvYmU',
+        public_key: 'cHJvYmU',
+        counter: 0,
+        transports: 'internal',
+        backup_eligible: 0,
+        backed_up: 0,
+        aaguid: '00000000-0000-0000-0000-000000000000',
+        user_handle: 'aGFuZGxl',
+        name: '試験用の端末',
+        created_at: at,
+        last_used_at: null,
+      })
+      .execute();
     const anonymous = new Agent(app);
     await anonymous.get('/login');
+    // A browser between the password and the second factor (SPEC D-22).
+    const waiting = new Agent(app);
+    await waiting.get('/login');
+    expect(
+      (await waiting.post('/login', { userId: general.userId, password: DEFAULT_PASSWORD })).location,
+    ).toBe('/login/code');
+    expect((await waiting.get('/login/code')).body).toContain('パスキーでログイン');
     // Two minutes on: each session's first request may touch last_seen_at, once.
     clock.advance(2 * 60_000);
 
@@ -210,7 +236,7 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
     const seen: string[] = [];
     recording = true;
     try {
-      for (const agent of [adminAgent, generalAgent, anonymous]) {
+      for (const agent of [adminAgent, generalAgent, anonymous, waiting]) {
         for (const url of all) {
           const before = writes.length;
           const res = await agent.get(url);
