@@ -39,6 +39,8 @@ export class SoftAuthenticator {
   readonly credentialId = crypto.randomBytes(16);
   private readonly keys = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   counter = 0;
+  /** The user handle of the registration (a discoverable credential returns it at login). */
+  userHandle: string | undefined;
 
   constructor(private readonly defaults: Ceremony & { origin: string; rpId: string }) {}
 
@@ -88,6 +90,7 @@ export class SoftAuthenticator {
   /** What navigator.credentials.create() would answer to `options`. */
   register(options: PublicKeyCredentialCreationOptionsJSON, over: Ceremony = {}): RegistrationResponseJSON {
     const s = this.settings({ counter: 0, ...over });
+    this.userHandle = options.user.id;
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(this.credentialId.length);
     const attested = Buffer.concat([
@@ -140,6 +143,7 @@ export class SoftAuthenticator {
         clientDataJSON: isoBase64URL.fromBuffer(new Uint8Array(clientData)),
         authenticatorData: isoBase64URL.fromBuffer(new Uint8Array(authData)),
         signature: isoBase64URL.fromBuffer(new Uint8Array(signature)),
+        ...(this.userHandle ? { userHandle: this.userHandle } : {}),
       },
       clientExtensionResults: {},
     };

@@ -204,7 +204,8 @@ export async function passkeyRegistrationOptions(
       id: p.credential_id,
       transports: transportsOf(p.transports),
     })),
-    authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+    // Discoverable (a passkey proper): the login then names no credential ID.
+    authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
     timeout: PASSKEY_TIMEOUT_MS,
   });
   await storeChallenge(db, {
@@ -344,23 +345,19 @@ export async function deletePasskey(db: Db, userId: string, passkeyId: number): 
 
 /**
  * The options of navigator.credentials.get() for the waiting login `loginChallengeId`
- * (the user's passkeys, user verification required), its challenge kept for that login;
- * undefined when the user has no passkey.
+ * (user verification required), its challenge kept for that login; undefined when the
+ * user has no passkey. No credential IDs are listed (WebAuthn §14.6.3: they would tell
+ * anyone who reached this step which credentials the user has); passkeys are
+ * discoverable, and the answer must name one of this user's.
  */
 export async function passkeyLoginOptions(
   db: Db,
   input: { userId: string; loginChallengeId: string; rp: RelyingParty; now: Date },
 ): Promise<PublicKeyCredentialRequestOptionsJSON | undefined> {
-  const rows = await db
-    .selectFrom('passkeys')
-    .select(['credential_id', 'transports'])
-    .where('user_id', '=', input.userId)
-    .orderBy('id')
-    .execute();
-  if (rows.length === 0) return undefined;
+  if (!(await hasPasskey(db, input.userId))) return undefined;
   const options = await generateAuthenticationOptions({
     rpID: input.rp.id,
-    allowCredentials: rows.map((r) => ({ id: r.credential_id, transports: transportsOf(r.transports) })),
+    allowCredentials: [],
     userVerification: 'required',
     timeout: PASSKEY_TIMEOUT_MS,
   });
@@ -377,7 +374,7 @@ export async function passkeyLoginOptions(
 /**
  * Checks and uses a passkey's answer at login, in the login's transaction: the challenge
  * given to this waiting login (used up, whatever the outcome), a passkey of this user
- * (another user's credential is not found), this origin and RP ID, user presence and
+ * (another user's credential is not found) with its user handle, this origin and RP ID, user presence and
  * verification, the signature, a counter that went up (unless the authenticator keeps
  * none), and the backup eligibility it had at registration (WebAuthn Level 3: the BE
  * flag never changes). The counter, backup state and last use are stored; a parallel use
@@ -405,6 +402,9 @@ export async function usePasskeyAssertion(
     .where('user_id', '=', input.userId)
     .executeTakeFirst();
   if (!row) return undefined;
+  // A discoverable credential names its user handle: it must be the one it was made for.
+  const handle = response.response?.userHandle;
+  if (handle !== undefined && handle !== null && handle !== row.user_handle) return undefined;
   const storedCounter = Number(row.counter);
   let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>['authenticationInfo'];
   try {
