@@ -66,7 +66,7 @@ export const messages = {
   'error.secondFactor.alreadyEnabled': '二要素認証はすでに設定されています。',
   'error.secondFactor.notEnabled': '二要素認証は設定されていません。',
   'info.secondFactorReset.confirm':
-    '下記のユーザの二要素認証（認証アプリとリカバリーコード）をリセットします。ログイン中のセッションは終了します。よろしいですか。',
+    '下記のユーザの二要素認証（認証アプリ、リカバリーコード、パスキー）をリセットします。ログイン中のセッションは終了します。よろしいですか。',
   'info.secondFactorReset.complete': '二要素認証のリセットが完了しました。',
   'info.sessions.ended': 'セッションを終了しました。',
   'info.sessions.othersEnded': 'ほかのセッションをすべて終了しました（{count}件）。',

@@ -292,7 +292,7 @@ describe.skipIf(chromiumMissing)('second factor and アカウント設定 (Chrom
     await page.waitForURL((url) => url.pathname === `${detail}/second-factor-reset`);
     expect(await page.locator('h1').textContent()).toBe('二要素認証リセット確認画面');
     expect(await page.locator('.messages-info').textContent()).toContain(
-      '二要素認証（認証アプリとリカバリーコード）をリセットします',
+      '二要素認証（認証アプリ、リカバリーコード、パスキー）をリセットします',
     );
     checked.confirm = await axeViolations(page);
     await snapshotWidths(page, 'second-factor-reset-confirm');

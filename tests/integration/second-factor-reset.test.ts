@@ -59,6 +59,54 @@ async function giveFactor(ctx: TestContext, userId: string): Promise<void> {
     .execute();
 }
 
+/** A passkey of the user (SPEC D-22's second kind of factor) and a ceremony waiting for it. */
+async function givePasskey(ctx: TestContext, userId: string, n = 1): Promise<void> {
+  const at = ctx.clock.now().toISOString();
+  await ctx.store.db
+    .insertInto('passkeys')
+    .values({
+      user_id: userId,
+      credential_id: `credential-${userId}-${n}`,
+      public_key: 'pQECAyYgASFYIA',
+      counter: 0,
+      transports: 'internal',
+      backup_eligible: 0,
+      backed_up: 0,
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      user_handle: `handle-${userId}`,
+      name: `会社のノートPC ${n}`,
+      created_at: at,
+      last_used_at: null,
+    })
+    .execute();
+  await ctx.store.db
+    .insertInto('passkey_challenges')
+    .values({
+      id: `passkey-challenge-${userId}-${n}`,
+      purpose: 'login',
+      owner: 'owner',
+      user_id: userId,
+      user_handle: null,
+      created_at: at,
+      expires_at: new Date(ctx.clock.now().getTime() + 5 * 60_000).toISOString(),
+    })
+    .execute();
+}
+
+async function passkeyRows(ctx: TestContext, userId: string) {
+  const count = async (table: 'passkeys' | 'passkey_challenges') =>
+    Number(
+      (
+        await ctx.store.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('user_id', '=', userId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return { passkeys: await count('passkeys'), challenges: await count('passkey_challenges') };
+}
+
 /** The rows of the user's second factor, by table. */
 async function factorRows(ctx: TestContext, userId: string) {
   const count = async (table: 'totp_factors' | 'recovery_codes' | 'login_challenges') =>
@@ -160,7 +208,12 @@ describe.each(storeKinds)('二要素認証リセット by an admin (SPEC D-22) o
         actor_user_id: admin.userId,
         operator_code: user.operatorCode,
       });
-      expect(JSON.parse(audit[0]!.detail)).toEqual({ recoveryCodesLeft: 8, sessions: 1 });
+      expect(JSON.parse(audit[0]!.detail)).toEqual({
+        authenticatorApp: true,
+        recoveryCodesLeft: 8,
+        passkeys: 0,
+        sessions: 1,
+      });
       const mails = await outboxFor(ctx, 'secondFactorReset', user.userId);
       expect(mails.map((m) => m.recipient).sort()).toEqual(
         [user.email, admin.email, otherAdmin.email].sort(),
@@ -183,6 +236,49 @@ describe.each(storeKinds)('二要素認証リセット by an admin (SPEC D-22) o
       const reload = await agent.get(done.posted.location!);
       expect(reload.statusCode).toBe(200);
       expect(await writtenRows(ctx)).toEqual(rows);
+    },
+  );
+
+  it.skipIf(skip)(
+    'a passkey is a second factor too: shown, and reset with the app and the codes',
+    async () => {
+      const { operator, agent, user } = await setup();
+      await givePasskey(ctx, user.userId, 1);
+      await givePasskey(ctx, user.userId, 2);
+      const onlyPasskey = await createUser(ctx, { operatorCode: operator.operatorCode });
+      await givePasskey(ctx, onlyPasskey.userId);
+
+      const detail = await agent.get(`/users/${onlyPasskey.userId}`);
+      expect(detail.statusCode).toBe(200);
+      expect(detailValue(detail.body, '二要素認証')).toBe('設定済み');
+      const list = await agent.get(`/users?search=1&userId=${onlyPasskey.userId}`);
+      expect(list.body).toContain('<td class="col-factor">設定済み</td>');
+
+      // A user with a passkey alone.
+      const done = await execute(agent, RESET(onlyPasskey.userId), {
+        token: formToken(detail.body, RESET(onlyPasskey.userId)),
+        confirmed: '1',
+      });
+      expect(messageIds(done.body)).toEqual(['info.secondFactorReset.complete', 'info.mail.notice']);
+      expect(detailValue(done.body, '二要素認証')).toBe('未設定');
+      expect(await passkeyRows(ctx, onlyPasskey.userId)).toEqual({ passkeys: 0, challenges: 0 });
+      const [record] = await auditFor(ctx, 'secondFactorReset', onlyPasskey.userId);
+      expect(JSON.parse(record!.detail)).toEqual({
+        authenticatorApp: false,
+        recoveryCodesLeft: 0,
+        passkeys: 1,
+        sessions: 0,
+      });
+
+      // The app, the codes and both passkeys at once.
+      const token = issueToken(ctx, agent, PURPOSE(user.userId));
+      const both = await execute(agent, RESET(user.userId), { token, confirmed: '1' });
+      expect(both.statusCode).toBe(200);
+      expect(await factorRows(ctx, user.userId)).toEqual(NONE);
+      expect(await passkeyRows(ctx, user.userId)).toEqual({ passkeys: 0, challenges: 0 });
+      const [all] = await auditFor(ctx, 'secondFactorReset', user.userId);
+      expect(JSON.parse(all!.detail)).toMatchObject({ authenticatorApp: true, passkeys: 2 });
+      expect(await outboxFor(ctx, 'secondFactorReset', user.userId)).toHaveLength(3);
     },
   );
 

@@ -64,6 +64,13 @@ async function fill(ctx: TestContext): Promise<void> {
     await sql`
       insert into totp_factors (user_id, secret, created_at, enabled_at)
       select user_id, 'v1.sealed', ${now}, ${now} from users where user_id like '%0'`.execute(trx);
+    // And one in ten a passkey (the other kind of second factor).
+    await sql`
+      insert into passkeys (user_id, credential_id, public_key, counter, transports, backup_eligible,
+        backed_up, aaguid, user_handle, name, created_at)
+      select user_id, 'credential-' || user_id, 'key', 0, 'internal', 0, 0,
+        '00000000-0000-0000-0000-000000000000', 'handle-' || user_id, 'PC', ${now}
+      from users where user_id like '%5'`.execute(trx);
   });
   await sql`analyze`.execute(ctx.store.db);
 }
@@ -107,8 +114,10 @@ describe.each(storeKinds)('search plans with a skewed operator on $kind', ({ kin
       const text = await plan(ctx, compiled.page);
       process.stdout.write(`[plans ${kind}] ${label} / page:\n  ${text.replaceAll('\n', '\n  ')}\n`);
       expect(text, label).not.toMatch(/users_pkey|sqlite_autoindex_users|Seq Scan|SCAN users\b/);
-      // Whether a listed user has a second factor: one probe of the factor's primary key per row.
+      // Whether a listed user has a second factor: a probe of the app's primary key and of the
+      // passkeys' user index per row.
       expect(text, label).toMatch(/totp_factors_pkey|sqlite_autoindex_totp_factors_1/);
+      expect(text, label).toMatch(/passkeys_user/);
       expect(text, label).toMatch(
         conditions.showDeleted
           ? /users_operator_(deleted_)?user_id/

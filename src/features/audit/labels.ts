@@ -115,6 +115,8 @@ export const DETAIL_KEY_LABELS: Record<string, string> = {
   recoveryCodesLeft: '残りのリカバリーコード数',
   required: '二要素認証の必須',
   sessions: '終了したセッション数',
+  authenticatorApp: '認証アプリ',
+  passkeys: '削除したパスキー数',
   passkey: 'パスキーの名前',
 };
 

@@ -34,7 +34,7 @@ describe('second-factor notices', () => {
     expect(noticeRecipients(notice, admins)).toHaveLength(3);
     const body = composeNotice(notice, toUser).body;
     expect(body).toContain(
-      'あなたのユーザの二要素認証（認証アプリとリカバリーコード）がリセットされました。',
+      'あなたのユーザの二要素認証（認証アプリ、リカバリーコード、パスキー）がリセットされました。',
     );
     expect(body).toContain('作業者: 管理 一郎（U100000002）');
   });

@@ -35,17 +35,24 @@ export async function findOperatorUser(
 }
 
 /**
- * SPEC D-22: whether the user of the row has an enrolled second factor (an authenticator
- * app whose enrolment was confirmed: `enabled_at` set), as 1, or null when not. A scalar
- * subquery on the factor's primary key, one probe per row read: PostgreSQL may run an
- * `exists` here as a hash of the whole table, built for a page of twenty rows.
+ * SPEC D-22: whether the user of the row has a second factor: an authenticator app whose
+ * enrolment was confirmed (`enabled_at` set) or a passkey; 1, or null when neither.
+ * Scalar subqueries, one index probe each per row read (the factor's primary key, the
+ * passkeys' user index): PostgreSQL may run an `exists` here as a hash of the whole
+ * table, built for a page of twenty rows.
  */
 export function secondFactorEnabled(eb: ExpressionBuilder<Database, 'users'>) {
-  return eb
+  const totp = eb
     .selectFrom('totp_factors')
     .select(sql<number>`1`.as('enrolled'))
     .whereRef('totp_factors.user_id', '=', 'users.user_id')
     .where('totp_factors.enabled_at', 'is not', null);
+  const passkey = eb
+    .selectFrom('passkeys')
+    .select(sql<number>`1`.as('enrolled'))
+    .whereRef('passkeys.user_id', '=', 'users.user_id')
+    .limit(1);
+  return eb.fn.coalesce(totp, passkey);
 }
 
 /** A flag as a store returns it: 0/1 or null on SQLite, a boolean, a number or null on PostgreSQL. */
@@ -53,15 +60,14 @@ export function isTrue(value: unknown): boolean {
   return value === true || Number(value) === 1;
 }
 
-/** SPEC D-22: whether the user has an enrolled second factor. */
+/** SPEC D-22: whether the user has a second factor (an enrolled app or a passkey). */
 export async function hasEnabledSecondFactor(db: Db, userId: string): Promise<boolean> {
   const row = await db
-    .selectFrom('totp_factors')
-    .select('user_id')
+    .selectFrom('users')
+    .select((eb) => secondFactorEnabled(eb).as('second_factor'))
     .where('user_id', '=', userId)
-    .where('enabled_at', 'is not', null)
     .executeTakeFirst();
-  return row !== undefined;
+  return isTrue(row?.second_factor);
 }
 
 /** A user with whether they have a second factor (the detail, the list, the CSV: SPEC D-22). */
@@ -134,20 +140,24 @@ export async function revokeUserSessions(db: Db, userId: string, keepSessionId?:
 
 /**
  * SPEC D-22: an admin's reset of a user's lost second factor, in the caller's transaction:
- * the enrolled authenticator app (undefined, and nothing else touched, when there is
- * none), then the recovery codes and any login waiting for its code. The caller ends the
- * user's sessions. What was removed, for the audit record.
+ * the authenticator app (an enrolment under way too), the recovery codes, the passkeys,
+ * and any login or passkey ceremony waiting for its answer. Undefined when the user had
+ * no second factor (no enrolled app, no passkey): the caller refuses, and its rollback
+ * undoes the rest. The caller ends the user's sessions. What was removed, for the audit.
  */
 export async function deleteUserSecondFactor(
   db: Db,
   userId: string,
-): Promise<{ recoveryCodesLeft: number } | undefined> {
-  const factor = await db
+): Promise<{ authenticatorApp: boolean; recoveryCodesLeft: number; passkeys: number } | undefined> {
+  const app = await db
     .deleteFrom('totp_factors')
     .where('user_id', '=', userId)
-    .where('enabled_at', 'is not', null)
+    .returning('enabled_at')
     .executeTakeFirst();
-  if (Number(factor.numDeletedRows) === 0) return undefined;
+  const passkeys = await db.deleteFrom('passkeys').where('user_id', '=', userId).executeTakeFirst();
+  const authenticatorApp = Boolean(app?.enabled_at);
+  const passkeyCount = Number(passkeys.numDeletedRows);
+  if (!authenticatorApp && passkeyCount === 0) return undefined;
   const left = await db
     .selectFrom('recovery_codes')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -156,7 +166,8 @@ export async function deleteUserSecondFactor(
     .executeTakeFirstOrThrow();
   await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
   await db.deleteFrom('login_challenges').where('user_id', '=', userId).execute();
-  return { recoveryCodesLeft: Number(left.n) };
+  await db.deleteFrom('passkey_challenges').where('user_id', '=', userId).execute();
+  return { authenticatorApp, recoveryCodesLeft: Number(left.n), passkeys: passkeyCount };
 }
 
 /** SPEC §1: the general users that count toward the limit of eight (deleted ones do not). */

@@ -37,7 +37,7 @@ const ACCOUNT_ACTIONS = [
     path: 'second-factor-reset',
     token: 'secondFactorResetToken',
     question:
-      '二要素認証（認証アプリとリカバリーコード）をリセットします。ログイン中のセッションは終了します。よろしいですか。',
+      '二要素認証（認証アプリ、リカバリーコード、パスキー）をリセットします。ログイン中のセッションは終了します。よろしいですか。',
     label: '二要素認証リセット',
   },
 ] as const;

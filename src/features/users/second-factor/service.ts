@@ -21,23 +21,29 @@ export function assertSecondFactorResettable(user: User, secondFactor: boolean):
 
 /**
  * One transaction: the token used once, the target loaded within the actor's operator,
- * the factor, its recovery codes and any waiting login deleted, every session of the user
- * ended (the next request of each is refused), the audit record and the notice to the
- * user and both admins (SPEC §5). A refusal rolls all of it back, the token included.
+ * the authenticator app, its recovery codes, the passkeys and any waiting login deleted,
+ * every session of the user ended (the next request of each is refused), the audit
+ * record and the notice to the user and both admins (SPEC §5). A refusal rolls all of it
+ * back, the token included.
  */
 export async function resetSecondFactor(db: Db, ctx: ActionContext & { userId: string }): Promise<User> {
   return db.transaction().execute(async (tx) => {
     await consumeToken(tx, ctx, tokenPurpose.secondFactorReset(ctx.userId));
     const user = await loadTarget(tx, ctx, ctx.userId);
     if (user.deleted) throw new UserDeleted();
-    // Deleting the enrolled factor is the check: a concurrent removal leaves nothing to reset.
+    // Deleting the factors is the check: a concurrent removal leaves nothing to reset.
     const removed = await deleteUserSecondFactor(tx, user.userId);
     if (!removed) throw new SecondFactorNotEnabled();
     const sessions = await revokeUserSessions(tx, user.userId);
     await recordActionAudit(tx, ctx, {
       action: 'secondFactorReset',
       targetUserId: user.userId,
-      detail: { recoveryCodesLeft: removed.recoveryCodesLeft, sessions },
+      detail: {
+        authenticatorApp: removed.authenticatorApp,
+        recoveryCodesLeft: removed.recoveryCodesLeft,
+        passkeys: removed.passkeys,
+        sessions,
+      },
     });
     await queueNotice(tx, { event: 'secondFactorReset', at: ctx.now, user, actor: ctx.actor });
     return user;
