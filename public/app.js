@@ -253,6 +253,12 @@
     extend.textContent = '延長';
     notice.append(text, extend);
     document.body.prepend(notice);
+    // WCAG 2.4.11: while the notice shows, a control that takes the focus is scrolled clear
+    // of it (and of its own ring), not under it.
+    function keepFocusClear() {
+      document.documentElement.style.scrollPaddingTop = notice.hidden ? '' : `${notice.offsetHeight + 8}px`;
+    }
+    window.addEventListener('resize', keepFocusClear);
     let timers = [];
     function schedule() {
       for (const t of timers) clearTimeout(t);
@@ -263,11 +269,14 @@
           text.textContent = `操作がないため、${time}にセッションの有効期限が切れます。続ける場合は「延長」を押してください。`;
           extend.hidden = false;
           notice.hidden = false;
+          keepFocusClear();
         }, idleMs - leadMs),
         setTimeout(() => {
-          text.textContent = 'セッションの有効期限が切れました。入力中の内容は、送信すると保存され、再度ログインした後に続けられます。';
+          text.textContent =
+            'セッションの有効期限が切れました。入力中の内容は、送信すると保存され、再度ログインした後に続けられます。';
           extend.hidden = true;
           notice.hidden = false;
+          keepFocusClear();
         }, idleMs),
       ];
     }
@@ -283,10 +292,12 @@
         });
         if (res.status === 204) {
           notice.hidden = true;
+          keepFocusClear();
           schedule();
         } else {
           text.textContent = 'セッションの有効期限が切れました。再度ログインしてください。';
           extend.hidden = true;
+          keepFocusClear();
         }
       } finally {
         extend.disabled = false;

@@ -649,6 +649,28 @@ describe.skipIf(chromiumMissing)('every flow with the keyboard alone (Chromium)'
     expect(await heading(page)).toBe('参加登録');
   });
 
+  it('the 延長 notice before the idle limit: no field slides under it, and Shift+Tab reaches 延長', async () => {
+    const { admin } = await operatorWithStaff(h);
+    const page = await h.signIn(admin);
+    await page.setViewportSize({ width: 1280, height: 600 });
+    await page.clock.install();
+    await page.goto('/users/new');
+    const idleMinutes = h.app.appConfig.sessionIdleMs / 60_000;
+    await page.clock.fastForward((idleMinutes - Math.min(5, idleMinutes / 3)) * 60_000 + 1_000);
+    const notice = page.locator('.session-warning');
+    await expect.poll(() => notice.isVisible()).toBe(true);
+    // Down the form to its end and back up: the notice stays at the top of the screen.
+    const stops = await tabThrough(page);
+    expect(stops).toEqual(expect.arrayContaining(['textbox "メールアドレス" #email', 'button "確認"']));
+    await tabTo(page, button('延長'), { back: true, max: 60 });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => notice.isVisible()).toBe(false);
+    expect(await page.evaluate(() => document.documentElement.style.scrollPaddingTop)).toBe('');
+    // The button gone, Tab goes on from where it stood: the skip link, then the page.
+    await page.keyboard.press('Tab');
+    await expectFocusOn(page, link('本文へスキップ'));
+  });
+
   describe('without JavaScript: the confirmation pages', () => {
     it('delete: 実行 → ユーザ情報削除確認画面 → OK → completion', async () => {
       const { admin, shiro } = await operatorWithStaff(h);
