@@ -107,6 +107,12 @@ describe.skipIf(chromiumMissing)('passkeys in Chromium (virtual authenticator)',
     expect(credentials[0]!.isResidentCredential).toBe(true);
     expect(await axeViolations(page)).toEqual([]);
     await snapshot(page, 'passkeys-account');
+    // On a phone too: axe, and nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await axeViolations(page)).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await snapshot(page, 'passkeys-account-390');
+    await page.setViewportSize({ width: 1280, height: 720 });
 
     // Log out, then the password and the passkey.
     await Promise.all([
