@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Page } from 'playwright-core';
+import type { FileChooser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { recordAudit } from '../../src/features/audit/service.js';
 import { generateTemporaryPassword } from '../../src/lib/passwords.js';
@@ -18,8 +18,9 @@ import { detailRows, messages, outbox, storedUser } from './manual-helpers.js';
  *
  * Beyond the four keys: a text field reached by Tab has its text selected, so typing
  * replaces it; a field reached through the error summary's link is emptied with
- * Ctrl+A first (an editing key). A file input opens the system's file chooser on Space,
- * which `setFiles` stands in for.
+ * Ctrl+A first (an editing key). A file input opens the system's file chooser on Space
+ * or Enter, which `setFiles` stands in for. A radio group takes one Tab stop and its
+ * choice moves with the arrow keys, as everywhere on the platform.
  */
 
 /** What has the focus, and whether a person can see it. */
@@ -240,6 +241,22 @@ async function pressConfirmAndWait(page: Page, key: 'Enter' | 'Space'): Promise<
   return question;
 }
 
+/**
+ * Presses `key` on the focused file input and returns the file chooser it opens. Playwright
+ * intercepts the system's chooser only once a listener exists, and switches that on without
+ * waiting: so the listener is added when the page is made (`watchFileChoosers`), well before
+ * any key, not in a race with it.
+ */
+function watchFileChoosers(page: Page): (key: 'Enter' | 'Space') => Promise<FileChooser> {
+  const opened: FileChooser[] = [];
+  page.on('filechooser', (chooser) => opened.push(chooser));
+  return async (key) => {
+    await page.keyboard.press(key);
+    await expect.poll(() => opened.length, { message: `${key} opened no file chooser` }).toBe(1);
+    return opened.shift()!;
+  };
+}
+
 /** The error summary has the focus once the page is parsed (autofocus; it may come just after load). */
 async function expectSummaryFocused(page: Page): Promise<void> {
   await page.waitForFunction(() => document.activeElement?.id === 'error-summary', null, { timeout: 5_000 });
@@ -425,16 +442,26 @@ describe.skipIf(chromiumMissing)('every flow with the keyboard alone (Chromium)'
     await page.keyboard.type('3333');
     await page.keyboard.press('Tab');
     await page.keyboard.type('4444');
+    // 有効/無効 is a radio group: Tab stops once, on the ticked 有効, and the arrow keys
+    // move the choice, as in every radio group of the platform.
+    await tabTo(page, { role: 'radio', name: '有効' });
+    await page.keyboard.press('ArrowRight');
+    await expectFocusOn(page, { role: 'radio', name: '無効' });
     await tabTo(page, button('確認'));
     await pressAndWait(page, 'Enter');
     expect(await heading(page)).toBe('ユーザ情報変更確認画面');
-    expect(await detailRows(page)).toMatchObject({ 所属部署: '需給管理部', 電話番号: '06-3333-4444' });
+    expect(await detailRows(page)).toMatchObject({
+      所属部署: '需給管理部',
+      電話番号: '06-3333-4444',
+      '有効/無効': '無効',
+    });
     await tabTo(page, button('実行'));
     await pressAndWait(page, 'Enter');
     expect(await heading(page)).toBe('ユーザ情報変更完了画面');
     await tabTo(page, link('ユーザ情報詳細画面へ'));
     await pressAndWait(page, 'Enter');
     expect(await detailRows(page)).toMatchObject({ 所属部署: '需給管理部', 電話番号: '06-3333-4444' });
+    expect((await storedUser(h, shiro.userId)).enabled).toBe(0);
   });
 
   it('delete: detail → 削除 → 実行 → the dialog answered with Enter → completion', async () => {
@@ -522,9 +549,10 @@ describe.skipIf(chromiumMissing)('every flow with the keyboard alone (Chromium)'
     }
   });
 
-  it('bulk register: 一括登録 → the file chooser opened with Space → 確認 → 実行 → completion', async () => {
+  it('bulk register: 一括登録 → the template → the file chooser (Space, then Enter) → a refused file → 確認 → 実行 → completion', async () => {
     const { admin, operator } = await operatorWithStaff(h);
     const page = await h.signIn(admin);
+    const openChooser = watchFileChoosers(page);
     await page.goto('/users');
     await tabTo(page, link('一括登録'));
     await pressAndWait(page, 'Enter');
@@ -534,13 +562,28 @@ describe.skipIf(chromiumMissing)('every flow with the keyboard alone (Chromium)'
     const [template] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
     expect(template.suggestedFilename()).toBe('ユーザ情報一括登録テンプレート.csv');
     await tabTo(page, { id: 'file' }, { back: true });
+    // A file with a wrong mail address first: the problems by line and column, the file
+    // field empty again; Enter opens the chooser this time.
+    const wrong = [
+      '所属部署,ユーザ名,電話番号,メールアドレス,適用開始日,適用終了日',
+      '需給調整部,鍵盤 八郎,03-5555-6666,hachiro at keyboard,,',
+      '',
+    ].join('\r\n');
+    const first = await openChooser('Space');
+    await first.setFiles({ name: 'users.csv', mimeType: 'text/csv', buffer: Buffer.from(wrong, 'utf8') });
+    await tabTo(page, button('確認'));
+    await pressAndWait(page, 'Enter');
+    expect(await heading(page)).toBe('ユーザ情報一括登録画面');
+    await expectSummaryFocused(page);
+    expect(await page.locator('table.bulk-register-issues tbody tr').count()).toBe(1);
+    await tabTo(page, { id: 'file' });
     const csv = [
       '所属部署,ユーザ名,電話番号,メールアドレス,適用開始日,適用終了日',
       '需給調整部,鍵盤 八郎,03-5555-6666,hachiro@keyboard.example,,',
       '需給調整部,鍵盤 九郎,,kuro@keyboard.example,,',
       '',
     ].join('\r\n');
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    const chooser = await openChooser('Enter');
     await chooser.setFiles({ name: 'users.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
     await expectFocusOn(page, { id: 'file' });
     await tabTo(page, button('確認'));
