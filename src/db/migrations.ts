@@ -307,6 +307,16 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '008_login_challenge_password_ok': {
+      async up(db: AnyDb) {
+        // 0: the password was wrong; the second step answers as if it were right and
+        // fails (D-22: the password step tells nothing before the code is asked).
+        await db.schema
+          .alterTable('login_challenges')
+          .addColumn('password_ok', 'integer', (c) => c.notNull().defaultTo(1))
+          .execute();
+      },
+    },
   };
 }
 

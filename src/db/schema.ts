@@ -162,6 +162,8 @@ export interface LoginChallengeTable {
   /** SHA-256 of the pre-session cookie the password was posted with. */
   pre_session: string;
   next_path: string | null;
+  /** 0 when the password was wrong: the code step then fails whatever the code. */
+  password_ok: Generated<Flag>;
   created_at: string;
   expires_at: string;
 }

@@ -155,8 +155,11 @@ describe.skipIf(chromiumMissing)('second factor and アカウント設定 (Chrom
       await page.getByRole('button', { name: '確認' }).click();
       await expect
         .poll(() => page.locator('.messages-error').textContent())
-        .toContain('確認コードが正しくありません');
+        .toContain('ユーザID、パスワードまたは確認コードが正しくありません');
+      // A failed code ends the waiting login (D-22): the password again, then the code.
+      expect(await page.getByLabel('ユーザID').count()).toBe(1);
       if (javaScriptEnabled) expect(await axeViolations(page)).toEqual([]);
+      await passwordStep(page, user);
       await page.getByLabel('確認コード').fill(codeAt(secret, Date.now() + 30_000));
       await page.getByRole('button', { name: '確認' }).click();
       await page.waitForURL((url) => url.pathname === '/');

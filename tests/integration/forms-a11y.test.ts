@@ -58,7 +58,7 @@ function textOf(body: string, id: string): string {
 
 /** The first element after <body> that Tab can reach. */
 function firstFocusable(body: string): string {
-  const after = body.slice(body.indexOf('<body>'));
+  const after = body.slice(body.indexOf('<body'));
   const m = /<(a|button|select|textarea|summary)\b[^>]*>|<input (?![^>]*type="hidden")[^>]*>/.exec(after);
   return m?.[0] ?? '';
 }

@@ -235,6 +235,37 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
     expect(new Set(failures.map((a) => JSON.parse(a.detail).reason))).toEqual(new Set(['wrongPasskey']));
   });
 
+  it.skipIf(skip)('after a wrong password, even the right passkey fails, and changes nothing', async () => {
+    const { user, auth } = await userWithPasskey();
+    const agent = new Agent(ctx.app);
+    await agent.get('/login');
+    // D-22: a wrong password reaches the code step like a right one, and is counted.
+    const wrong = await agent.post('/login', { userId: user.userId, password: `${DEFAULT_PASSWORD}x` });
+    expect(wrong.location).toBe('/login/code');
+    expect(await failedCount(user)).toBe(1);
+    const before = await ctx.store.db
+      .selectFrom('passkeys')
+      .select(['counter', 'last_used_at'])
+      .where('user_id', '=', user.userId)
+      .executeTakeFirstOrThrow();
+    const mailsBefore = (await outboxTo('passkeyUsed')).length;
+    const res = await passkeyStep(agent, auth);
+    expect(res.statusCode).toBe(401);
+    expect(errorIds(res.body)).toContain('error.login.passkeyFailed');
+    expect(agent.sessionToken).toBeUndefined();
+    // Counted once (at the password), and the passkey's use was rolled back.
+    expect(await failedCount(user)).toBe(1);
+    const after = await ctx.store.db
+      .selectFrom('passkeys')
+      .select(['counter', 'last_used_at'])
+      .where('user_id', '=', user.userId)
+      .executeTakeFirstOrThrow();
+    expect(after).toEqual(before);
+    expect(await outboxTo('passkeyUsed')).toHaveLength(mailsBefore);
+    // With the right password the same passkey logs in.
+    expect((await passkeyStep(await passwordStep(user), auth)).location).toBe('/');
+  });
+
   it.skipIf(skip)('a challenge expires after three minutes, at login and at registration', async () => {
     const { user, agent: account, auth } = await userWithPasskey();
     const agent = await passwordStep(user);

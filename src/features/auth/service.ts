@@ -82,8 +82,7 @@ export async function login(
   const refusal = user ? refusalFor(user, input.now) : UNKNOWN_USER;
   // The stored hash and whether there is a second factor are read for every known user
   // (the same database work on each path), but only a usable user's hash is verified;
-  // everyone else's attempt verifies the decoy. A wrong password is answered alike with
-  // or without a second factor (D-14, D-22): the code is asked only after a right one.
+  // everyone else's attempt verifies the decoy.
   const credentials = user ? await loginCredentials(db, user.userId) : undefined;
   const usableHash = refusal ? undefined : credentials?.hash;
   const passwordMatches = await verifyPassword(usableHash ?? (await decoyPasswordHash()), input.password);
@@ -94,43 +93,24 @@ export async function login(
     return { ok: false, reason };
   }
 
+  if (credentials?.hasSecondFactor) {
+    // SPEC D-22: the password step tells nothing before the code is asked: any password
+    // leads to the code screen. A wrong one is counted now (like any wrong password) and
+    // its code step fails whatever the code, so that an attempt counts once either way.
+    if (!passwordMatches && (await countFailure(db, user, input, 'wrongPassword')) === 'alreadyLocked') {
+      return { ok: false, reason: 'error.login.locked' };
+    }
+    return openLoginChallenge(db, user, input, passwordMatches);
+  }
+
   if (!passwordMatches) {
     const counted = await countFailure(db, user, input, 'wrongPassword');
     return { ok: false, reason: counted === 'alreadyLocked' ? 'error.login.locked' : 'error.login.failed' };
   }
-  // Only an otherwise usable user with the right password learns that it expired.
-  if (
-    user.passwordIsTemporary &&
-    user.temporaryPasswordExpiresAt &&
-    input.now.getTime() > new Date(user.temporaryPasswordExpiresAt).getTime()
-  ) {
+  if (temporaryPasswordExpired(user, input.now)) {
+    // Only an otherwise usable user with the right password learns that it expired.
     await audit('failure', 'temporaryPasswordExpired', user);
     return { ok: false, reason: 'error.login.temporaryExpired' };
-  }
-
-  if (credentials?.hasSecondFactor) {
-    // SPEC D-22: not a session yet, and the failure count stays as it is until the code
-    // is right (a right password alone must not reset what wrong codes have counted).
-    const challengeToken = newToken();
-    const expiresAt = new Date(input.now.getTime() + LOGIN_CHALLENGE_MS);
-    await db.transaction().execute(async (tx) => {
-      // One waiting login per browser: a new password step replaces the previous one.
-      if (input.preSessionId) {
-        await tx.deleteFrom('login_challenges').where('pre_session', '=', input.preSessionId).execute();
-      }
-      await tx
-        .insertInto('login_challenges')
-        .values({
-          id: hashToken(challengeToken),
-          user_id: user.userId,
-          pre_session: input.preSessionId ?? '',
-          next_path: input.next ? input.next.slice(0, 2048) : null,
-          created_at: input.now.toISOString(),
-          expires_at: expiresAt.toISOString(),
-        })
-        .execute();
-    });
-    return { ok: 'secondFactor', challengeToken, expiresAt };
   }
 
   return db.transaction().execute(async (tx) => {
@@ -151,6 +131,48 @@ export async function login(
     });
     return { ok: true, user: { ...user, failedLoginCount: 0 }, token, session } as const;
   });
+}
+
+function temporaryPasswordExpired(user: User, now: Date): boolean {
+  return Boolean(
+    user.passwordIsTemporary &&
+      user.temporaryPasswordExpiresAt &&
+      now.getTime() > new Date(user.temporaryPasswordExpiresAt).getTime(),
+  );
+}
+
+/**
+ * The waiting login of a user with a second factor (not a session yet): the failure
+ * count stays as it is until the code is right (a right password alone must not reset
+ * what wrong codes have counted).
+ */
+async function openLoginChallenge(
+  db: Kysely<Database>,
+  user: User,
+  input: { preSessionId?: string; next?: string; now: Date },
+  passwordOk: boolean,
+): Promise<LoginResult> {
+  const challengeToken = newToken();
+  const expiresAt = new Date(input.now.getTime() + LOGIN_CHALLENGE_MS);
+  await db.transaction().execute(async (tx) => {
+    // One waiting login per browser: a new password step replaces the previous one.
+    if (input.preSessionId) {
+      await tx.deleteFrom('login_challenges').where('pre_session', '=', input.preSessionId).execute();
+    }
+    await tx
+      .insertInto('login_challenges')
+      .values({
+        id: hashToken(challengeToken),
+        user_id: user.userId,
+        pre_session: input.preSessionId ?? '',
+        next_path: input.next ? input.next.slice(0, 2048) : null,
+        password_ok: passwordOk ? 1 : 0,
+        created_at: input.now.toISOString(),
+        expires_at: expiresAt.toISOString(),
+      })
+      .execute();
+  });
+  return { ok: 'secondFactor', challengeToken, expiresAt };
 }
 
 /**
@@ -243,6 +265,8 @@ export interface LoginChallenge {
   id: string;
   userId: string;
   nextPath: string | null;
+  /** False after a wrong password: the second step then fails whatever it is given (D-22). */
+  passwordOk: boolean;
 }
 
 /** A login challenge that is alive and belongs to this browser, or undefined (reads only). */
@@ -257,7 +281,12 @@ export async function findLoginChallenge(
     .executeTakeFirst();
   if (!row || !input.preSessionId || !secretsEqual(row.pre_session, input.preSessionId)) return undefined;
   if (input.now.toISOString() >= row.expires_at) return undefined;
-  return { id: row.id, userId: row.user_id, nextPath: row.next_path };
+  return {
+    id: row.id,
+    userId: row.user_id,
+    nextPath: row.next_path,
+    passwordOk: Number(row.password_ok) === 1,
+  };
 }
 
 /**
@@ -353,64 +382,97 @@ export async function completeSecondFactorLogin(
     return { ok: false, reason: (refusal ?? UNKNOWN_USER).reason, retry: false };
   }
 
-  const done = await db.transaction().execute(async (tx) => {
-    const used = await attempt.use(tx, user, challenge);
-    if (!used) return undefined;
-    const consumed = await tx
-      .deleteFrom('login_challenges')
-      .where('id', '=', challenge.id)
-      .executeTakeFirst();
-    if (Number(consumed.numDeletedRows) !== 1) {
-      return { ok: false, reason: 'error.login.challengeExpired', retry: false } as const;
-    }
-    if (!(await resetFailures(tx, user.userId))) {
-      await recordAudit(tx, {
-        at: input.now,
-        action: 'login',
-        outcome: 'failure',
-        actorUserId: user.userId,
-        operatorCode: user.operatorCode,
-        ip: input.ip,
-        targetUserId: user.userId,
-        detail: { reason: 'locked' },
-      });
-      return { ok: false, reason: 'error.login.locked', retry: false } as const;
-    }
-    const { token, session } = await openLoginSession(tx, user, input);
-    await recordAudit(tx, {
-      at: input.now,
-      action: 'login',
-      outcome: 'success',
-      actorUserId: user.userId,
-      operatorCode: user.operatorCode,
-      ip: input.ip,
-      targetUserId: user.userId,
-      detail: { temporaryPassword: user.passwordIsTemporary, secondFactor: used.via, ...used.detail },
+  const done = await db
+    .transaction()
+    .execute(async (tx) => {
+      const used = await attempt.use(tx, user, challenge);
+      if (!used) return undefined;
+      // After a wrong password the factor is checked all the same (the same work, so the
+      // same time) and its use undone: a right one does not tell the password was wrong.
+      if (!challenge.passwordOk) throw WRONG_PASSWORD;
+      return openSessionWithFactor(tx, input, user, challenge, used);
+    })
+    .catch((error: unknown) => {
+      if (error === WRONG_PASSWORD) return undefined;
+      throw error;
     });
-    await used.after?.(tx);
-    return {
-      ok: true,
-      user: { ...user, failedLoginCount: 0 },
-      token,
-      session,
-      next: challenge.nextPath,
-      via: used.via,
-    } as const;
-  });
   if (done) {
     // A lock that won the race ends the challenge too.
     if (!done.ok) await dropChallenge();
     return done;
   }
 
-  const counted = await countFailure(db, user, input, attempt.failure);
-  if (counted === 'counted') {
-    const reason =
-      attempt.failure === 'wrongPasskey' ? 'error.login.passkeyFailed' : 'error.login.codeFailed';
-    return { ok: false, reason, retry: true };
-  }
+  // D-22: a failed second step ends the waiting login, after a wrong factor or a wrong
+  // password alike; the wrong password was counted at its step, a wrong factor is now.
   await dropChallenge();
-  return { ok: false, reason: 'error.login.locked', retry: false };
+  const counted = challenge.passwordOk ? await countFailure(db, user, input, attempt.failure) : 'counted';
+  if (counted !== 'counted') return { ok: false, reason: 'error.login.locked', retry: false };
+  const reason = attempt.failure === 'wrongPasskey' ? 'error.login.passkeyFailed' : 'error.login.codeFailed';
+  return { ok: false, reason, retry: false };
+}
+
+/** Sentinel of a second step after a wrong password: its transaction is rolled back. */
+const WRONG_PASSWORD = Symbol('wrong password');
+
+/** A right second factor: the challenge used up, the failures reset, the session opened. */
+async function openSessionWithFactor(
+  tx: Db,
+  input: RequestContext,
+  user: User,
+  challenge: LoginChallenge,
+  used: NonNullable<Awaited<ReturnType<SecondFactorAttempt['use']>>>,
+): Promise<CodeStepResult> {
+  const consumed = await tx.deleteFrom('login_challenges').where('id', '=', challenge.id).executeTakeFirst();
+  if (Number(consumed.numDeletedRows) !== 1) {
+    return { ok: false, reason: 'error.login.challengeExpired', retry: false } as const;
+  }
+  if (temporaryPasswordExpired(user, input.now)) {
+    // Asked after the second factor, so that the password step tells nothing (D-22).
+    await recordAudit(tx, {
+      at: input.now,
+      action: 'login',
+      outcome: 'failure',
+      actorUserId: user.userId,
+      operatorCode: user.operatorCode,
+      ip: input.ip,
+      targetUserId: user.userId,
+      detail: { reason: 'temporaryPasswordExpired' },
+    });
+    return { ok: false, reason: 'error.login.temporaryExpired', retry: false } as const;
+  }
+  if (!(await resetFailures(tx, user.userId))) {
+    await recordAudit(tx, {
+      at: input.now,
+      action: 'login',
+      outcome: 'failure',
+      actorUserId: user.userId,
+      operatorCode: user.operatorCode,
+      ip: input.ip,
+      targetUserId: user.userId,
+      detail: { reason: 'locked' },
+    });
+    return { ok: false, reason: 'error.login.locked', retry: false } as const;
+  }
+  const { token, session } = await openLoginSession(tx, user, input);
+  await recordAudit(tx, {
+    at: input.now,
+    action: 'login',
+    outcome: 'success',
+    actorUserId: user.userId,
+    operatorCode: user.operatorCode,
+    ip: input.ip,
+    targetUserId: user.userId,
+    detail: { temporaryPassword: user.passwordIsTemporary, secondFactor: used.via, ...used.detail },
+  });
+  await used.after?.(tx);
+  return {
+    ok: true,
+    user: { ...user, failedLoginCount: 0 },
+    token,
+    session,
+    next: challenge.nextPath,
+    via: used.via,
+  } as const;
 }
 
 /** Removes login challenges past their lifetime (housekeeping). */
