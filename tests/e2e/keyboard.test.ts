@@ -386,7 +386,13 @@ describe.skipIf(chromiumMissing)('every flow with the keyboard alone (Chromium)'
     // TOP → メニュー (Space opens it) → ユーザ情報管理.
     await viaMenu(page, 'Space', 'ユーザ情報管理');
     expect(await heading(page)).toBe('ユーザ情報一覧画面');
-    await searchByName(page, '六郎');
+    // Conditions: a name, and 有効 ticked with Space; 検索 pressed with Enter.
+    await typeInto(page, { id: 'userName' }, '六郎');
+    await tabTo(page, { role: 'checkbox', name: /有効$/ });
+    await page.keyboard.press('Space');
+    await tabTo(page, button('検索'));
+    await pressAndWait(page, 'Enter');
+    expect(new URL(page.url()).searchParams.getAll('enabled')).toEqual(['1']);
     expect(await page.locator('table.results tbody tr').count()).toBe(1);
 
     // The ユーザID opens the detail; 戻る returns to the same results.
@@ -679,7 +685,7 @@ describe.skipIf(chromiumMissing)('every flow with the keyboard alone (Chromium)'
     expect(path(page)).toBe('/login');
   });
 
-  it('every screen at 1280 and 390 px: each Tab stop from the top of the page to its end shows its focus', async () => {
+  it('every screen at 1280 and 390 px, and without JavaScript: each Tab stop from the top of the page to its end shows its focus', async () => {
     const { admin, operator, shiro } = await operatorWithStaff(h, { locked: true });
     await recordAudit(h.store.db, {
       at: h.clock.now(),
@@ -710,6 +716,12 @@ describe.skipIf(chromiumMissing)('every flow with the keyboard alone (Chromium)'
         const stops = await tabThrough(p);
         expect(stops.length, `${screen} at ${width} px`).toBeGreaterThan(3);
       }
+    }
+    // Without JavaScript (no 表示 toggles, the server's own boxes), at 1280 px.
+    const plain = await h.signIn(admin, { javaScriptEnabled: false });
+    for (const screen of screens) {
+      await plain.goto(screen);
+      expect((await tabThrough(plain)).length, `${screen} without JavaScript`).toBeGreaterThan(3);
     }
   });
 
