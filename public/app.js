@@ -280,6 +280,11 @@
         }, idleMs),
       ];
     }
+    // Where the focus was before the user went to 延長: it goes back there after it.
+    let lastFocus = null;
+    document.addEventListener('focusin', (event) => {
+      if (!notice.contains(event.target)) lastFocus = event.target;
+    });
     extend.addEventListener('click', async () => {
       extend.disabled = true;
       try {
@@ -294,6 +299,8 @@
           notice.hidden = true;
           keepFocusClear();
           schedule();
+          const back = lastFocus?.isConnected ? lastFocus : document.getElementById('main');
+          back?.focus();
         } else {
           text.textContent = 'セッションの有効期限が切れました。再度ログインしてください。';
           extend.hidden = true;

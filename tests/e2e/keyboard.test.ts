@@ -776,9 +776,10 @@ describe.skipIf(chromiumMissing)('every flow with the keyboard alone (Chromium)'
     await page.keyboard.press('Enter');
     await expect.poll(() => notice.isVisible()).toBe(false);
     expect(await page.evaluate(() => document.documentElement.style.scrollPaddingTop)).toBe('');
-    // The button gone, Tab goes on from where it stood: the skip link, then the page.
-    await page.keyboard.press('Tab');
+    // The button gone, the focus is back where it was before 延長 (the skip link here).
     await expectFocusOn(page, link('本文へスキップ'));
+    await page.keyboard.press('Tab');
+    await expectFocusOn(page, link('容量市場システム'));
   });
 
   describe('without JavaScript: the confirmation pages', () => {
