@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { composeNotice, noticeRecipients } from './notices.js';
 
-/** SPEC D-22: the second factor's notices, composed for the user and for an admin. */
+/** SPEC D-22: the second factor's notices (passkeys too), composed for the user and for an admin. */
 const user = { userId: 'U100000001', userName: '試験 太郎', email: 'taro@example.jp', operatorCode: '0001' };
 const admins = [
   { userId: 'U100000002', userName: '管理 一郎', email: 'a1@example.jp' },
@@ -52,5 +52,35 @@ describe('second-factor notices', () => {
     const body = composeNotice(notice, toAdmin).body;
     expect(body).toContain('事業者コード 0001 のすべてのユーザに二要素認証を必須にしました。');
     expect(body).toContain('作業者: 管理 一郎（U100000002）');
+  });
+});
+
+describe('passkey notices', () => {
+  it('tell the user and both admins of a passkey registered or removed, by its name', () => {
+    const added = { event: 'passkeyAdded', at, user, name: '会社のノートPC' } as const;
+    expect(noticeRecipients(added, admins).map((r) => r.email)).toEqual([
+      'taro@example.jp',
+      'a1@example.jp',
+      'a2@example.jp',
+    ]);
+    const mine = composeNotice(added, toUser);
+    expect(mine.subject).toBe('【容量市場システム】パスキー登録のお知らせ');
+    expect(mine.body).toContain('あなたのユーザに二要素認証のパスキーが登録されました');
+    expect(mine.body).toContain('パスキーの名前: 会社のノートPC');
+    expect(mine.body).toContain('2026/04/01 10:00');
+    const removed = composeNotice({ event: 'passkeyRemoved', at, user, name: '会社のノートPC' }, toAdmin);
+    expect(removed.subject).toBe('【容量市場システム】パスキー削除のお知らせ');
+    expect(removed.body).toContain('次のユーザに二要素認証のパスキーが削除されました');
+    expect(removed.body).not.toContain('直ちに');
+  });
+
+  it('tell the user alone of a login with a passkey, with the time and address', () => {
+    const used = { event: 'passkeyUsed', at, user, name: 'スマートフォン', ip: '203.0.113.7' } as const;
+    expect(noticeRecipients(used, admins).map((r) => r.email)).toEqual(['taro@example.jp']);
+    const body = composeNotice(used, toUser).body;
+    expect(body).toContain('ログインに、あなたのパスキーが使用されました');
+    expect(body).toContain('パスキーの名前: スマートフォン');
+    expect(body).toContain('接続元: 203.0.113.7');
+    expect(body).toContain('ログイン画面: ');
   });
 });
