@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseTrustProxy } from '../../src/config.js';
+import { safeNext } from '../../src/features/auth/login-pages.js';
 import { deriveCsrfToken } from '../../src/features/auth/plugin.js';
-import { safeNext } from '../../src/features/auth/routes.js';
 import {
   Agent,
   createOperatorWithAdmins,

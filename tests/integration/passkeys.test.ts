@@ -1,6 +1,6 @@
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PASSKEY_CHALLENGE_MS } from '../../src/features/auth/passkeys.js';
+import { PASSKEY_CHALLENGE_MS } from '../../src/features/auth/passkeys/challenges.js';
 import type { User } from '../../src/features/users/model.js';
 import {
   Agent,

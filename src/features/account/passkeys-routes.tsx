@@ -3,7 +3,8 @@ import type { VNode } from 'preact';
 import { requireAuth } from '../../web/guards.js';
 import { type InputSpec, one, requireInput } from '../../web/input.js';
 import { sendPage } from '../../web/render.js';
-import { passkeyRegistrationOptions, relyingParty } from '../auth/passkeys.js';
+import { passkeyRegistrationOptions } from '../auth/passkeys/registration.js';
+import { relyingParty } from '../auth/passkeys/webauthn.js';
 import { type PasskeyFormErrors, registerOwnPasskey, removeOwnPasskey } from './passkeys-service.js';
 
 /** SPEC D-19: the registration's fields; a WebAuthn response is a few kilobytes of JSON. */

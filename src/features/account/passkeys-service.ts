@@ -2,15 +2,15 @@ import type { Db } from '../../db/connect.js';
 import type { MessageId } from '../../lib/messages.js';
 import { recordAudit } from '../audit/service.js';
 import {
-  deletePasskey,
   insertPasskey,
   PASSKEY_NAME_MAX,
   type PasskeyRegistrationFailure,
-  type RelyingParty,
   verifyPasskeyRegistration,
-} from '../auth/passkeys.js';
-import type { RequestContext } from '../auth/service.js';
-import { verifyOwnPassword } from '../auth/service.js';
+} from '../auth/passkeys/registration.js';
+import { deletePasskey } from '../auth/passkeys/repository.js';
+import type { RelyingParty } from '../auth/passkeys/webauthn.js';
+import { verifyOwnPassword } from '../auth/password-change.js';
+import type { RequestContext } from '../auth/request-context.js';
 import { endOtherSessions } from '../auth/sessions.js';
 import { queueNotice } from '../mail/notices.js';
 import type { User } from '../users/model.js';

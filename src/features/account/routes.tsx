@@ -3,7 +3,7 @@ import { adminOnly, requireAuth } from '../../web/guards.js';
 import { type InputSpec, one, readInput, requireInput } from '../../web/input.js';
 import type { ShownMessage } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
-import { listPasskeys } from '../auth/passkeys.js';
+import { listPasskeys } from '../auth/passkeys/repository.js';
 import {
   confirmEnrolment,
   pendingEnrolment,

@@ -10,7 +10,7 @@ import {
   type LayoutProps,
   type ShownMessage,
 } from '../../web/layout.js';
-import type { Passkey } from '../auth/passkeys.js';
+import type { Passkey } from '../auth/passkeys/repository.js';
 import type { SecondFactorStatus } from '../auth/second-factor.js';
 import type { OwnSession } from '../auth/sessions.js';
 import { groupSecret } from '../auth/totp.js';

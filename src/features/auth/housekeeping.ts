@@ -1,7 +1,7 @@
 import type { Store } from '../../db/connect.js';
 import { purgeActionTokens } from '../users/action-tokens.js';
-import { purgePasskeyChallenges } from './passkeys.js';
-import { purgeLoginChallenges } from './service.js';
+import { purgeLoginChallenges } from './login-repository.js';
+import { purgePasskeyChallenges } from './passkeys/challenges.js';
 import { purgeExpiredSessions, type SessionPolicy } from './sessions.js';
 
 export interface HousekeepingResult {

@@ -5,6 +5,13 @@ import type { Clock } from '../../lib/clock.js';
 import type { User } from '../users/model.js';
 import type { SecondFactorState, Session } from './sessions.js';
 
+/** Where an attempt comes from and when: what the login's use cases record and audit. */
+export interface RequestContext {
+  ip: string;
+  userAgent: string;
+  now: Date;
+}
+
 export interface Auth {
   user: User;
   operatorName: string;

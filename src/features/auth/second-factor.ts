@@ -46,18 +46,23 @@ export async function secondFactorStatus(db: Db, userId: string): Promise<Second
     .select(['enabled_at'])
     .where('user_id', '=', userId)
     .executeTakeFirst();
+  return {
+    enabled: Boolean(factor?.enabled_at),
+    enabledAt: factor?.enabled_at ? new Date(factor.enabled_at) : null,
+    pending: Boolean(factor && !factor.enabled_at),
+    recoveryCodesLeft: await recoveryCodesLeft(db, userId),
+  };
+}
+
+/** How many of the user's recovery codes are not used yet. */
+export async function recoveryCodesLeft(db: Db, userId: string): Promise<number> {
   const left = await db
     .selectFrom('recovery_codes')
     .select((eb) => eb.fn.countAll().as('n'))
     .where('user_id', '=', userId)
     .where('used_at', 'is', null)
     .executeTakeFirst();
-  return {
-    enabled: Boolean(factor?.enabled_at),
-    enabledAt: factor?.enabled_at ? new Date(factor.enabled_at) : null,
-    pending: Boolean(factor && !factor.enabled_at),
-    recoveryCodesLeft: Number(left?.n ?? 0),
-  };
+  return Number(left?.n ?? 0);
 }
 
 export async function hasSecondFactor(db: Db, userId: string): Promise<boolean> {

@@ -5,8 +5,8 @@ import { Layout } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
 import { REGISTRABLE_ROLE } from '../users/model.js';
 import { type DraftFields, formDraftCookieName, openFormDraft } from './form-drafts.js';
+import { safeNext } from './login-pages.js';
 import { RESUME_PATH } from './plugin.js';
-import { safeNext } from './routes.js';
 import { extendSession } from './sessions.js';
 
 /** What the page shows of a kept form: the fields the user typed, by their labels. */
