@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { VNode } from 'preact';
 import { requireAuth } from '../../web/guards.js';
 import { type InputSpec, one, requireInput } from '../../web/input.js';
 import { sendPage } from '../../web/render.js';
-import { passkeyRegistrationOptions } from '../auth/passkeys/registration.js';
-import { relyingParty } from '../auth/passkeys/webauthn.js';
+import { passkeyRegistrationOptions, relyingParty } from '../auth/passkeys.js';
+import { passwordRateLimit, renderPasskeyFormPage } from './pages.js';
 import { type PasskeyFormErrors, registerOwnPasskey, removeOwnPasskey } from './passkeys-service.js';
 
 /** SPEC D-19: the registration's fields; a WebAuthn response is a few kilobytes of JSON. */
@@ -19,76 +18,81 @@ const REMOVE_FORM = {
 /** The challenge is asked for with the CSRF token alone. */
 const OPTIONS_FORM = {} satisfies InputSpec;
 
-/** The page a passkey form was on, shown again with its errors (400). */
-export type PasskeyPageRenderer = (request: FastifyRequest, errors: PasskeyFormErrors) => Promise<VNode>;
-
 /**
  * The account page's passkeys (SPEC D-22): the registration challenge (a POST that the
  * page's script sends with the CSRF token, D-18), the registration, the removal. A user
  * whom the operator's policy sends to enrolment may register one: it counts as the factor.
  */
-export async function passkeyAccountRoutes(
-  app: FastifyInstance,
-  render: PasskeyPageRenderer,
-  passwordRateLimit: object,
-): Promise<void> {
-  const rpOf = (request: FastifyRequest) =>
-    relyingParty(app.appConfig.publicUrl, { protocol: request.protocol, host: request.host });
-  const config = { allowSecondFactorEnrolment: true, rateLimit: passwordRateLimit };
-
-  const again = async (request: FastifyRequest, reply: FastifyReply, errors: PasskeyFormErrors) =>
-    sendPage(reply, await render(request, errors), 400);
-
-  app.post('/account/passkeys/options', { config }, async (request, reply) => {
-    const auth = requireAuth(request);
-    requireInput(request.body, OPTIONS_FORM);
-    const rp = rpOf(request);
-    if (!rp) return reply.status(400).send({ error: 'error.passkey.failed' });
-    const options = await passkeyRegistrationOptions(app.store.db, {
-      user: auth.user,
-      sessionId: auth.session.id,
-      rp,
-      now: app.clock.now(),
-    });
-    if (options === 'tooMany') return reply.status(409).send({ error: 'error.passkey.tooMany' });
-    return reply.send(options);
-  });
-
-  app.post('/account/passkeys', { config }, async (request, reply) => {
-    const auth = requireAuth(request);
-    const form = requireInput(request.body, REGISTER_FORM);
-    const rp = rpOf(request);
-    if (!rp) return again(request, reply, { response: 'error.passkey.failed' });
-    const result = await registerOwnPasskey(app.store.db, {
-      user: auth.user,
-      sessionId: auth.session.id,
-      name: form.name,
-      response: form.response,
-      rp,
-      ip: request.ip,
-      now: app.clock.now(),
-    });
-    if (!result.ok) return again(request, reply, result.errors);
-    return reply.redirect('/account?done=passkeyAdded', 303);
-  });
-
-  app.post(
-    '/account/passkeys/remove',
-    { config: { rateLimit: passwordRateLimit } },
-    async (request, reply) => {
-      const auth = requireAuth(request);
-      const form = requireInput(request.body, REMOVE_FORM);
-      const id = /^[0-9]{1,12}$/.test(form.passkey) ? Number(form.passkey) : undefined;
-      const result = await removeOwnPasskey(app.store.db, {
-        user: auth.user,
-        passkeyId: id,
-        password: form.password,
-        currentSessionId: auth.session.id,
-        ip: request.ip,
-        now: app.clock.now(),
-      });
-      if (!result.ok) return again(request, reply, result.errors);
-      return reply.redirect('/account?done=passkeyRemoved', 303);
-    },
+export function passkeyAccountRoutes(app: FastifyInstance): void {
+  const rateLimit = passwordRateLimit(app);
+  const config = { allowSecondFactorEnrolment: true, rateLimit };
+  app.post('/account/passkeys/options', { config }, (request, reply) => sendOptions(app, request, reply));
+  app.post('/account/passkeys', { config }, (request, reply) => registerPasskey(app, request, reply));
+  app.post('/account/passkeys/remove', { config: { rateLimit } }, (request, reply) =>
+    removePasskey(app, request, reply),
   );
+}
+
+function relyingPartyOf(app: FastifyInstance, request: FastifyRequest) {
+  return relyingParty(app.appConfig.publicUrl, { protocol: request.protocol, host: request.host });
+}
+
+/** The page the passkey form was on, shown again with its errors (400). */
+async function showAgain(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  errors: PasskeyFormErrors,
+) {
+  return sendPage(reply, await renderPasskeyFormPage(app, request, errors), 400);
+}
+
+/** The registration's challenge, as JSON for the page's script. */
+async function sendOptions(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  const auth = requireAuth(request);
+  requireInput(request.body, OPTIONS_FORM);
+  const rp = relyingPartyOf(app, request);
+  if (!rp) return reply.status(400).send({ error: 'error.passkey.failed' });
+  const options = await passkeyRegistrationOptions(app.store.db, {
+    user: auth.user,
+    sessionId: auth.session.id,
+    rp,
+    now: app.clock.now(),
+  });
+  if (options === 'tooMany') return reply.status(409).send({ error: 'error.passkey.tooMany' });
+  return reply.send(options);
+}
+
+async function registerPasskey(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  const auth = requireAuth(request);
+  const form = requireInput(request.body, REGISTER_FORM);
+  const rp = relyingPartyOf(app, request);
+  if (!rp) return showAgain(app, request, reply, { response: 'error.passkey.failed' });
+  const result = await registerOwnPasskey(app.store.db, {
+    user: auth.user,
+    sessionId: auth.session.id,
+    name: form.name,
+    response: form.response,
+    rp,
+    ip: request.ip,
+    now: app.clock.now(),
+  });
+  if (!result.ok) return showAgain(app, request, reply, result.errors);
+  return reply.redirect('/account?done=passkeyAdded', 303);
+}
+
+async function removePasskey(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  const auth = requireAuth(request);
+  const form = requireInput(request.body, REMOVE_FORM);
+  const id = /^[0-9]{1,12}$/.test(form.passkey) ? Number(form.passkey) : undefined;
+  const result = await removeOwnPasskey(app.store.db, {
+    user: auth.user,
+    passkeyId: id,
+    password: form.password,
+    currentSessionId: auth.session.id,
+    ip: request.ip,
+    now: app.clock.now(),
+  });
+  if (!result.ok) return showAgain(app, request, reply, result.errors);
+  return reply.redirect('/account?done=passkeyRemoved', 303);
 }

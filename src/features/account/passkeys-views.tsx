@@ -3,9 +3,9 @@ import { formatJapanDateTime } from '../../lib/japan-time.js';
 import { message } from '../../lib/messages.js';
 import { builtAssetUrl } from '../../web/assets.js';
 import { CsrfField, FieldRow, fieldAria, type ShownMessage } from '../../web/layout.js';
-import { MAX_PASSKEYS_PER_USER, PASSKEY_NAME_MAX } from '../auth/passkeys/registration.js';
-import type { Passkey } from '../auth/passkeys/repository.js';
+import { MAX_PASSKEYS_PER_USER, PASSKEY_NAME_MAX, type Passkey } from '../auth/passkeys.js';
 import type { PasskeyFormErrors } from './passkeys-service.js';
+import { CurrentPasswordRow, DangerButton, fieldErrorMessages, fieldOf } from './view-parts.js';
 
 /** The fields of the passkey forms, as the messages at the top of the page link to them. */
 const FIELDS = {
@@ -17,10 +17,7 @@ const FIELDS = {
 
 /** The messages of the passkey forms for the top of the page, each linking to its field. */
 export function passkeyErrorMessages(errors: PasskeyFormErrors | undefined): ShownMessage[] {
-  return Object.entries(errors ?? {}).map(([key, id]) => ({
-    id: id!,
-    field: FIELDS[key as keyof PasskeyFormErrors],
-  }));
+  return fieldErrorMessages(errors, FIELDS);
 }
 
 /**
@@ -49,12 +46,11 @@ export function PasskeyRegisterForm(props: {
   errors?: PasskeyFormErrors;
   count: number;
 }): VNode {
-  const nameError = props.errors?.name ?? props.errors?.response;
-  const name = {
-    htmlFor: 'passkeyName',
-    hint: `あとで見分けられる名前（例: 会社のノートPC）。${PASSKEY_NAME_MAX}文字以内。`,
-    error: nameError ? { id: nameError } : undefined,
-  };
+  const name = fieldOf(
+    'passkeyName',
+    props.errors?.name ?? props.errors?.response,
+    `あとで見分けられる名前（例: 会社のノートPC）。${PASSKEY_NAME_MAX}文字以内。`,
+  );
   if (props.count >= MAX_PASSKEYS_PER_USER) {
     return <p>{message('error.passkey.tooMany')}</p>;
   }
@@ -103,79 +99,74 @@ export function PasskeysSection(props: {
   errors?: PasskeyFormErrors;
 }): VNode {
   const errors = props.errors ?? {};
-  const passkey = { htmlFor: 'removePasskey', error: errors.passkey ? { id: errors.passkey } : undefined };
-  const password = {
-    htmlFor: 'removePasskeyPassword',
-    error: errors.password ? { id: errors.password } : undefined,
-  };
   return (
     <section aria-labelledby="account-passkeys">
       <h2 id="account-passkeys">二要素認証（パスキー）</h2>
       <PasskeyNote />
       {props.passkeys.length > 0 ? (
-        <div class="table-scroll">
-          <table class="results passkeys-table">
-            <caption class="visually-hidden">登録済みのパスキー（{props.passkeys.length}件）</caption>
-            <thead>
-              <tr>
-                <th scope="col">名前</th>
-                <th scope="col">登録日時</th>
-                <th scope="col">最終利用日時</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.passkeys.map((p) => (
-                <tr data-passkey-row={p.name}>
-                  <td>{p.name}</td>
-                  <td>{formatJapanDateTime(p.createdAt)}</td>
-                  <td>{p.lastUsedAt ? formatJapanDateTime(p.lastUsedAt) : '未使用'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <PasskeysTable passkeys={props.passkeys} />
       ) : (
         <p>登録済みのパスキーはありません。</p>
       )}
       <h3>パスキーの登録</h3>
       <PasskeyRegisterForm csrfToken={props.csrfToken} errors={errors} count={props.passkeys.length} />
       {props.passkeys.length > 0 ? (
-        <form method="post" action="/account/passkeys/remove" class="form" novalidate>
-          <CsrfField token={props.csrfToken} />
-          <h3>パスキーの削除</h3>
-          <p>削除するには、パスキーを選んでパスワードを入力してください。</p>
-          <table class="form-table">
-            <tbody>
-              <FieldRow label="削除するパスキー" required {...passkey}>
-                <select id="removePasskey" name="passkey" required {...fieldAria(passkey)}>
-                  {props.passkeys.map((p) => (
-                    <option value={String(p.id)}>
-                      {p.name}（{formatJapanDateTime(p.createdAt)}登録）
-                    </option>
-                  ))}
-                </select>
-              </FieldRow>
-              <FieldRow label="パスワード" required {...password}>
-                <input
-                  id="removePasskeyPassword"
-                  name="password"
-                  type="password"
-                  autocomplete="current-password"
-                  maxlength={256}
-                  required
-                  {...fieldAria(password)}
-                />
-              </FieldRow>
-            </tbody>
-          </table>
-          <div class="actions">
-            <button type="submit" class="button-danger">
-              パスキーを削除
-            </button>
-          </div>
-        </form>
+        <PasskeyRemoveForm csrfToken={props.csrfToken} passkeys={props.passkeys} errors={errors} />
       ) : null}
       <PasskeyScript />
     </section>
+  );
+}
+
+function PasskeysTable({ passkeys }: { passkeys: Passkey[] }): VNode {
+  return (
+    <div class="table-scroll">
+      <table class="results passkeys-table">
+        <caption class="visually-hidden">登録済みのパスキー（{passkeys.length}件）</caption>
+        <thead>
+          <tr>
+            <th scope="col">名前</th>
+            <th scope="col">登録日時</th>
+            <th scope="col">最終利用日時</th>
+          </tr>
+        </thead>
+        <tbody>
+          {passkeys.map((p) => (
+            <tr data-passkey-row={p.name}>
+              <td>{p.name}</td>
+              <td>{formatJapanDateTime(p.createdAt)}</td>
+              <td>{p.lastUsedAt ? formatJapanDateTime(p.lastUsedAt) : '未使用'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Removal: which passkey, and the password entered again. */
+function PasskeyRemoveForm(props: { csrfToken: string; passkeys: Passkey[]; errors: PasskeyFormErrors }) {
+  const passkey = fieldOf('removePasskey', props.errors.passkey);
+  return (
+    <form method="post" action="/account/passkeys/remove" class="form" novalidate>
+      <CsrfField token={props.csrfToken} />
+      <h3>パスキーの削除</h3>
+      <p>削除するには、パスキーを選んでパスワードを入力してください。</p>
+      <table class="form-table">
+        <tbody>
+          <FieldRow label="削除するパスキー" required {...passkey}>
+            <select id="removePasskey" name="passkey" required {...fieldAria(passkey)}>
+              {props.passkeys.map((p) => (
+                <option value={String(p.id)}>
+                  {p.name}（{formatJapanDateTime(p.createdAt)}登録）
+                </option>
+              ))}
+            </select>
+          </FieldRow>
+          <CurrentPasswordRow field={fieldOf('removePasskeyPassword', props.errors.password)} />
+        </tbody>
+      </table>
+      <DangerButton label="パスキーを削除" />
+    </form>
   );
 }

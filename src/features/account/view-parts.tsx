@@ -1,0 +1,69 @@
+import type { VNode } from 'preact';
+import type { MessageId } from '../../lib/messages.js';
+import {
+  type FieldDescription,
+  type FieldRef,
+  FieldRow,
+  fieldAria,
+  type LayoutProps,
+  type ShownMessage,
+} from '../../web/layout.js';
+
+/** What every account page takes from the request: the signed-in user and the CSRF token. */
+export type Page = Pick<LayoutProps, 'auth' | 'csrfToken'>;
+
+export const ACCOUNT_CRUMB = { label: 'アカウント設定', href: '/account' };
+
+/** A control of an account form with its hint and its error beside it. */
+export function fieldOf(
+  id: string,
+  error: MessageId | undefined,
+  hint?: string,
+): FieldDescription & { htmlFor: string } {
+  return { htmlFor: id, hint, error: error ? { id: error } : undefined };
+}
+
+/**
+ * A form's errors for the top of the page, each linking to its field (WCAG 3.3.1), in the
+ * order of `fields`.
+ */
+export function fieldErrorMessages<K extends string>(
+  errors: Partial<Record<K, MessageId>> | undefined,
+  fields: Record<K, FieldRef>,
+): ShownMessage[] {
+  return (Object.keys(fields) as K[]).flatMap((key) => {
+    const id = errors?.[key];
+    return id ? [{ id, field: fields[key] }] : [];
+  });
+}
+
+/**
+ * The user's password, entered again before an action that a stolen session alone must
+ * not take (removing a factor, ending the other sessions, removing a passkey).
+ */
+export function CurrentPasswordRow(props: { field: FieldDescription & { htmlFor: string } }): VNode {
+  return (
+    <FieldRow label="パスワード" required {...props.field}>
+      <input
+        id={props.field.htmlFor}
+        name="password"
+        type="password"
+        autocomplete="current-password"
+        maxlength={256}
+        required
+        {...fieldAria(props.field)}
+      />
+    </FieldRow>
+  );
+}
+
+/** A form's one red button (an action that removes or ends something). */
+export function DangerButton(props: { label: string }): VNode {
+  return (
+    <div class="actions">
+      <button type="submit" class="button-danger">
+        {props.label}
+      </button>
+    </div>
+  );
+}
