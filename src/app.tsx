@@ -10,9 +10,8 @@ import { pingStore, type Store } from './db/connect.js';
 import { deriveKey, loadServerKey } from './db/server-keys.js';
 import { accountRoutes } from './features/account/routes.js';
 import { auditRoutes } from './features/audit/routes.js';
-import { authRoutes } from './features/auth/routes.js';
+import { authRoutes, topRoutes } from './features/auth/routes.js';
 import { sessionRoutes } from './features/auth/session-routes.js';
-import { topRoutes } from './features/auth/top-routes.js';
 import { configureNotices } from './features/mail/notices.js';
 import { userManageRoutes } from './features/users/manage-routes.js';
 import { userListRoutes } from './features/users/search/routes.js';
@@ -41,7 +40,19 @@ function trustHops(hops: number) {
 
 /** Builds the whole web application; tests build it too and talk to it with `inject`. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { config, store } = options;
+  const app = createServer(options);
+  configureNotices({ loginUrl: options.config.loginUrl });
+  await decorateKeys(app);
+  await registerPlugins(app);
+  // Handlers first: Fastify binds the error handler to the routes registered after it.
+  setErrorHandlers(app);
+  await registerRoutes(app);
+  return app;
+}
+
+/** The Fastify instance and what every part of the app reads from it. */
+function createServer(options: AppOptions): FastifyInstance {
+  const { config } = options;
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     // SPEC D-21: a hop count trusts that many proxies in front, counted from this server
@@ -51,19 +62,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // No implicit HEAD routes: a HEAD on an export must not run the export and audit it.
     exposeHeadRoutes: false,
   });
-  app.decorate('store', store);
+  app.decorate('store', options.store);
   app.decorate('clock', options.clock ?? systemClock);
   app.decorate('appConfig', config);
-  configureNotices({ loginUrl: config.loginUrl });
-  const serverKey = config.appSecret
-    ? Buffer.from(config.appSecret, 'utf8')
-    : await loadServerKey(store.db, 'app', app.clock.now());
+  return app;
+}
+
+/** The keys derived from the server key (APP_SECRET, or one kept in the database). */
+async function decorateKeys(app: FastifyInstance): Promise<void> {
+  const serverKey = app.appConfig.appSecret
+    ? Buffer.from(app.appConfig.appSecret, 'utf8')
+    : await loadServerKey(app.store.db, 'app', app.clock.now());
   app.decorate('keys', {
     preSession: deriveKey(serverKey, 'pre-session cookie'),
     actionToken: deriveKey(serverKey, 'confirmation token'),
     formDraft: deriveKey(serverKey, 'form draft'),
   });
+}
 
+/** Security headers, body parsers, the rate limit's store, the assets and the session plugin. */
+async function registerPlugins(app: FastifyInstance): Promise<void> {
   useSecurityHeaders(app, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -78,7 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         objectSrc: ["'none'"],
       },
     },
-    strictTransportSecurity: config.secureCookies,
+    strictTransportSecurity: app.appConfig.secureCookies,
     referrerPolicy: { policy: 'same-origin' },
     xFrameOptions: { action: 'deny' },
   });
@@ -87,22 +105,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(multipart, { limits: { fileSize: 1024 * 1024, files: 1, fields: 10 } });
   await app.register(rateLimit, {
     global: false,
-    store: databaseRateLimitStore(store, app.clock),
+    store: databaseRateLimitStore(app.store, app.clock),
     errorResponseBuilder: (_request, context) =>
       Object.assign(new Error('rate limited'), { statusCode: context.statusCode, rateLimited: true }),
   });
-  // Styles and scripts are for everyone: the login and first password screens need them
-  // too. They carry no session work at all (no cookie, no query), and their URLs carry a
-  // fingerprint of the content (src/web/assets.ts), so browsers keep them for a year.
-  app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/assets/')) route.config = { ...route.config, public: true, asset: true };
-  });
-  await app.register(fastifyStatic, {
-    root: ASSETS_DIR,
-    prefix: '/assets/',
-    maxAge: '365d',
-    immutable: true,
-  });
+  await registerAssets(app);
   await app.register(securityPlugin);
 
   // Pages show personal data: never let a shared cache or the back-forward cache keep them.
@@ -112,8 +119,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     return payload;
   });
+}
 
-  // Handlers first: Fastify binds the error handler to the routes registered after it.
+/**
+ * Styles and scripts are for everyone: the login and first password screens need them
+ * too. They carry no session work at all (no cookie, no query), and their URLs carry a
+ * fingerprint of the content (src/web/assets.ts), so browsers keep them for a year.
+ */
+async function registerAssets(app: FastifyInstance): Promise<void> {
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/assets/')) route.config = { ...route.config, public: true, asset: true };
+  });
+  await app.register(fastifyStatic, {
+    root: ASSETS_DIR,
+    prefix: '/assets/',
+    maxAge: '365d',
+    immutable: true,
+  });
+}
+
+/** 404, and every error as the one error page: a 5xx shows only the request ID. */
+function setErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler(async (request, reply) => {
     return sendErrorPage(request, reply, 404, [{ id: 'error.notFound' }], TOP);
   });
@@ -141,9 +167,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return sendErrorPage(request, reply, status, [{ id: 'error.form.invalid' }], TOP);
     },
   );
+}
 
+/** The health check and every feature's routes. */
+async function registerRoutes(app: FastifyInstance): Promise<void> {
   app.get('/healthz', { config: { public: true } }, async (_request, reply) => {
-    const ok = await pingStore(store);
+    const ok = await pingStore(app.store);
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable' });
   });
 
@@ -154,6 +183,4 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(userManageRoutes);
   await app.register(auditRoutes);
   await app.register(accountRoutes);
-
-  return app;
 }

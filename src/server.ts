@@ -1,7 +1,8 @@
 import closeWithGrace from 'close-with-grace';
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import type { Store } from './db/connect.js';
 import { openConfiguredStore } from './db/open.js';
 import { startHousekeeping } from './features/auth/housekeeping.js';
 import { configuredTransport, type MailTransport } from './features/mail/transport.js';
@@ -35,6 +36,10 @@ function shutdownDelayMs(env: NodeJS.ProcessEnv = process.env): number {
   return Number(value) * 1000;
 }
 
+type Logger = FastifyInstance['log'];
+type RunningMail = { worker: MailWorker; transport: MailTransport };
+type DemoCredential = Awaited<ReturnType<typeof seedDemo>>[number];
+
 /** Starts the system: migrate, seed the demo into an empty database, listen. */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -44,64 +49,77 @@ async function main(): Promise<void> {
   app.log.info({ store: store.describe }, 'database migrated');
 
   const demo = (await isEmpty(store.db)) ? await seedDemo(store.db, new Date()) : [];
-
-  // SPEC §5: the outbox worker runs in the background of this process, never in a
-  // request; with MAIL_WORKER=false the mails wait for `cmus mail-worker` elsewhere.
-  let mail: { worker: MailWorker; transport: MailTransport } | undefined;
-  let mailLine: string;
-  if (config.mailWorker) {
-    const transport = configuredTransport(config);
-    const worker = new MailWorker({ store, transport, from: config.mailFrom, logger: app.log });
-    worker.start();
-    mail = { worker, transport };
-    mailLine =
-      transport.kind === 'smtp'
-        ? `mail: SMTP ${transport.describe}`
-        : `mail: .eml files in ${transport.describe}`;
-    app.log.info({ transport: transport.kind, to: transport.describe }, 'mail worker started');
-  } else {
-    mailLine = 'mail: queued only (MAIL_WORKER=false; run `cmus mail-worker` to send)';
-    app.log.info({}, 'mail worker not started (MAIL_WORKER=false)');
-  }
-
+  const mail = startMailWorker(config, store, app.log);
   const stopHousekeeping = startHousekeeping({
     store,
     policy: { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs },
     intervalMs: 10 * 60_000,
     onError: (error) => app.log.error({ err: error }, 'housekeeping failed'),
   });
-
-  // SIGINT/SIGTERM (and an uncaught error): stop accepting, let the requests in flight and
-  // the mail being sent finish, then close the database (SQLite checkpoints its WAL) and
-  // exit 0 (1 after an error). A second signal, or `delay` running out, exits 1 at once.
-  closeWithGrace(
-    {
-      delay,
-      logger: app.log,
-      onSecondSignal: (signal) => app.log.warn({ signal }, 'second signal: exiting without waiting'),
-      onTimeout: (ms) => app.log.error({ delayMs: ms }, 'shutdown took too long: exiting'),
-    },
-    async ({ signal, err }) => {
-      if (err) app.log.fatal({ err }, 'uncaught error: shutting down');
-      else app.log.info({ signal }, 'shutting down');
-      stopHousekeeping();
-      // The mail being sent is finished first; claimed but unsent mails go back to the queue.
-      await Promise.all([app.close(), mail?.worker.stop()]);
-      mail?.transport.close();
-      await store.close();
-      app.log.info({}, 'stopped');
-    },
-  );
+  closeOnSignal(delay, app.log, async () => {
+    stopHousekeeping();
+    // The mail being sent is finished first; claimed but unsent mails go back to the queue.
+    await Promise.all([app.close(), mail?.worker.stop()]);
+    mail?.transport.close();
+    await store.close();
+  });
 
   const address = await app.listen({ host: config.host, port: config.port });
   const url = config.publicUrl ?? address.replace('://127.0.0.1', '://localhost');
   // The banner goes to the terminal, not to the log: it is for the person who started the system.
-  const lines = [
-    '',
-    `容量市場システム ユーザ情報管理: ${url}/login`,
-    `database: ${store.describe}`,
-    mailLine,
-  ];
+  process.stdout.write(`${banner(url, store.describe, mailLine(mail), demo).join('\n')}\n\n`);
+}
+
+/**
+ * SPEC §5: the outbox worker runs in the background of this process, never in a
+ * request; with MAIL_WORKER=false the mails wait for `cmus mail-worker` elsewhere.
+ */
+function startMailWorker(config: Config, store: Store, log: Logger): RunningMail | undefined {
+  if (!config.mailWorker) {
+    log.info({}, 'mail worker not started (MAIL_WORKER=false)');
+    return undefined;
+  }
+  const transport = configuredTransport(config);
+  const worker = new MailWorker({ store, transport, from: config.mailFrom, logger: log });
+  worker.start();
+  log.info({ transport: transport.kind, to: transport.describe }, 'mail worker started');
+  return { worker, transport };
+}
+
+function mailLine(mail: RunningMail | undefined): string {
+  if (!mail) return 'mail: queued only (MAIL_WORKER=false; run `cmus mail-worker` to send)';
+  const { transport } = mail;
+  return transport.kind === 'smtp'
+    ? `mail: SMTP ${transport.describe}`
+    : `mail: .eml files in ${transport.describe}`;
+}
+
+/**
+ * SIGINT/SIGTERM (and an uncaught error): `close` stops accepting, lets the requests in
+ * flight and the mail being sent finish, then closes the database (SQLite checkpoints its
+ * WAL); the process exits 0 (1 after an error). A second signal, or `delay` running out,
+ * exits 1 at once.
+ */
+function closeOnSignal(delay: number, log: Logger, close: () => Promise<void>): void {
+  closeWithGrace(
+    {
+      delay,
+      logger: log,
+      onSecondSignal: (signal) => log.warn({ signal }, 'second signal: exiting without waiting'),
+      onTimeout: (ms) => log.error({ delayMs: ms }, 'shutdown took too long: exiting'),
+    },
+    async ({ signal, err }) => {
+      if (err) log.fatal({ err }, 'uncaught error: shutting down');
+      else log.info({ signal }, 'shutting down');
+      await close();
+      log.info({}, 'stopped');
+    },
+  );
+}
+
+/** What the person who started the system reads: the address, the store, the mail, the demo users. */
+function banner(url: string, database: string, mail: string, demo: DemoCredential[]): string[] {
+  const lines = ['', `容量市場システム ユーザ情報管理: ${url}/login`, `database: ${database}`, mail];
   if (demo.length > 0) {
     lines.push(
       '',
@@ -113,7 +131,7 @@ async function main(): Promise<void> {
       );
     }
   }
-  process.stdout.write(`${lines.join('\n')}\n\n`);
+  return lines;
 }
 
 main().catch((error: unknown) => {

@@ -71,74 +71,91 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
   configureNotices({ loginUrl: config.loginUrl });
   const store = await openConfiguredStore(config);
   try {
-    switch (command) {
-      case 'migrate':
-        out(`${store.describe}: migrations are up to date`);
-        return 0;
-      case 'seed-demo': {
-        if (!(await isEmpty(store.db))) {
-          out('The database already has operators: the demo is seeded only into an empty database.');
-          return 1;
-        }
-        for (const c of await seedDemo(store.db, new Date())) {
-          out(`${c.user.userId}  ${c.user.userName}  仮パスワード: ${c.temporaryPassword}`);
-        }
-        return 0;
-      }
-      case 'operator':
-        if (sub === 'list') {
-          const operators = await listOperators(store.db);
-          out('事業者コード\t参加登録申請者名\tユーザ数\t登録日時');
-          for (const o of operators) {
-            out(
-              `${o.operatorCode}\t${o.operatorName}\t${o.activeUsers}\t${formatJapanDateTime(o.createdAt)}`,
-            );
-          }
-          out(`${operators.length} operator(s)`);
-          return 0;
-        }
-        if (sub === 'add') return await operatorAdd(store, rest);
-        out(USAGE);
-        return 2;
-      case 'outbox':
-        if (sub === 'list') return await outboxList(store, rest);
-        if (sub === 'retry') return await outboxRetry(store, rest);
-        out(USAGE);
-        return 2;
-      case 'secrets': {
-        if (sub !== 'rotate-key') {
-          out(USAGE);
-          return 2;
-        }
-        const result = await rotateSecretsKey(
-          store.db,
-          { current: config.secretsKey, previous: config.secretsKeyPrevious },
-          new Date(),
-        );
-        out(
-          `second-factor secrets sealed with the key ${result.keyId} (${result.keyLocation === 'environment' ? 'SECRETS_KEY' : 'kept in the database'}): ${result.resealed} re-sealed, ${result.unchanged} already sealed with it`,
-        );
-        if (result.keyLocation === 'environment' && config.secretsKeyPrevious.length > 0) {
-          out('SECRETS_KEY_PREVIOUS is no longer needed: remove it and restart the servers.');
-        }
-        return 0;
-      }
-      case 'mail-worker':
-        return await mailWorker(config, store, sub === undefined ? rest : [sub, ...rest], options);
-      default:
-        out(`Unknown command: ${command}\n`);
-        out(USAGE);
-        return 2;
-    }
+    return await runStoreCommand({ config, store, options }, command, sub, rest);
   } finally {
     await store.close();
   }
 }
 
-async function operatorAdd(
-  store: Awaited<ReturnType<typeof openConfiguredStore>>,
-  args: string[],
+interface CommandContext {
+  config: Config;
+  store: Store;
+  options: CliOptions;
+}
+
+/** The commands that work on the database (opened, and migrated, by the caller). */
+async function runStoreCommand(
+  { config, store, options }: CommandContext,
+  command: string,
+  sub: string | undefined,
+  rest: string[],
 ): Promise<number> {
+  switch (command) {
+    case 'migrate':
+      out(`${store.describe}: migrations are up to date`);
+      return 0;
+    case 'seed-demo':
+      return seedDemoCommand(store);
+    case 'operator':
+      if (sub === 'list') return operatorList(store);
+      if (sub === 'add') return operatorAdd(store, rest);
+      break;
+    case 'outbox':
+      if (sub === 'list') return outboxList(store, rest);
+      if (sub === 'retry') return outboxRetry(store, rest);
+      break;
+    case 'secrets':
+      if (sub === 'rotate-key') return secretsRotateKey(config, store);
+      break;
+    case 'mail-worker':
+      return mailWorker(config, store, sub === undefined ? rest : [sub, ...rest], options);
+    default:
+      out(`Unknown command: ${command}\n`);
+  }
+  out(USAGE);
+  return 2;
+}
+
+/** `seed-demo`: the manual's demo operator, into an empty database only. */
+async function seedDemoCommand(store: Store): Promise<number> {
+  if (!(await isEmpty(store.db))) {
+    out('The database already has operators: the demo is seeded only into an empty database.');
+    return 1;
+  }
+  for (const c of await seedDemo(store.db, new Date())) {
+    out(`${c.user.userId}  ${c.user.userName}  仮パスワード: ${c.temporaryPassword}`);
+  }
+  return 0;
+}
+
+/** `operator list`: each operator, its number of users (not deleted) and when it was added. */
+async function operatorList(store: Store): Promise<number> {
+  const operators = await listOperators(store.db);
+  out('事業者コード\t参加登録申請者名\tユーザ数\t登録日時');
+  for (const o of operators) {
+    out(`${o.operatorCode}\t${o.operatorName}\t${o.activeUsers}\t${formatJapanDateTime(o.createdAt)}`);
+  }
+  out(`${operators.length} operator(s)`);
+  return 0;
+}
+
+/** `secrets rotate-key`: every second-factor secret sealed again with one key (docs/security.md). */
+async function secretsRotateKey(config: Config, store: Store): Promise<number> {
+  const result = await rotateSecretsKey(
+    store.db,
+    { current: config.secretsKey, previous: config.secretsKeyPrevious },
+    new Date(),
+  );
+  out(
+    `second-factor secrets sealed with the key ${result.keyId} (${result.keyLocation === 'environment' ? 'SECRETS_KEY' : 'kept in the database'}): ${result.resealed} re-sealed, ${result.unchanged} already sealed with it`,
+  );
+  if (result.keyLocation === 'environment' && config.secretsKeyPrevious.length > 0) {
+    out('SECRETS_KEY_PREVIOUS is no longer needed: remove it and restart the servers.');
+  }
+  return 0;
+}
+
+async function operatorAdd(store: Store, args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {

@@ -63,7 +63,6 @@ export function MessageLine({ m }: { m: ShownMessage }): VNode {
 }
 
 export function Layout(props: LayoutProps): VNode {
-  const crumbs: Crumb[] = [{ label: 'TOP', href: '/' }, ...(props.breadcrumbs ?? [])];
   return (
     <html lang="ja">
       <head>
@@ -79,86 +78,22 @@ export function Layout(props: LayoutProps): VNode {
         <a class="skip-link" href="#main">
           本文へスキップ
         </a>
-        <header class="site-header">
-          <a class="brand tap-target" href="/">
-            容量市場システム
-          </a>
-          {props.auth ? (
-            <div class="session-info">
-              <div>
-                <div>ログイン日時: {formatJapanDateTime(props.auth.loginAt)}</div>
-                <div data-user-name={props.auth.userName}>ユーザ名: {props.auth.userName}</div>
-              </div>
-              <a class="tap-target" href="/account">
-                アカウント設定
-              </a>
-              <form method="post" action="/logout">
-                <input type="hidden" name="_csrf" value={props.csrfToken} />
-                <button type="submit" class="button-secondary">
-                  ログアウト
-                </button>
-              </form>
-            </div>
-          ) : null}
-        </header>
-        {props.auth ? (
-          <nav class="menu" aria-label="メニュー">
-            <details>
-              <summary class="tap-target">メニュー</summary>
-              <ul>
-                <li>
-                  <a class="tap-target" href="/participation">
-                    参加登録
-                  </a>
-                  <ul>
-                    <li>
-                      <a class="tap-target" href="/users">
-                        ユーザ情報管理
-                      </a>
-                    </li>
-                    {props.auth.isAdmin ? (
-                      <li>
-                        <a class="tap-target" href="/audit">
-                          監査ログ
-                        </a>
-                      </li>
-                    ) : null}
-                  </ul>
-                </li>
-              </ul>
-            </details>
-          </nav>
-        ) : null}
+        <SiteHeader auth={props.auth} csrfToken={props.csrfToken} />
+        {props.auth ? <Menu auth={props.auth} /> : null}
         <main id="main" tabindex={-1}>
           <h1>{props.title}</h1>
-          <nav class="breadcrumbs" aria-label="パンくずリスト">
-            <ol>
-              {crumbs.map((c, i) => (
-                <li>
-                  {c.href && i < crumbs.length - 1 ? <a href={c.href}>{c.label}</a> : <span>{c.label}</span>}
-                </li>
-              ))}
-            </ol>
-          </nav>
+          <Breadcrumbs trail={props.breadcrumbs ?? []} />
           {props.errors && props.errors.length > 0 ? (
             // The error summary takes the focus when the page loads (HTML autofocus, valid on
             // any focusable element; no script), so that a keyboard or screen reader user
             // starts at what went wrong, and its links lead to the fields (WCAG 3.3.1, 2.4.3).
             <div class="messages messages-error" role="alert" id="error-summary" tabindex={-1} autofocus>
-              <ul>
-                {props.errors.map((m) => (
-                  <MessageLine m={m} />
-                ))}
-              </ul>
+              <MessageList messages={props.errors} />
             </div>
           ) : null}
           {props.infos && props.infos.length > 0 ? (
             <div class="messages messages-info" role="status">
-              <ul>
-                {props.infos.map((m) => (
-                  <MessageLine m={m} />
-                ))}
-              </ul>
+              <MessageList messages={props.infos} />
             </div>
           ) : null}
           {props.children}
@@ -166,6 +101,91 @@ export function Layout(props: LayoutProps): VNode {
         <footer class="site-footer">Copyright OCCTO. All Rights Reserved.</footer>
       </body>
     </html>
+  );
+}
+
+/** The system's name, and for a signed-in user when they logged in, who they are and ログアウト. */
+function SiteHeader(props: { auth: PageAuth | null | undefined; csrfToken: string }): VNode {
+  const { auth } = props;
+  return (
+    <header class="site-header">
+      <a class="brand tap-target" href="/">
+        容量市場システム
+      </a>
+      {auth ? (
+        <div class="session-info">
+          <div>
+            <div>ログイン日時: {formatJapanDateTime(auth.loginAt)}</div>
+            <div data-user-name={auth.userName}>ユーザ名: {auth.userName}</div>
+          </div>
+          <a class="tap-target" href="/account">
+            アカウント設定
+          </a>
+          <form method="post" action="/logout">
+            <input type="hidden" name="_csrf" value={props.csrfToken} />
+            <button type="submit" class="button-secondary">
+              ログアウト
+            </button>
+          </form>
+        </div>
+      ) : null}
+    </header>
+  );
+}
+
+/** The menu of a signed-in user; 監査ログ for admins only (SPEC §6). */
+function Menu({ auth }: { auth: PageAuth }): VNode {
+  return (
+    <nav class="menu" aria-label="メニュー">
+      <details>
+        <summary class="tap-target">メニュー</summary>
+        <ul>
+          <li>
+            <a class="tap-target" href="/participation">
+              参加登録
+            </a>
+            <ul>
+              <li>
+                <a class="tap-target" href="/users">
+                  ユーザ情報管理
+                </a>
+              </li>
+              {auth.isAdmin ? (
+                <li>
+                  <a class="tap-target" href="/audit">
+                    監査ログ
+                  </a>
+                </li>
+              ) : null}
+            </ul>
+          </li>
+        </ul>
+      </details>
+    </nav>
+  );
+}
+
+/** TOP, then the trail; the last crumb is the current screen and links nowhere. */
+function Breadcrumbs({ trail }: { trail: Crumb[] }): VNode {
+  const crumbs: Crumb[] = [{ label: 'TOP', href: '/' }, ...trail];
+  return (
+    <nav class="breadcrumbs" aria-label="パンくずリスト">
+      <ol>
+        {crumbs.map((c, i) => (
+          <li>{c.href && i < crumbs.length - 1 ? <a href={c.href}>{c.label}</a> : <span>{c.label}</span>}</li>
+        ))}
+      </ol>
+    </nav>
+  );
+}
+
+function MessageList({ messages }: { messages: ShownMessage[] }): VNode {
+  return (
+    <ul>
+      {messages.map((m) => (
+        <MessageLine m={m} />
+      ))}
+    </ul>
   );
 }
 

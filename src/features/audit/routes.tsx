@@ -1,9 +1,10 @@
-import { stringify } from 'csv-stringify';
-import type { FastifyInstance } from 'fastify';
+import { type Stringifier, stringify } from 'csv-stringify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../../db/connect.js';
 import { attachmentDisposition, neutraliseFormula } from '../../lib/csv.js';
 import { FIELD_LABELS } from '../../lib/field-labels.js';
 import { compactJapanDateTime, parseCalendarDate } from '../../lib/japan-time.js';
-import { adminOnly } from '../../web/guards.js';
+import { adminOnly, requireAuth } from '../../web/guards.js';
 import { type InputSpec, one, requireInput } from '../../web/input.js';
 import type { ShownMessage } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
@@ -58,75 +59,80 @@ function toQuery(operatorCode: string, f: AuditFilter): { query: AuditQuery; err
 export async function auditRoutes(app: FastifyInstance): Promise<void> {
   // SPEC §6: admins only, for every route of this scope.
   app.addHook('preHandler', adminOnly);
-  app.get('/audit', async (request, reply) => {
-    const auth = request.auth!;
-    const filter = readAuditFilter(request.query);
-    const { query, errors } = toQuery(auth.user.operatorCode, filter);
-    const invalid = Object.keys(errors).length > 0;
-    const total = invalid ? 0 : await countAuditRecords(app.store.db, query);
-    const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    const page = Math.min(filter.page, lastPage);
-    const records = invalid
-      ? []
-      : await listAuditRecords(app.store.db, query, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-    const messages: ShownMessage[] = invalid
-      ? [{ id: 'error.form.invalid' }]
-      : total === 0
-        ? [{ id: 'error.audit.noHits' }]
-        : [];
-    return sendPage(
-      reply,
-      <AuditPage
-        page={pageContext(request)}
-        form={filter}
-        errors={errors}
-        messages={messages}
-        records={records}
-        total={total}
-        pageNumber={page}
-        lastPage={lastPage}
-        pageSize={PAGE_SIZE}
-      />,
-      invalid ? 400 : 200,
-    );
-  });
-
+  app.get('/audit', (request, reply) => showAuditPage(app, request, reply));
   // A GET that only reads (D-18): the same records and columns as the screen, as CSV.
-  app.get('/audit/export', async (request, reply) => {
-    const auth = request.auth!;
-    const filter = readAuditFilter(request.query);
-    const { query, errors } = toQuery(auth.user.operatorCode, filter);
-    if (Object.keys(errors).length > 0) return reply.redirect(`/audit${auditQueryString(filter)}`, 303);
-    const db = app.store.db;
-    const now = app.clock.now();
-    const name = `監査ログ_${compactJapanDateTime(now)}.csv`;
-    const csv = stringify({ bom: true, record_delimiter: 'windows' });
-    csv.write(['日時', '操作', '結果', '操作者', '対象ユーザ', '接続元', '内容']);
-    // Batches by id keep memory flat however many records the operator has.
-    (async () => {
-      let beforeId: number | undefined;
-      for (;;) {
-        const batch = await listAuditRecords(db, query, { limit: EXPORT_BATCH, beforeId });
-        for (const r of batch) {
-          csv.write([
-            formatAuditTime(r.occurredAt),
-            actionLabel(r.action),
-            OUTCOME_LABELS[r.outcome],
-            r.actorUserId ?? '',
-            r.targetUserId ?? '',
-            r.ip ?? '',
-            // SPEC D-10 applies to every CSV we write: no cell is read as a formula.
-            neutraliseFormula(detailText(describeDetail(r.action, r.detail))),
-          ]);
-        }
-        if (batch.length < EXPORT_BATCH) break;
-        beforeId = batch[batch.length - 1]!.id;
-      }
-      csv.end();
-    })().catch((error: unknown) => csv.destroy(error as Error));
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('Content-Disposition', attachmentDisposition(name, `audit_${compactJapanDateTime(now)}.csv`))
-      .send(csv);
-  });
+  app.get('/audit/export', (request, reply) => exportAuditCsv(app, request, reply));
+}
+
+/** The filter, its page of records (newest first), or the filter's errors. */
+async function showAuditPage(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  const auth = requireAuth(request);
+  const filter = readAuditFilter(request.query);
+  const { query, errors } = toQuery(auth.user.operatorCode, filter);
+  const invalid = Object.keys(errors).length > 0;
+  const total = invalid ? 0 : await countAuditRecords(app.store.db, query);
+  const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const page = Math.min(filter.page, lastPage);
+  const records = invalid
+    ? []
+    : await listAuditRecords(app.store.db, query, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const messages: ShownMessage[] = invalid
+    ? [{ id: 'error.form.invalid' }]
+    : total === 0
+      ? [{ id: 'error.audit.noHits' }]
+      : [];
+  return sendPage(
+    reply,
+    <AuditPage
+      page={pageContext(request)}
+      form={filter}
+      errors={errors}
+      messages={messages}
+      records={records}
+      total={total}
+      pageNumber={page}
+      lastPage={lastPage}
+      pageSize={PAGE_SIZE}
+    />,
+    invalid ? 400 : 200,
+  );
+}
+
+async function exportAuditCsv(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  const auth = requireAuth(request);
+  const filter = readAuditFilter(request.query);
+  const { query, errors } = toQuery(auth.user.operatorCode, filter);
+  if (Object.keys(errors).length > 0) return reply.redirect(`/audit${auditQueryString(filter)}`, 303);
+  const now = app.clock.now();
+  const name = `監査ログ_${compactJapanDateTime(now)}.csv`;
+  const csv = stringify({ bom: true, record_delimiter: 'windows' });
+  csv.write(['日時', '操作', '結果', '操作者', '対象ユーザ', '接続元', '内容']);
+  writeAuditRows(app.store.db, query, csv).catch((error: unknown) => csv.destroy(error as Error));
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('Content-Disposition', attachmentDisposition(name, `audit_${compactJapanDateTime(now)}.csv`))
+    .send(csv);
+}
+
+/** Every record the filter finds, in batches by id: memory stays flat however many there are. */
+async function writeAuditRows(db: Db, query: AuditQuery, csv: Stringifier): Promise<void> {
+  let beforeId: number | undefined;
+  for (;;) {
+    const batch = await listAuditRecords(db, query, { limit: EXPORT_BATCH, beforeId });
+    for (const r of batch) {
+      csv.write([
+        formatAuditTime(r.occurredAt),
+        actionLabel(r.action),
+        OUTCOME_LABELS[r.outcome],
+        r.actorUserId ?? '',
+        r.targetUserId ?? '',
+        r.ip ?? '',
+        // SPEC D-10 applies to every CSV we write: no cell is read as a formula.
+        neutraliseFormula(detailText(describeDetail(r.action, r.detail))),
+      ]);
+    }
+    if (batch.length < EXPORT_BATCH) break;
+    beforeId = batch[batch.length - 1]!.id;
+  }
+  csv.end();
 }
