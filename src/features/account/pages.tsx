@@ -4,7 +4,7 @@ import type { SecretKeySource } from '../../db/server-keys.js';
 import { requireAuth } from '../../web/guards.js';
 import type { ShownMessage } from '../../web/layout.js';
 import { pageContext } from '../../web/render.js';
-import { listPasskeys } from '../auth/passkeys.js';
+import { listPasskeys } from '../auth/passkeys/repository.js';
 import { pendingEnrolment, secondFactorStatus } from '../auth/second-factor.js';
 import { listOwnSessions } from '../auth/sessions.js';
 import { totpQrSvg } from '../auth/totp.js';

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireAuth } from '../../web/guards.js';
 import { type InputSpec, one, requireInput } from '../../web/input.js';
 import { sendPage } from '../../web/render.js';
-import { passkeyRegistrationOptions, relyingParty } from '../auth/passkeys.js';
+import { passkeyRegistrationOptions } from '../auth/passkeys/registration.js';
+import { relyingParty } from '../auth/passkeys/webauthn.js';
 import { passwordRateLimit, renderPasskeyFormPage } from './pages.js';
 import { type PasskeyFormErrors, registerOwnPasskey, removeOwnPasskey } from './passkeys-service.js';
 

@@ -3,7 +3,8 @@ import { formatJapanDateTime } from '../../lib/japan-time.js';
 import { message } from '../../lib/messages.js';
 import { builtAssetUrl } from '../../web/assets.js';
 import { CsrfField, FieldRow, fieldAria, type ShownMessage } from '../../web/layout.js';
-import { MAX_PASSKEYS_PER_USER, PASSKEY_NAME_MAX, type Passkey } from '../auth/passkeys.js';
+import { MAX_PASSKEYS_PER_USER, PASSKEY_NAME_MAX } from '../auth/passkeys/registration.js';
+import type { Passkey } from '../auth/passkeys/repository.js';
 import type { PasskeyFormErrors } from './passkeys-service.js';
 import { CurrentPasswordRow, DangerButton, fieldErrorMessages, fieldOf } from './view-parts.js';
 

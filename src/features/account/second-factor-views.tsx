@@ -1,7 +1,7 @@
 import type { VNode } from 'preact';
 import { formatJapanDateTime } from '../../lib/japan-time.js';
 import { CsrfField, DetailTable, FieldRow, fieldAria, Layout, type ShownMessage } from '../../web/layout.js';
-import type { Passkey } from '../auth/passkeys.js';
+import type { Passkey } from '../auth/passkeys/repository.js';
 import type { SecondFactorStatus } from '../auth/second-factor.js';
 import { groupSecret } from '../auth/totp.js';
 import type { PasskeyFormErrors } from './passkeys-service.js';

@@ -1,7 +1,7 @@
 import type { VNode } from 'preact';
 import type { MessageId } from '../../lib/messages.js';
 import { DetailTable, Layout, type ShownMessage } from '../../web/layout.js';
-import type { Passkey } from '../auth/passkeys.js';
+import type { Passkey } from '../auth/passkeys/repository.js';
 import type { SecondFactorStatus } from '../auth/second-factor.js';
 import type { OwnSession } from '../auth/sessions.js';
 import type { User } from '../users/model.js';
