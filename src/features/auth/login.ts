@@ -94,8 +94,9 @@ async function passwordStepWithoutFactor(
     return { ok: false, reason: counted === 'alreadyLocked' ? 'error.login.locked' : 'error.login.failed' };
   }
   // Only an otherwise usable user with the right password learns that it expired.
-  if (await refuseExpiredTemporaryPassword(db, ctx, user))
+  if (await refuseExpiredTemporaryPassword(db, ctx, user)) {
     return { ok: false, reason: 'error.login.temporaryExpired' };
+  }
   return db.transaction().execute((tx) => openLoginSession(tx, user, ctx, {}));
 }
 
