@@ -59,10 +59,15 @@ export function keyRing(current: SecretKey, others: SecretKey[] = []): KeyRing {
 }
 
 export function sealSecret(ring: KeyRing, plaintext: string, boundTo: string): string {
+  return sealBytes(ring, Buffer.from(plaintext, 'utf8'), boundTo);
+}
+
+/** `sealSecret` for bytes (a compressed value). */
+export function sealBytes(ring: KeyRing, plaintext: Buffer, boundTo: string): string {
   const iv = crypto.randomBytes(IV_BYTES);
   const cipher = crypto.createCipheriv('aes-256-gcm', ring.current.key, iv);
   cipher.setAAD(Buffer.from(boundTo, 'utf8'));
-  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   const tag = cipher.getAuthTag();
   return [VERSION, ring.current.id, iv, body, tag]
     .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
@@ -79,6 +84,11 @@ export function sealedKeyId(sealed: string): string | undefined {
 
 /** Opens a sealed value; throws SecretUnreadable for an unknown key, a wrong binding or tampering. */
 export function openSecret(ring: KeyRing, sealed: string, boundTo: string): string {
+  return openBytes(ring, sealed, boundTo).toString('utf8');
+}
+
+/** `openSecret` for bytes. */
+export function openBytes(ring: KeyRing, sealed: string, boundTo: string): Buffer {
   const parts = sealed.split('.');
   if (parts.length !== 5 || parts[0] !== VERSION) throw new SecretUnreadable('not a sealed value');
   const [, id, iv, body, tag] = parts as [string, string, string, string, string];
@@ -88,9 +98,7 @@ export function openSecret(ring: KeyRing, sealed: string, boundTo: string): stri
     const decipher = crypto.createDecipheriv('aes-256-gcm', key.key, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(boundTo, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
-      'utf8',
-    );
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
   } catch {
     throw new SecretUnreadable('the sealed value does not open with its key');
   }

@@ -218,4 +218,50 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
     expect(await outbox(h, { event: 'registered', recipient: again.email })).toHaveLength(1);
     await snapshot(admin, 'ch04-register-complete-reloaded');
   });
+
+  for (const javaScriptEnabled of [true, false]) {
+    it(`back from the completion shows the confirmation (a GET, no resubmission prompt), back again the form (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async () => {
+      const cast = await castWithHanako(h, { javaScriptEnabled });
+      const { admin, operator } = cast;
+      const values = { ...saburo(cast), userName: javaScriptEnabled ? '事業者 五郎' : '事業者 六郎' };
+      await openUserManagement(admin, 'menu');
+      await clickAndWait(admin, link(admin, '新規登録'));
+      await fillRegisterForm(admin, values);
+      await clickAndWait(admin, button(admin, '確認'));
+      // The confirmation is a page of its own: its URL carries a sealed token, no typed value.
+      const confirmation = new URL(admin.url());
+      expect(confirmation.pathname).toBe('/users/new/confirm');
+      expect(decodeURIComponent(confirmation.href)).not.toContain(values.userName);
+      expect(confirmation.href).not.toContain(encodeURIComponent(values.email));
+      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録確認画面');
+      await clickAndWait(admin, button(admin, '実行'));
+      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録完了画面');
+
+      // Back: the confirmation again, fetched by a GET (no "Confirm Form Resubmission",
+      // no net::ERR_CACHE_MISS), telling that it was executed and offering no 実行.
+      const back = await admin.goBack({ waitUntil: 'domcontentloaded' });
+      expect(back?.request().method()).toBe('GET');
+      expect(back?.status()).toBe(200);
+      expect(admin.url()).toBe(confirmation.href);
+      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録確認画面');
+      expect(await messages(admin, 'error')).toEqual([
+        'error.alreadyExecuted : この操作はすでに実行されています。一覧画面から最新の状態を確認してください。',
+      ]);
+      expect(await button(admin, '実行').count()).toBe(0);
+      expect((await detailRows(admin)).ユーザ名).toBe(values.userName);
+      await snapshot(admin, `ch04-register-confirm-after-back-js-${javaScriptEnabled ? 'on' : 'off'}`);
+
+      // Back again: the form.
+      const form = await admin.goBack({ waitUntil: 'domcontentloaded' });
+      expect(form?.request().method()).toBe('GET');
+      expect(new URL(admin.url()).pathname).toBe('/users/new');
+      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録画面');
+      // Forward twice: the confirmation and the completion again, nobody registered twice.
+      await admin.goForward({ waitUntil: 'domcontentloaded' });
+      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録確認画面');
+      await admin.goForward({ waitUntil: 'domcontentloaded' });
+      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録完了画面');
+      expect(await usersNamed(h, operator.operatorCode, values.userName)).toHaveLength(1);
+    });
+  }
 });

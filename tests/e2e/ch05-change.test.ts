@@ -159,4 +159,40 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
     });
     expect(await actionLabels(admin)).toContain('変更');
   });
+
+  for (const javaScriptEnabled of [true, false]) {
+    it(`back from the completion shows the confirmation (a GET, no resubmission prompt), back again the form (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async () => {
+      const { admin, ichiro } = await castWithHanako(h, { javaScriptEnabled });
+      const ICHIRO = ichiro.userId;
+      const department = javaScriptEnabled ? '戻る確認部' : '戻る確認課';
+      await openDetailFromMenu(admin, ICHIRO);
+      await clickAndWait(admin, link(admin, '変更'));
+      await admin.locator('#department').fill(department);
+      await clickAndWait(admin, button(admin, '確認'));
+      const confirmation = new URL(admin.url());
+      expect(confirmation.pathname).toBe(`/users/${ICHIRO}/change/confirm`);
+      expect(decodeURIComponent(confirmation.href)).not.toContain(department);
+      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更確認画面');
+      await clickAndWait(admin, button(admin, '実行'));
+      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更完了画面');
+
+      const back = await admin.goBack({ waitUntil: 'domcontentloaded' });
+      expect(back?.request().method()).toBe('GET');
+      expect(back?.status()).toBe(200);
+      expect(admin.url()).toBe(confirmation.href);
+      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更確認画面');
+      expect(await messages(admin, 'error')).toEqual([
+        'error.alreadyExecuted : この操作はすでに実行されています。一覧画面から最新の状態を確認してください。',
+      ]);
+      expect(await button(admin, '実行').count()).toBe(0);
+      expect((await detailRows(admin)).所属部署).toBe(department);
+      await snapshot(admin, `ch05-change-confirm-after-back-js-${javaScriptEnabled ? 'on' : 'off'}`);
+
+      const form = await admin.goBack({ waitUntil: 'domcontentloaded' });
+      expect(form?.request().method()).toBe('GET');
+      expect(new URL(admin.url()).pathname).toBe(`/users/${ICHIRO}/change`);
+      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更画面');
+      expect((await storedUser(h, ICHIRO)).department).toBe(department);
+    });
+  }
 });

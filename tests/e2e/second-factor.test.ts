@@ -292,7 +292,7 @@ describe.skipIf(chromiumMissing)('second factor and アカウント設定 (Chrom
       .locator('form[action$="/second-factor-reset"]')
       .evaluate((f) => f.removeAttribute('data-confirm'));
     await reset.click();
-    await page.waitForURL((url) => url.pathname === `${detail}/second-factor-reset`);
+    await page.waitForURL((url) => url.pathname === `${detail}/second-factor-reset/confirm`);
     expect(await page.locator('h1').textContent()).toBe('二要素認証リセット確認画面');
     expect(await page.locator('.messages-info').textContent()).toContain(
       '二要素認証（認証アプリ、リカバリーコード、パスキー）をリセットします',

@@ -603,8 +603,8 @@ export function describeRouteFuzz(kind: StoreKind): void {
             'POST /logout',
             'GET /users',
             'GET /users/:param',
-            'POST /users/:param/change/confirm',
-            'POST /users/bulk-register/confirm',
+            'POST,GET /users/:param/change/confirm',
+            'POST,GET /users/bulk-register/confirm',
             'GET /audit/export',
           ]),
         );

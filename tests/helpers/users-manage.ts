@@ -12,7 +12,12 @@ export function sessionIdOf(agent: Agent): string {
 }
 
 /** A one-time token as the list or detail page would issue it for this agent's session. */
-export function issueToken(ctx: TestContext, agent: Agent, purpose: string, payload?: unknown): string {
+export function issueToken(
+  ctx: Pick<TestContext, 'app' | 'clock'>,
+  agent: Agent,
+  purpose: string,
+  payload?: unknown,
+): string {
   return issueActionToken(ctx.app.keys.actionToken, {
     sessionId: sessionIdOf(agent),
     purpose,
@@ -88,6 +93,21 @@ export function registerForm(overrides: Record<string, string> = {}): Record<str
  * completion page it names (Post/Redirect/Get). The page's answer, with the POST's.
  */
 export async function execute(
+  agent: Agent,
+  url: string,
+  form: Record<string, string | string[] | undefined>,
+): Promise<Response & { posted: Response }> {
+  const posted = await agent.post(url, form);
+  return { ...(await agent.follow(posted)), posted };
+}
+
+/**
+ * A form posted as a browser does it: the POST and, when it answers 303 See Other, the GET
+ * it names (a confirmation page, or the form again after 戻る: Post/Redirect/Get). The
+ * page's answer, with the POST's; an answer that is not a redirect (the form with its
+ * errors) is both.
+ */
+export async function submit(
   agent: Agent,
   url: string,
   form: Record<string, string | string[] | undefined>,

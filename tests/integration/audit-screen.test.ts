@@ -13,7 +13,7 @@ import {
   useTestContext,
 } from '../helpers/context.js';
 import { storeKinds } from '../helpers/stores.js';
-import { execute, formToken } from '../helpers/users-manage.js';
+import { execute, formToken, submit } from '../helpers/users-manage.js';
 
 /**
  * SPEC §6: the audit screen and its CSV speak the manual's language: Japan time with
@@ -101,7 +101,7 @@ async function history(ctx: TestContext) {
   ctx.clock.set('2026-04-05T01:02:03.000Z');
   await loginAs(ctx, stranger.admin);
   const agent = await loginAs(ctx, admin);
-  const confirm = await agent.post(`/users/${general.userId}/change/confirm`, CHANGE_FORM);
+  const confirm = await submit(agent, `/users/${general.userId}/change/confirm`, CHANGE_FORM);
   expect(confirm.statusCode).toBe(200);
   const done = await execute(agent, `/users/${general.userId}/change`, {
     token: formToken(confirm.body, `/users/${general.userId}/change`),

@@ -11,7 +11,7 @@ import {
 } from '../helpers/context.js';
 import { postMultipart, uploadParts } from '../helpers/multipart.js';
 import { storeKinds } from '../helpers/stores.js';
-import { messageIds, registerForm } from '../helpers/users-manage.js';
+import { messageIds, registerForm, submit } from '../helpers/users-manage.js';
 
 /**
  * Forms that a keyboard and a screen reader can use (WCAG 2.2 AA; the UX issue's item 5):
@@ -100,7 +100,8 @@ describe.each(storeKinds)('accessible forms (WCAG 2.2 AA) on $kind', ({ kind, sk
       '<fieldset class="field-group"><legend class="visually-hidden">電話番号</legend>',
     );
 
-    const res = await agent.post(
+    const res = await submit(
+      agent,
       '/users/new/confirm',
       registerForm({ department: '', email: 'not-an-address', phone1: '03', phone2: '', phone3: '' }),
     );
@@ -154,7 +155,7 @@ describe.each(storeKinds)('accessible forms (WCAG 2.2 AA) on $kind', ({ kind, sk
         expect(radio['aria-invalid']).toBeUndefined();
       }
 
-      const res = await agent.post(`/users/${user.userId}/change/confirm`, {
+      const res = await submit(agent, `/users/${user.userId}/change/confirm`, {
         department: '需給調整部',
         userName: '試験 花子',
         email: 'hanako@example.jp',

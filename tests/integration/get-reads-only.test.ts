@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { KyselyPlugin, OperationNode, RootOperationNode } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { issueReceipt } from '../../src/features/users/action-tokens.js';
+import { consumeActionToken, issueReceipt } from '../../src/features/users/action-tokens.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import {
   Agent,
@@ -14,7 +14,7 @@ import {
   testConfig,
 } from '../helpers/context.js';
 import { openTestStore, storeKinds } from '../helpers/stores.js';
-import { sessionIdOf } from '../helpers/users-manage.js';
+import { issueToken, sessionIdOf } from '../helpers/users-manage.js';
 
 /**
  * SPEC D-18: a GET never writes to the database, the rate limiter's counters and a
@@ -68,6 +68,9 @@ function allowed(w: Write): boolean {
 /** A completion page's receipt for the admin's session (PRG after 実行). */
 type ReceiptFor = (action: string, userIds: string[]) => string;
 
+/** A confirmation page's sealed token for the admin's session (PRG after 確認), and one already used. */
+type TokenFor = (purpose: string, payload?: unknown) => { fresh: string; used: string };
+
 /** Every GET route pattern of the app, and a URL that reaches its handler. */
 function urls(
   ids: {
@@ -77,12 +80,24 @@ function urls(
     admin: string;
   },
   receipt: ReceiptFor = () => '',
+  token: TokenFor = () => ({ fresh: '', used: '' }),
 ): Record<string, string[]> {
   const done = (path: string, action: string, userIds: string[]) => [
     `${path}?receipt=${receipt(action, userIds)}`,
     // A forged receipt: the refusal page reads nothing more and writes nothing either.
     `${path}?receipt=e30.forged`,
   ];
+  // A confirmation page: its token fresh, already executed (back from the completion page), forged.
+  const confirm = (path: string, purpose: string, payload?: unknown) => {
+    const { fresh, used } = token(purpose, payload);
+    return [`${path}?token=${fresh}`, `${path}?token=${used}`, `${path}?token=e30.forged`];
+  };
+  const contact = {
+    department: '営業部',
+    userName: '確認 太郎',
+    phone: '03-1234-5678',
+    email: 't@example.jp',
+  };
   return {
     '/': ['/'],
     '*': ['/assets/app.js', '/no-such-page'],
@@ -112,6 +127,29 @@ function urls(
       `/users/${ids.deleted}/delete`,
       `/users/${ids.admin}/delete`,
     ],
+    // The confirmation pages after 確認 (Post/Redirect/Get): they use no token.
+    '/users/new/confirm': confirm('/users/new/confirm', 'register', { ...contact, formId: 'f'.repeat(22) }),
+    '/users/bulk-register/confirm': confirm('/users/bulk-register/confirm', 'bulkRegister', {
+      rows: [{ ...contact, validFrom: '2026-04-01', validTo: '9999-12-31', line: 2 }],
+    }),
+    '/users/:id/change/confirm': confirm(`/users/${ids.general}/change/confirm`, `change:${ids.general}`, {
+      ...contact,
+      enabled: true,
+      validFrom: '2026-04-01',
+      validTo: '9999-12-31',
+      version: 1,
+    }),
+    '/users/:id/delete/confirm': confirm(`/users/${ids.general}/delete/confirm`, `delete:${ids.general}`),
+    '/users/bulk-delete/confirm': confirm('/users/bulk-delete/confirm', 'bulkDelete', {
+      userIds: [ids.general],
+      listQuery: 'userName=a',
+    }),
+    '/users/:id/unlock/confirm': confirm(`/users/${ids.locked}/unlock/confirm`, `unlock:${ids.locked}`),
+    '/users/:id/reissue/confirm': confirm(`/users/${ids.general}/reissue/confirm`, `reissue:${ids.general}`),
+    '/users/:id/second-factor-reset/confirm': confirm(
+      `/users/${ids.general}/second-factor-reset/confirm`,
+      `secondFactorReset:${ids.general}`,
+    ),
     // The completion pages after 実行 (Post/Redirect/Get): they execute nothing again.
     '/users/new/done': done('/users/new/done', 'register', [ids.general]),
     '/users/bulk-register/done': done('/users/bulk-register/done', 'bulkRegister', [ids.general, ids.locked]),
@@ -227,12 +265,30 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
         userIds,
         executedAt: clock.now(),
       });
+    // Tokens used before the recording starts: using one is the 実行's write, not the page's.
+    const tokens: { purpose: string; token: string }[] = [];
+    const token: TokenFor = (purpose, payload) => {
+      const [fresh, used] = [0, 1].map(() => issueToken({ app, clock }, adminAgent, purpose, payload));
+      tokens.push({ purpose, token: used! });
+      return { fresh: fresh!, used: used! };
+    };
     const all = Object.values(
       urls(
         { general: general.userId, locked: locked.userId, deleted: deleted.userId, admin: admin.userId },
         receipt,
+        token,
       ),
     ).flat();
+    for (const { purpose, token: used } of tokens) {
+      const check = await consumeActionToken(store.db, {
+        key: app.keys.actionToken,
+        token: used,
+        sessionId: sessionIdOf(adminAgent),
+        purpose,
+        now: clock.now(),
+      });
+      expect(check.ok).toBe(true);
+    }
     const seen: string[] = [];
     recording = true;
     try {
@@ -244,6 +300,9 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
           // The admin's own receipts show their completion pages.
           if (agent === adminAgent && url.includes('/done?') && !url.endsWith('forged'))
             expect(res.statusCode, url).toBe(200);
+          // The admin's confirmation pages show, fresh or executed; a forged token is a 400 page.
+          if (agent === adminAgent && url.includes('/confirm?'))
+            expect(res.statusCode, url).toBe(url.endsWith('forged') ? 400 : 200);
           for (const w of writes.slice(before))
             seen.push(`${url}: ${w.kind} ${w.table} ${w.columns.join(',')}`);
         }

@@ -9,6 +9,7 @@ import {
   issueToken,
   messageIds,
   registerForm,
+  submit,
   userRow,
 } from '../helpers/users-manage.js';
 
@@ -109,7 +110,7 @@ describe.each(storeKinds)('who receives a temporary password (D-16) on $kind', (
       const agent = await loginAs(ctx, a);
       const email = `new.${operator.operatorCode.toLowerCase()}@example.jp`;
       const before = await lastOutboxId();
-      const confirm = await agent.post('/users/new/confirm', registerForm({ email }));
+      const confirm = await submit(agent, '/users/new/confirm', registerForm({ email }));
       const done = await execute(agent, '/users/new', { token: formToken(confirm.body, '/users/new') });
       expect(done.statusCode).toBe(200);
       const mails = await mailsSince(before);

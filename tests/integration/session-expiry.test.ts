@@ -67,7 +67,7 @@ describe.each(storeKinds)('session expiry mid-form on $kind', ({ kind, skip }) =
       const fields = [...resume.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)]
         .filter(([, name]) => name !== '_csrf')
         .map(([, name, value]) => [name!, value!.replaceAll('&lt;', '<').replaceAll('&amp;', '&')] as const);
-      const confirm = await agent.post('/users/new/confirm', Object.fromEntries(fields));
+      const confirm = await agent.follow(await agent.post('/users/new/confirm', Object.fromEntries(fields)));
       expect(confirm.statusCode).toBe(200);
       expect(confirm.body).toContain('info.regist.confirm');
       expect(confirm.body).toContain('期限 切子');

@@ -39,7 +39,10 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
     file: string | Buffer,
     options: Parameters<typeof uploadParts>[2] = {},
   ) {
-    return postMultipart(agent, '/users/bulk-register/confirm', uploadParts(agent, file, options));
+    // As a browser: a checked file answers 303 to its confirmation page, a GET (PRG).
+    return agent.follow(
+      await postMultipart(agent, '/users/bulk-register/confirm', uploadParts(agent, file, options)),
+    );
   }
 
   /** Uploads, checks the confirmation and executes; returns the completion page. */
@@ -375,7 +378,11 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
         expect(res.statusCode).toBe(303);
         expect(res.location).toMatch(/^\/login/);
       }
-      const anonymousPost = await upload(anonymous, file);
+      const anonymousPost = await postMultipart(
+        anonymous,
+        '/users/bulk-register/confirm',
+        uploadParts(anonymous, file),
+      );
       expect(anonymousPost.statusCode).toBe(303);
       expect(anonymousPost.location).toBe('/login');
 

@@ -11,6 +11,7 @@ import {
   messageIds,
   outboxFor,
   sessionCount,
+  submit,
   userRow,
 } from '../helpers/users-manage.js';
 
@@ -62,7 +63,8 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
 
   it.skipIf(skip)('checks real calendar dates and their order, next to the field', async () => {
     const { user, agent } = await setup();
-    const badDate = await agent.post(
+    const badDate = await submit(
+      agent,
       `/users/${user.userId}/change/confirm`,
       changeForm({ validFrom: '2026/02/30' }),
     );
@@ -71,7 +73,8 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
     expect(fieldErrorText(badDate.body, 'validFrom')).toBe(
       '適用開始日はyyyy/mm/dd形式の正しい日付で入力してください。',
     );
-    const order = await agent.post(
+    const order = await submit(
+      agent,
       `/users/${user.userId}/change/confirm`,
       changeForm({ validFrom: '2026/04/02', validTo: '2026/04/01' }),
     );
@@ -79,7 +82,7 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
     expect(fieldErrorText(order.body, 'validTo')).toBe(
       '適用終了日は適用開始日以降の日付を入力してください。',
     );
-    const missing = await agent.post(`/users/${user.userId}/change/confirm`, {});
+    const missing = await submit(agent, `/users/${user.userId}/change/confirm`, {});
     expect(missing.statusCode).toBe(400);
     expect(fieldErrorText(missing.body, 'enabled')).toBe('有効/無効を指定してください。');
     expect(Number((await userRow(ctx, user.userId)).version)).toBe(1);
@@ -87,14 +90,14 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
 
   it.skipIf(skip)('confirms, goes back with values kept, changes once, audits and notifies', async () => {
     const { admin, otherAdmin, user, agent } = await setup();
-    const confirm = await agent.post(`/users/${user.userId}/change/confirm`, changeForm());
+    const confirm = await submit(agent, `/users/${user.userId}/change/confirm`, changeForm());
     expect(confirm.statusCode).toBe(200);
     expect(confirm.body).toContain('<h1>ユーザ情報変更確認画面</h1>');
     expect(messageIds(confirm.body)).toEqual(['info.update.confirm']);
     expect(confirm.body).toContain('<td>06-6666-7777</td>');
     expect(confirm.body).toContain('<td>2027/03/31</td>');
 
-    const back = await agent.post(`/users/${user.userId}/change/back`, {
+    const back = await submit(agent, `/users/${user.userId}/change/back`, {
       token: formToken(confirm.body, `/users/${user.userId}/change/back`),
     });
     expect(back.statusCode).toBe(200);
@@ -142,11 +145,13 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
   it.skipIf(skip)('refuses a change based on an outdated form: no lost update', async () => {
     const { otherAdmin, user, agent } = await setup();
     const other = await loginAs(ctx, otherAdmin);
-    const mine = await agent.post(
+    const mine = await submit(
+      agent,
       `/users/${user.userId}/change/confirm`,
       changeForm({ department: '第一部' }),
     );
-    const theirs = await other.post(
+    const theirs = await submit(
+      other,
       `/users/${user.userId}/change/confirm`,
       changeForm({ department: '第二部' }),
     );
@@ -161,7 +166,7 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
     expect(messageIds(second.body)).toEqual(['error.user.staleUpdate']);
     expect((await userRow(ctx, user.userId)).department).toBe('第二部');
     // A form still showing version 1 is refused at 確認 already.
-    const stale = await agent.post(`/users/${user.userId}/change/confirm`, changeForm());
+    const stale = await submit(agent, `/users/${user.userId}/change/confirm`, changeForm());
     expect(messageIds(stale.body)).toEqual(['error.user.staleUpdate']);
   });
 
@@ -198,7 +203,7 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
     const { user, agent } = await setup();
     const victim = await loginAs(ctx, user);
     expect(await sessionCount(ctx, user.userId)).toBe(1);
-    const confirm = await agent.post(`/users/${user.userId}/change/confirm`, changeForm({ enabled: '0' }));
+    const confirm = await submit(agent, `/users/${user.userId}/change/confirm`, changeForm({ enabled: '0' }));
     const done = await execute(agent, `/users/${user.userId}/change`, {
       token: formToken(confirm.body, `/users/${user.userId}/change`),
     });
@@ -212,7 +217,8 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
     const { admin, agent } = await setup();
     const form = await agent.get(`/users/${admin.userId}/change`);
     expect(form.body).toMatch(/type="radio" value="1" checked disabled/);
-    const posted = await agent.post(
+    const posted = await submit(
+      agent,
       `/users/${admin.userId}/change/confirm`,
       changeForm({ enabled: '0', email: admin.email }),
     );
@@ -235,7 +241,7 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
     expect(Number(row.enabled)).toBe(1);
     expect(row.department).toBe(admin.department);
     // Their other fields can be changed.
-    const own = await agent.post(`/users/${admin.userId}/change/confirm`, changeForm({ enabled: '1' }));
+    const own = await submit(agent, `/users/${admin.userId}/change/confirm`, changeForm({ enabled: '1' }));
     expect(own.statusCode).toBe(200);
   });
 
@@ -243,7 +249,8 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
     "an admin cannot point the other admin's mail address elsewhere (no takeover through reissue)",
     async () => {
       const { otherAdmin, agent } = await setup();
-      const posted = await agent.post(
+      const posted = await submit(
+        agent,
         `/users/${otherAdmin.userId}/change/confirm`,
         changeForm({ email: 'attacker@evil.example' }),
       );
@@ -267,7 +274,8 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
       expect(messageIds(forged.body)).toEqual(['error.user.adminEmailOwnOnly']);
       expect((await userRow(ctx, otherAdmin.userId)).email).toBe(otherAdmin.email);
       // The other fields of the other admin can still be changed, keeping the address.
-      const ok = await agent.post(
+      const ok = await submit(
+        agent,
         `/users/${otherAdmin.userId}/change/confirm`,
         changeForm({ email: otherAdmin.email.toUpperCase() }),
       );

@@ -17,6 +17,7 @@ import {
   issueToken,
   messageIds,
   sessionIdOf,
+  submit,
   userRow,
   writtenRows,
 } from '../helpers/users-manage.js';
@@ -365,11 +366,12 @@ describe.each(storeKinds)(
         });
         const mine = await loginAs(ctx, admin);
         const theirs = await loginAs(ctx, otherAdmin);
-        const confirm = await mine.post(`/users/${user.userId}/change/confirm`, form(user));
+        const confirm = await submit(mine, `/users/${user.userId}/change/confirm`, form(user));
         expect(confirm.statusCode).toBe(200);
 
         // Someone else changes the name and the phone first.
-        const other = await theirs.post(
+        const other = await submit(
+          theirs,
           `/users/${user.userId}/change/confirm`,
           form(user, { department: user.department, userName: '事業者 次郎', phone1: '06' }),
         );
@@ -408,7 +410,8 @@ describe.each(storeKinds)(
         expect(failures.map((f) => JSON.parse(f.detail).reason)).toEqual(['staleUpdate']);
 
         // 確認 with the form as shown (version 2), then 実行: goes through.
-        const again = await mine.post(
+        const again = await submit(
+          mine,
           `/users/${user.userId}/change/confirm`,
           form(user, { userName: '事業者 次郎', phone1: '06', version: '2' }),
         );
@@ -439,7 +442,7 @@ describe.each(storeKinds)(
           .set({ email: 'newer@example.jp', version: 2 })
           .where('user_id', '=', user.userId)
           .execute();
-        const res = await agent.post(`/users/${user.userId}/change/confirm`, form(user, { enabled: '0' }));
+        const res = await submit(agent, `/users/${user.userId}/change/confirm`, form(user, { enabled: '0' }));
         expect(res.statusCode).toBe(409);
         expect(messageIds(res.body)).toEqual(['error.user.staleUpdate']);
         expect(res.body).toContain('value="花子の部署"');

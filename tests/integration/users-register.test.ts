@@ -10,6 +10,7 @@ import {
   messageIds,
   outboxFor,
   registerForm,
+  submit,
   userRow,
 } from '../helpers/users-manage.js';
 
@@ -49,7 +50,8 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
   it.skipIf(skip)('shows errors next to the fields and at the top, keeping what was typed', async () => {
     const { admin } = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
-    const res = await agent.post(
+    const res = await submit(
+      agent,
       '/users/new/confirm',
       registerForm({
         department: '',
@@ -78,10 +80,10 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
   it.skipIf(skip)('never answers bad input with a 500: missing, repeated and odd fields', async () => {
     const { admin } = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
-    const empty = await agent.post('/users/new/confirm', {});
+    const empty = await submit(agent, '/users/new/confirm', {});
     expect(empty.statusCode).toBe(400);
     expect(fieldErrorText(empty.body, 'role')).toBe('権限区分を指定してください。');
-    const repeated = await agent.post('/users/new/confirm', {
+    const repeated = await submit(agent, '/users/new/confirm', {
       ...registerForm(),
       role: ['1', '7'],
       department: ['a', 'b'],
@@ -90,7 +92,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     expect(repeated.statusCode).toBe(400);
     expect(messageIds(repeated.body)).toEqual(['error.input.repeated', 'error.input.repeated']);
     expect(repeated.body).toContain('「権限区分」が複数回送信されました。');
-    const adminRole = await agent.post('/users/new/confirm', registerForm({ role: 'admin' }));
+    const adminRole = await submit(agent, '/users/new/confirm', registerForm({ role: 'admin' }));
     expect(adminRole.statusCode).toBe(400);
     const noToken = await execute(agent, '/users/new', {});
     expect(noToken.statusCode).toBe(400);
@@ -103,7 +105,8 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
       const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
       const agent = await loginAs(ctx, admin);
       const email = `jiro.${operator.operatorCode.toLowerCase()}@example.jp`;
-      const confirm = await agent.post(
+      const confirm = await submit(
+        agent,
         '/users/new/confirm',
         registerForm({ email, userName: ' 事業者 二郎 ' }),
       );
@@ -116,7 +119,9 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
       expect(confirm.body).toContain('<td>事業者 二郎</td>');
 
       // 戻る: the form with the confirmed values.
-      const back = await agent.post('/users/new/back', { token: formToken(confirm.body, '/users/new/back') });
+      const back = await submit(agent, '/users/new/back', {
+        token: formToken(confirm.body, '/users/new/back'),
+      });
       expect(back.statusCode).toBe(200);
       expect(back.body).toContain('<h1>ユーザ情報登録画面</h1>');
       expect(back.body).toContain(`value="${email}"`);
@@ -161,7 +166,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
       const again = await execute(agent, '/users/new', { token });
       expect(again.statusCode).toBe(409);
       expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
-      const backAfter = await agent.post('/users/new/back', { token });
+      const backAfter = await submit(agent, '/users/new/back', { token });
       expect(messageIds(backAfter.body)).toEqual(['error.alreadyExecuted']);
       expect(await generalUsers(operator.operatorCode)).toHaveLength(1);
       expect(await outboxFor(ctx, 'registered', created.user_id)).toHaveLength(3);
@@ -172,7 +177,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
     const other = await loginAs(ctx, otherAdmin);
-    const confirm = await agent.post('/users/new/confirm', registerForm());
+    const confirm = await submit(agent, '/users/new/confirm', registerForm());
     const stolen = await execute(other, '/users/new', { token: formToken(confirm.body, '/users/new') });
     expect(stolen.statusCode).toBe(400);
     expect(messageIds(stolen.body)).toEqual(['error.action.invalid']);
@@ -186,9 +191,9 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     await createUser(ctx, { operatorCode: code, deleted: true });
     const agent = await loginAs(ctx, admin);
     // A token confirmed while there was room, executed after the 8th arrived.
-    const early = await agent.post('/users/new/confirm', registerForm());
+    const early = await submit(agent, '/users/new/confirm', registerForm());
     const lateToken = formToken(early.body, '/users/new');
-    const eighth = await agent.post('/users/new/confirm', registerForm({ email: 'eighth@example.jp' }));
+    const eighth = await submit(agent, '/users/new/confirm', registerForm({ email: 'eighth@example.jp' }));
     expect(
       (await execute(agent, '/users/new', { token: formToken(eighth.body, '/users/new') })).statusCode,
     ).toBe(200);
@@ -208,7 +213,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     expect(refused).toHaveLength(1);
 
     // The confirmation already says so.
-    const confirm = await agent.post('/users/new/confirm', registerForm());
+    const confirm = await submit(agent, '/users/new/confirm', registerForm());
     expect(confirm.statusCode).toBe(409);
     expect(messageIds(confirm.body)).toEqual(['error.user.limitReached']);
   });
@@ -232,7 +237,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
   it.skipIf(skip)('twenty parallel posts of the same token register once', async () => {
     const { admin, operator } = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
-    const confirm = await agent.post('/users/new/confirm', registerForm());
+    const confirm = await submit(agent, '/users/new/confirm', registerForm());
     const token = formToken(confirm.body, '/users/new');
     const results = await Promise.all(
       Array.from({ length: 20 }, () => execute(agent, '/users/new', { token })),
@@ -247,7 +252,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
   it.skipIf(skip)('stores what the confirmation showed, not what is posted with 実行', async () => {
     const { admin, operator } = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
-    const confirm = await agent.post('/users/new/confirm', registerForm({ userName: '確認 済子' }));
+    const confirm = await submit(agent, '/users/new/confirm', registerForm({ userName: '確認 済子' }));
     const done = await execute(agent, '/users/new', {
       token: formToken(confirm.body, '/users/new'),
       ...registerForm({ userName: '改ざん 太郎' }),
@@ -268,15 +273,15 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
       const values = registerForm({ userName: '戻り 一郎', email: 'modori@example.jp', formId: formId! });
 
       // 確認 → 戻る → 確認 again: two confirmations of one form; either may execute, once.
-      const first = formToken((await agent.post('/users/new/confirm', values)).body, '/users/new');
-      const back = await agent.post('/users/new/back', { token: first });
+      const first = formToken((await submit(agent, '/users/new/confirm', values)).body, '/users/new');
+      const back = await submit(agent, '/users/new/back', { token: first });
       expect(back.body).toContain(`name="formId" value="${formId}"`);
-      const second = formToken((await agent.post('/users/new/confirm', values)).body, '/users/new');
+      const second = formToken((await submit(agent, '/users/new/confirm', values)).body, '/users/new');
       expect(second).not.toBe(first);
       expect((await execute(agent, '/users/new', { token: second })).statusCode).toBe(200);
 
       // The browser's back button re-posts the confirmation (a third token): still refused.
-      const third = formToken((await agent.post('/users/new/confirm', values)).body, '/users/new');
+      const third = formToken((await submit(agent, '/users/new/confirm', values)).body, '/users/new');
       for (const token of [first, third]) {
         const again = await execute(agent, '/users/new', { token });
         expect(again.statusCode).toBe(409);
@@ -290,7 +295,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
       expect(otherFormId).not.toBe(formId);
       const fresh = formToken(
         (
-          await agent.post('/users/new/confirm', {
+          await submit(agent, '/users/new/confirm', {
             ...values,
             email: 'modori2@example.jp',
             formId: otherFormId!,

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 import type { Db } from '../../db/connect.js';
+import { type KeyRing, keyRing, openBytes, sealBytes, secretKey } from '../../lib/secret-box.js';
 
 /**
  * SPEC §4 and D-18: every 実行 executes at most once, and showing a page writes nothing.
@@ -14,6 +16,13 @@ import type { Db } from '../../db/connect.js';
  * ID into used_action_tokens under a unique key. A reload, a double click or a resubmit
  * after 戻る finds the ID there; if the action rolls back, so does the insert and the
  * token stays usable.
+ *
+ * A confirmation page is itself a GET (Post/Redirect/Get: the 確認 post answers 303 to
+ * `…/confirm?token=…`), so a token travels in URLs, which reach logs, history and the
+ * Referer. It is therefore *sealed*: its content is compressed and encrypted with
+ * AES-256-GCM (lib/secret-box.ts) under a key derived from the token key, and the HMAC
+ * over the sealed text binds it to the session as before. Nobody reads a typed name or
+ * mail address out of a URL, and nobody alters one.
  */
 
 /** A confirmation older than this has to be shown again. */
@@ -36,6 +45,24 @@ function mac(key: Buffer, sessionId: string, body: string): string {
   return crypto.createHmac('sha256', key).update(sessionId).update('\n').update(body).digest('base64url');
 }
 
+/** The sealing key of confirmation tokens, derived from their signing key (never the same key twice). */
+const sealRings = new WeakMap<Buffer, KeyRing>();
+function sealRing(key: Buffer): KeyRing {
+  let ring = sealRings.get(key);
+  if (!ring) {
+    const derived = crypto.hkdfSync('sha256', key, Buffer.alloc(0), 'confirmation token seal', 32);
+    ring = keyRing(secretKey(Buffer.from(derived)));
+    sealRings.set(key, ring);
+  }
+  return ring;
+}
+
+/** What a token's seal is bound to, besides the HMAC's session. */
+const SEAL_BINDING = 'confirmation token';
+
+/** A sealed body opens to at most this much (eight registrations fit many times over). */
+const MAX_BODY_BYTES = 256 * 1024;
+
 export function issueActionToken(
   key: Buffer,
   input: { sessionId: string; purpose: string; payload?: unknown; now: Date; formId?: string },
@@ -48,8 +75,23 @@ export function issueActionToken(
     ...(input.formId ? { f: input.formId } : {}),
     ...(input.payload === undefined ? {} : { d: input.payload }),
   };
-  const encoded = Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
-  return `${encoded}.${mac(key, input.sessionId, encoded)}`;
+  return seal(key, input.sessionId, body);
+}
+
+function seal(key: Buffer, sessionId: string, body: TokenBody): string {
+  const packed = zlib.deflateRawSync(Buffer.from(JSON.stringify(body), 'utf8'));
+  const sealed = sealBytes(sealRing(key), packed, SEAL_BINDING);
+  return `${sealed}.${mac(key, sessionId, sealed)}`;
+}
+
+/**
+ * The same token (its ID, purpose, expiry and form) now carrying `payload`: using either
+ * uses both. What a button's token confirmed (the ticked users of bulk delete) travels to
+ * the confirmation page this way; undefined when the token does not hold.
+ */
+export function withPayload(input: TokenInput, payload: unknown): string | undefined {
+  const body = verify(input);
+  return body ? seal(input.key, input.sessionId, { ...body, d: payload }) : undefined;
 }
 
 export type TokenCheck<T> =
@@ -66,21 +108,44 @@ interface TokenInput {
 
 /** The token's content when its signature, session, purpose and lifetime hold. */
 function verify(input: TokenInput): TokenBody | undefined {
-  const dot = input.token.indexOf('.');
+  const dot = input.token.lastIndexOf('.');
   if (dot <= 0) return undefined;
-  const encoded = input.token.slice(0, dot);
-  const expected = Buffer.from(mac(input.key, input.sessionId, encoded));
+  const sealed = input.token.slice(0, dot);
+  const expected = Buffer.from(mac(input.key, input.sessionId, sealed));
   const given = Buffer.from(input.token.slice(dot + 1));
   if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) return undefined;
   let body: TokenBody;
   try {
-    body = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as TokenBody;
+    const packed = openBytes(sealRing(input.key), sealed, SEAL_BINDING);
+    const text = zlib.inflateRawSync(packed, { maxOutputLength: MAX_BODY_BYTES }).toString('utf8');
+    body = JSON.parse(text) as TokenBody;
   } catch {
+    // A seal that does not open, a body that does not inflate or parse: not a token of ours.
     return undefined;
   }
+  if (!body || typeof body !== 'object') return undefined;
   if (body.p !== input.purpose || typeof body.e !== 'number' || body.e <= input.now.getTime())
     return undefined;
   return body;
+}
+
+/**
+ * What a confirmation page shows, read without using the token (D-18: a GET writes
+ * nothing): its content when the token holds, and whether it was already executed (the
+ * back button from the completion page shows the confirmation again, marked so).
+ */
+export async function readActionToken<T>(
+  db: Db,
+  input: TokenInput,
+): Promise<{ payload: T; formId: string | undefined; used: boolean } | undefined> {
+  const body = verify(input);
+  if (!body) return undefined;
+  const used = await db
+    .selectFrom('used_action_tokens')
+    .select('token_id')
+    .where('token_id', '=', body.i)
+    .executeTakeFirst();
+  return { payload: body.d as T, formId: body.f, used: used !== undefined };
 }
 
 /** Reads a token without using it (to show its confirmation page again, 戻る): reads only. */

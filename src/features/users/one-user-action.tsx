@@ -15,7 +15,9 @@ import {
   parseActionForm,
   peekToken,
   type RefusalScreen,
+  readConfirmation,
   redirectToCompletion,
+  redirectToConfirmation,
   refusedOn,
   sendCompletion,
 } from './shared-routes.js';
@@ -45,12 +47,16 @@ export interface OneUserAction {
 }
 
 /**
- * Registers `POST /users/:id/<path>` for the action, and its completion page
+ * Registers `POST /users/:id/<path>` for the action, its confirmation page without
+ * JavaScript `GET /users/:id/<path>/confirm?token=…` and its completion page
  * `GET /users/:id/<path>/done?receipt=…` (Post/Redirect/Get: the user as stored now).
  */
 export function oneUserActionRoute(app: FastifyInstance, action: OneUserAction): void {
   app.post<{ Params: { id: string } }>(`/users/:id/${action.path}`, async (request, reply) =>
     handle(app, action, request, reply),
+  );
+  app.get<{ Params: { id: string } }>(`/users/:id/${action.path}/confirm`, async (request, reply) =>
+    showConfirmation(app, action, request, reply),
   );
   completionRoute(app, {
     path: `/users/:id/${action.path}/done`,
@@ -65,6 +71,53 @@ export function oneUserActionRoute(app: FastifyInstance, action: OneUserAction):
   });
 }
 
+function refusalScreen(
+  action: OneUserAction,
+  user: User,
+  operatorName: string,
+  breadcrumbs: RefusalScreen['breadcrumbs'],
+): RefusalScreen {
+  return {
+    title: action.via.at(-1) ?? 'ユーザ情報詳細画面',
+    breadcrumbs,
+    rows: resultRows(user, operatorName),
+    links: [detailLink(user.userId), LIST_LINK],
+    action: action.audit,
+    targetUserId: user.userId,
+  };
+}
+
+/** The confirmation page without JavaScript (D-15), a GET of the token (PRG): writes nothing (D-18). */
+async function showConfirmation(
+  app: FastifyInstance,
+  action: OneUserAction,
+  request: IdRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const user = await loadTargetOr404(app, request, reply);
+  if (!user) return reply;
+  const { operatorName } = requireAuth(request);
+  const trail = (...rest: string[]) => crumbs.detail(user.userId, ...action.via, ...rest);
+  return refusedOn(app, request, reply, refusalScreen(action, user, operatorName, trail()), async () => {
+    const confirmation = await readConfirmation(app, request, action.purpose(user.userId));
+    if (!confirmation.used) action.check(user);
+    return sendPage(
+      reply,
+      <ActionConfirmPage
+        page={pageContext(request)}
+        title={action.confirmTitle}
+        breadcrumbs={trail(action.confirmTitle)}
+        info={action.confirm}
+        user={user}
+        operatorName={operatorName}
+        action={`/users/${user.userId}/${action.path}`}
+        token={confirmation.token}
+        executed={confirmation.used}
+      />,
+    );
+  });
+}
+
 async function handle(
   app: FastifyInstance,
   action: OneUserAction,
@@ -75,32 +128,13 @@ async function handle(
   if (!user) return reply;
   const { operatorName } = requireAuth(request);
   const form = parseActionForm(request.body);
-  const trail = (...rest: string[]) => crumbs.detail(user.userId, ...action.via, ...rest);
-  const refusal: RefusalScreen = {
-    title: action.via.at(-1) ?? 'ユーザ情報詳細画面',
-    breadcrumbs: trail(),
-    rows: resultRows(user, operatorName),
-    links: [detailLink(user.userId), LIST_LINK],
-    action: action.audit,
-    targetUserId: user.userId,
-  };
+  const refusal = refusalScreen(action, user, operatorName, crumbs.detail(user.userId, ...action.via));
   return refusedOn(app, request, reply, refusal, async () => {
     if (form.confirmed !== '1') {
       await peekToken(app, request, form.token, action.purpose(user.userId));
       action.check(user);
-      return sendPage(
-        reply,
-        <ActionConfirmPage
-          page={pageContext(request)}
-          title={action.confirmTitle}
-          breadcrumbs={trail(action.confirmTitle)}
-          info={action.confirm}
-          user={user}
-          operatorName={operatorName}
-          action={`/users/${user.userId}/${action.path}`}
-          token={form.token}
-        />,
-      );
+      const path = `/users/${encodeURIComponent(user.userId)}/${action.path}/confirm`;
+      return redirectToConfirmation(reply, path, form.token);
     }
     const ctx = { ...actionContext(app, request, form.token), userId: user.userId };
     await action.execute(app, ctx);

@@ -11,7 +11,9 @@ import {
   issueReceipt,
   peekActionToken,
   type Receipt,
+  readActionToken,
   verifyReceipt,
+  withPayload,
 } from './action-tokens.js';
 import { AlreadyExecuted, describeUserActionError, InvalidActionToken, UserActionError } from './errors.js';
 import type { User } from './model.js';
@@ -100,6 +102,72 @@ export async function peekToken<T>(
   });
   if (!check.ok) throw check.reason === 'used' ? new AlreadyExecuted() : new InvalidActionToken();
   return check.payload;
+}
+
+/** SPEC D-19: what a confirmation page reads from its query (a sealed token, action-tokens.ts). */
+const CONFIRMATION_QUERY = { token: one('トークン', 16_000) } satisfies InputSpec;
+
+/**
+ * Post/Redirect/Get for confirmations too: the post of 確認 (or of a button without the
+ * browser's dialog, D-15) answers 303 See Other to the confirmation page, a GET whose URL
+ * carries the sealed token. Back from the completion page, or a reload, shows it again
+ * without the browser asking to resubmit a form.
+ */
+export function redirectToConfirmation(reply: FastifyReply, path: string, token: string): FastifyReply {
+  return reply.redirect(`${path}?token=${token}`, 303);
+}
+
+/** What a confirmation page shows: the token of its URL and what it confirmed. */
+export interface Confirmation<T> {
+  token: string;
+  payload: T;
+  formId: string | undefined;
+  /** Already executed: the page says so and offers no 実行 (back from the completion page). */
+  used: boolean;
+}
+
+/**
+ * The token of a confirmation page's URL, checked for this session and purpose and read
+ * without being used (D-18); a forged, altered, expired or another session's token is
+ * refused (a 400 page through `refusedOn`).
+ */
+export async function readConfirmation<T>(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  purpose: string,
+): Promise<Confirmation<T>> {
+  const { token } = requireInput(request.query, CONFIRMATION_QUERY);
+  const read = await readActionToken<T>(app.store.db, {
+    key: app.keys.actionToken,
+    token,
+    sessionId: requireAuth(request).session.id,
+    purpose,
+    now: app.clock.now(),
+  });
+  if (!read) throw new InvalidActionToken();
+  return { token, ...read };
+}
+
+/** A button's token, the same one, now carrying what its confirmation page shows. */
+export function tokenWithPayload(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  token: string,
+  purpose: string,
+  payload: unknown,
+): string {
+  const sealed = withPayload(
+    {
+      key: app.keys.actionToken,
+      token,
+      sessionId: requireAuth(request).session.id,
+      purpose,
+      now: app.clock.now(),
+    },
+    payload,
+  );
+  if (!sealed) throw new InvalidActionToken();
+  return sealed;
 }
 
 /** Where a refused action is shown, and what its audit record names. */

@@ -92,24 +92,61 @@ export function ActionConfirmPage(props: {
   operatorName: string;
   action: string;
   token: string;
+  /** Already executed (back from the completion page): said so, and no OK. */
+  executed?: boolean;
 }): VNode {
   // SPEC D-15: without JavaScript this page is the browser's dialog, so it answers with
   // the dialog's buttons: キャンセル and OK.
   return (
-    <Layout {...props.page} title={props.title} breadcrumbs={props.breadcrumbs} infos={[{ id: props.info }]}>
+    <Layout
+      {...props.page}
+      title={props.title}
+      breadcrumbs={props.breadcrumbs}
+      {...executedOr(props.executed, [{ id: props.info }])}
+    >
       <DetailTable rows={userDetailRows(props.user, props.operatorName)} />
-      <div class="actions">
-        <LinkButton href={`/users/${props.user.userId}`} label="キャンセル" />
-        <TokenButton
-          action={props.action}
-          csrfToken={props.page.csrfToken}
-          token={props.token}
-          label="OK"
-          primary
-          confirmed="1"
+      {props.executed ? (
+        <ExecutedActions
+          links={[detailPageLink(props.user.userId), { href: '/users', label: 'ユーザ情報一覧画面へ' }]}
         />
-      </div>
+      ) : (
+        <div class="actions">
+          <LinkButton href={`/users/${props.user.userId}`} label="キャンセル" />
+          <TokenButton
+            action={props.action}
+            csrfToken={props.page.csrfToken}
+            token={props.token}
+            label="OK"
+            primary
+            confirmed="1"
+          />
+        </div>
+      )}
     </Layout>
+  );
+}
+
+/**
+ * A confirmation page shown again after its 実行 (back from the completion page, PRG):
+ * the message says it was executed, instead of the question.
+ */
+export function executedOr(executed: boolean | undefined, infos: ShownMessage[]) {
+  return executed ? { errors: [{ id: 'error.alreadyExecuted' } as ShownMessage] } : { infos };
+}
+
+const detailPageLink = (userId: string): PageLink => ({
+  href: `/users/${userId}`,
+  label: 'ユーザ情報詳細画面へ',
+});
+
+/** Where an executed confirmation leads instead of 戻る and 実行. */
+export function ExecutedActions({ links }: { links: PageLink[] }): VNode {
+  return (
+    <div class="actions">
+      {links.map((l) => (
+        <LinkButton href={l.href} label={l.label} />
+      ))}
+    </div>
   );
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fieldErrors } from '../../../lib/fields.js';
 import { requireAuth } from '../../../web/guards.js';
+import { type InputSpec, one, requireInput } from '../../../web/input.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { recordActionAudit, tokenPurpose } from '../action.js';
 import { AdminEmailOwnOnly, OwnEnabledChange, StaleUpdate } from '../errors.js';
@@ -25,7 +26,9 @@ import {
   parseActionForm,
   peekToken,
   type RefusalScreen,
+  readConfirmation,
   redirectToCompletion,
+  redirectToConfirmation,
   refusedOn,
   sendCompletion,
 } from '../shared-routes.js';
@@ -116,15 +119,44 @@ export async function userChangeRoutes(app: FastifyInstance): Promise<void> {
     });
   route('get', '', showForm);
   route('post', '/confirm', confirm);
+  route('get', '/confirm', showConfirmation);
   route('post', '/back', back);
   route('post', '', execute);
   completionRoute(app, { path: '/users/:id/change/done', action: 'change', render: sendChangeCompletion });
 }
 
+/** SPEC D-19: the form's query, a confirmation's sealed token after 戻る. */
+const BACK_QUERY = { token: one('トークン', 16_000) } satisfies InputSpec;
+
+// The form; `?token=…` after 戻る on the confirmation: the confirmed values (and their version).
 const showForm: Step = async (app, request, reply, user) =>
   refusedOn(app, request, reply, refusal(request, user), async () => {
+    const { token } = requireInput(request.query, BACK_QUERY);
     assertChangeable(user, requireAuth(request).user);
-    return sendForm(request, reply, user, formValuesOf(user));
+    if (token === '') return sendForm(request, reply, user, formValuesOf(user));
+    const payload = await peekToken<ChangePayload>(app, request, token, tokenPurpose.change(user.userId));
+    return sendForm(request, reply, user, formValuesOf(payload));
+  });
+
+// The confirmation page (PRG): a GET of the sealed token; it writes nothing (D-18).
+const showConfirmation: Step = async (app, request, reply, user) =>
+  refusedOn(app, request, reply, refusal(request, user), async () => {
+    const confirmation = await readConfirmation<ChangePayload>(
+      app,
+      request,
+      tokenPurpose.change(user.userId),
+    );
+    return sendPage(
+      reply,
+      <ChangeConfirmPage
+        page={pageContext(request)}
+        user={user}
+        operatorName={requireAuth(request).operatorName}
+        values={formValuesOf(confirmation.payload)}
+        token={confirmation.token}
+        executed={confirmation.used}
+      />,
+    );
   });
 
 const confirm: Step = async (app, request, reply, user) =>
@@ -150,29 +182,15 @@ const confirm: Step = async (app, request, reply, user) =>
     }
     const payload: ChangePayload = parsed.data;
     const token = confirmationToken(app, request, tokenPurpose.change(user.userId), { payload });
-    return sendPage(
-      reply,
-      <ChangeConfirmPage
-        page={pageContext(request)}
-        user={user}
-        operatorName={auth.operatorName}
-        values={formValuesOf(payload)}
-        token={token}
-      />,
-    );
+    return redirectToConfirmation(reply, `/users/${encodeURIComponent(user.userId)}/change/confirm`, token);
   });
 
-// 戻る on the confirmation: the form with the confirmed values (and their version).
+// 戻る on the confirmation: to the form with the confirmed values (a GET again, PRG).
 const back: Step = async (app, request, reply, user) =>
   refusedOn(app, request, reply, refusal(request, user), async () => {
     const form = parseActionForm(request.body);
-    const payload = await peekToken<ChangePayload>(
-      app,
-      request,
-      form.token,
-      tokenPurpose.change(user.userId),
-    );
-    return sendForm(request, reply, user, formValuesOf(payload));
+    await peekToken<ChangePayload>(app, request, form.token, tokenPurpose.change(user.userId));
+    return reply.redirect(`/users/${encodeURIComponent(user.userId)}/change?token=${form.token}`, 303);
   });
 
 const execute: Step = async (app, request, reply, user) =>

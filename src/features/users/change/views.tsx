@@ -13,7 +13,15 @@ import {
 import { ROLE_LABELS, type User } from '../model.js';
 import { enabledLabel } from '../presenters.js';
 import type { UserFormValues } from '../schemas.js';
-import { crumbs, Hidden, LinkButton, type PageBase, TokenButton } from '../shared-views.js';
+import {
+  crumbs,
+  ExecutedActions,
+  executedOr,
+  Hidden,
+  LinkButton,
+  type PageBase,
+  TokenButton,
+} from '../shared-views.js';
 
 /** The screens of SPEC §4.5 change (manual ch. 5): the form and its confirmation. */
 
@@ -163,6 +171,8 @@ export function ChangeConfirmPage(props: {
   operatorName: string;
   values: UserFormValues;
   token: string;
+  /** Already executed (back from the completion page): said so, and no 実行. */
+  executed?: boolean;
 }): VNode {
   const { user, values } = props;
   const { csrfToken } = props.page;
@@ -171,7 +181,7 @@ export function ChangeConfirmPage(props: {
       {...props.page}
       title="ユーザ情報変更確認画面"
       breadcrumbs={crumbs.detail(user.userId, 'ユーザ情報変更画面', 'ユーザ情報変更確認画面')}
-      infos={[{ id: 'info.update.confirm' }]}
+      {...executedOr(props.executed, [{ id: 'info.update.confirm' }])}
     >
       <DetailTable
         rows={[
@@ -188,21 +198,30 @@ export function ChangeConfirmPage(props: {
           [FIELD_LABELS.validTo, values.validTo ?? ''],
         ]}
       />
-      <div class="actions">
-        <TokenButton
-          action={`/users/${user.userId}/change/back`}
-          csrfToken={csrfToken}
-          token={props.token}
-          label="戻る"
+      {props.executed ? (
+        <ExecutedActions
+          links={[
+            { href: `/users/${user.userId}`, label: 'ユーザ情報詳細画面へ' },
+            { href: '/users', label: 'ユーザ情報一覧画面へ' },
+          ]}
         />
-        <TokenButton
-          action={`/users/${user.userId}/change`}
-          csrfToken={csrfToken}
-          token={props.token}
-          label="実行"
-          primary
-        />
-      </div>
+      ) : (
+        <div class="actions">
+          <TokenButton
+            action={`/users/${user.userId}/change/back`}
+            csrfToken={csrfToken}
+            token={props.token}
+            label="戻る"
+          />
+          <TokenButton
+            action={`/users/${user.userId}/change`}
+            csrfToken={csrfToken}
+            token={props.token}
+            label="実行"
+            primary
+          />
+        </div>
+      )}
     </Layout>
   );
 }

@@ -4,8 +4,16 @@ import { requireAuth } from '../../../web/guards.js';
 import type { ShownMessage } from '../../../web/layout.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
-import { BulkDeleteBlocked, describeUserActionError, NoneSelected, UserActionError } from '../errors.js';
+import {
+  BulkDeleteBlocked,
+  describeUserActionError,
+  InvalidActionToken,
+  NoneSelected,
+  UserActionError,
+} from '../errors.js';
+import type { User } from '../model.js';
 import { type OneUserAction, oneUserActionRoute } from '../one-user-action.js';
+import { findOperatorUser } from '../repository.js';
 import {
   actionContext,
   type Completed,
@@ -17,9 +25,12 @@ import {
   loadTargetOr404,
   parseActionForm,
   peekToken,
+  readConfirmation,
   redirectToCompletion,
+  redirectToConfirmation,
   refusedOn,
   sendCompletion,
+  tokenWithPayload,
 } from '../shared-routes.js';
 import { crumbs } from '../shared-views.js';
 import {
@@ -67,6 +78,9 @@ export async function userDeleteRoutes(
   app.post('/users/bulk-delete', async (request, reply) =>
     bulkDelete(app, request, reply, options.listWithMessage),
   );
+  app.get('/users/bulk-delete/confirm', async (request, reply) =>
+    showBulkConfirmation(app, request, reply, options.listWithMessage),
+  );
   completionRoute(app, {
     path: '/users/bulk-delete/done',
     action: 'bulkDelete',
@@ -103,6 +117,92 @@ async function deletePage(
   return sendPage(reply, page(token));
 }
 
+/** What bulk delete's confirmation page shows: the ticked users and the list to return to. */
+interface BulkDeleteSelection {
+  userIds: string[];
+  listQuery: string;
+}
+
+function bulkRefusal(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  listWithMessage: ListWithMessage,
+  listQuery: string,
+  userIds: readonly string[],
+) {
+  return {
+    title: 'ユーザ情報一括削除画面',
+    breadcrumbs: crumbs.list('ユーザ情報一括削除画面'),
+    links: [LIST_LINK],
+    action: 'bulkDelete' as const,
+    // Manual ch. 7 ⑤: the refusal appears at the top of ユーザ情報一覧画面, the boxes
+    // that were ticked still ticked, so the user can untick the blocking ones and retry.
+    render: (message: ShownMessage, status: number) =>
+      listWithMessage(app, request, reply, listQuery, message, status, { selectedUserIds: userIds }),
+  };
+}
+
+/**
+ * The confirmation page without JavaScript (D-15), a GET of the token (PRG); it writes
+ * nothing (D-18). A user that became undeletable meanwhile is refused on the list.
+ */
+async function showBulkConfirmation(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  listWithMessage: ListWithMessage,
+): Promise<FastifyReply> {
+  const auth = requireAuth(request);
+  let selection: BulkDeleteSelection = { userIds: [], listQuery: '' };
+  const screen = () =>
+    bulkRefusal(app, request, reply, listWithMessage, selection.listQuery, selection.userIds);
+  return refusedOn(app, request, reply, screen, async () => {
+    const confirmation = await readConfirmation<BulkDeleteSelection>(app, request, tokenPurpose.bulkDelete());
+    if (!isSelection(confirmation.payload)) throw new InvalidActionToken();
+    selection = confirmation.payload;
+    let users: User[];
+    if (confirmation.used) {
+      users = [];
+      for (const userId of selection.userIds) {
+        const user = await findOperatorUser(app.store.db, auth.user.operatorCode, userId);
+        if (user) users.push(user);
+      }
+    } else {
+      const { deletable, blocked } = await findBulkDeleteBlockers(
+        app.store.db,
+        auth.user.operatorCode,
+        selection.userIds,
+      );
+      if (blocked.length > 0) throw new BulkDeleteBlocked(blocked);
+      users = deletable;
+    }
+    return sendPage(
+      reply,
+      <BulkDeleteConfirmPage
+        listQuery={selection.listQuery}
+        page={pageContext(request)}
+        users={users}
+        operatorName={auth.operatorName}
+        token={confirmation.token}
+        executed={confirmation.used}
+      />,
+    );
+  });
+}
+
+/** A list page's button token carries no selection: only the confirmation's does. */
+function isSelection(value: unknown): value is BulkDeleteSelection {
+  if (!value || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.listQuery === 'string' &&
+    Array.isArray(v.userIds) &&
+    v.userIds.length > 0 &&
+    v.userIds.every((id) => typeof id === 'string')
+  );
+}
+
 /**
  * Bulk delete, posted by the list page: _csrf, token (purpose 'bulkDelete'), confirmed,
  * userIds. D-11: all or nothing; an ID of another operator reads as unknown (SPEC §2).
@@ -116,16 +216,7 @@ async function bulkDelete(
   const auth = requireAuth(request);
   const form = parseActionForm(request.body);
   const userIds = selectedUserIds(form.userIds);
-  const screen = {
-    title: 'ユーザ情報一括削除画面',
-    breadcrumbs: crumbs.list('ユーザ情報一括削除画面'),
-    links: [LIST_LINK],
-    action: 'bulkDelete' as const,
-    // Manual ch. 7 ⑤: the refusal appears at the top of ユーザ情報一覧画面, the boxes
-    // that were ticked still ticked, so the user can untick the blocking ones and retry.
-    render: (message: ShownMessage, status: number) =>
-      listWithMessage(app, request, reply, form.listQuery, message, status, { selectedUserIds: userIds }),
-  };
+  const screen = bulkRefusal(app, request, reply, listWithMessage, form.listQuery, userIds);
   return refusedOn(app, request, reply, screen, async () => {
     if (userIds.length === 0) throw new NoneSelected();
     if (form.confirmed !== '1') {
@@ -136,16 +227,13 @@ async function bulkDelete(
         userIds,
       );
       if (blocked.length > 0) throw new BulkDeleteBlocked(blocked);
-      return sendPage(
-        reply,
-        <BulkDeleteConfirmPage
-          listQuery={form.listQuery}
-          page={pageContext(request)}
-          users={deletable}
-          operatorName={auth.operatorName}
-          token={form.token}
-        />,
-      );
+      // The same token, now carrying the ticked users and the list's query for the GET (PRG).
+      const payload: BulkDeleteSelection = {
+        userIds: deletable.map((u) => u.userId),
+        listQuery: form.listQuery,
+      };
+      const token = tokenWithPayload(app, request, form.token, tokenPurpose.bulkDelete(), payload);
+      return redirectToConfirmation(reply, '/users/bulk-delete/confirm', token);
     }
     const ctx = { ...actionContext(app, request, form.token), userIds };
     const deleted = await bulkDeleteUsers(app.store.db, ctx);

@@ -3,7 +3,15 @@ import { message } from '../../../lib/messages.js';
 import { DetailTable, Layout, type ShownMessage } from '../../../web/layout.js';
 import { ROLE_LABELS, type User } from '../model.js';
 import { enabledLabel, userDetailRows } from '../presenters.js';
-import { crumbs, DataTable, LinkButton, type PageBase, TokenButton } from '../shared-views.js';
+import {
+  crumbs,
+  DataTable,
+  ExecutedActions,
+  executedOr,
+  LinkButton,
+  type PageBase,
+  TokenButton,
+} from '../shared-views.js';
 
 /** The screens of SPEC §4.6 delete and §4.7 bulk delete (manual ch. 6, 7). */
 
@@ -49,13 +57,17 @@ export function BulkDeleteConfirmPage(props: {
   users: User[];
   operatorName: string;
   token: string;
+  /** Already executed (back from the completion page): said so, the users as they are now, no OK. */
+  executed?: boolean;
 }): VNode {
   return (
     <Layout
       {...props.page}
       title="ユーザ情報一括削除確認画面"
       breadcrumbs={crumbs.list('ユーザ情報一括削除確認画面')}
-      infos={[{ id: 'info.bulkDelete.confirm', params: { count: props.users.length } }]}
+      {...executedOr(props.executed, [
+        { id: 'info.bulkDelete.confirm', params: { count: props.users.length } },
+      ])}
     >
       <DataTable
         label="一括削除するユーザ情報"
@@ -69,21 +81,25 @@ export function BulkDeleteConfirmPage(props: {
           enabledLabel(u.enabled),
         ])}
       />
-      <div class="actions">
-        <LinkButton href={props.listQuery ? `/users?${props.listQuery}` : '/users'} label="キャンセル" />
-        <TokenButton
-          action="/users/bulk-delete"
-          csrfToken={props.page.csrfToken}
-          token={props.token}
-          label="OK"
-          danger
-          confirmed="1"
-          hidden={[
-            ...props.users.map((u): [string, string] => ['userIds', u.userId]),
-            ['listQuery', props.listQuery],
-          ]}
-        />
-      </div>
+      {props.executed ? (
+        <ExecutedActions links={[{ href: '/users', label: 'ユーザ情報一覧画面へ' }]} />
+      ) : (
+        <div class="actions">
+          <LinkButton href={props.listQuery ? `/users?${props.listQuery}` : '/users'} label="キャンセル" />
+          <TokenButton
+            action="/users/bulk-delete"
+            csrfToken={props.page.csrfToken}
+            token={props.token}
+            label="OK"
+            danger
+            confirmed="1"
+            hidden={[
+              ...props.users.map((u): [string, string] => ['userIds', u.userId]),
+              ['listQuery', props.listQuery],
+            ]}
+          />
+        </div>
+      )}
     </Layout>
   );
 }

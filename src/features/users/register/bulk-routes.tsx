@@ -15,7 +15,9 @@ import {
   confirmationToken,
   LIST_LINK,
   parseActionForm,
+  readConfirmation,
   redirectToCompletion,
+  redirectToConfirmation,
   refusedOn,
   sendCompletion,
 } from '../shared-routes.js';
@@ -84,6 +86,14 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
 
 const UPLOAD_LINK = { href: '/users/bulk-register', label: 'ユーザ情報一括登録画面へ' };
 
+/** A confirmation page whose token does not hold: on the upload's screen, with the way back. */
+const CONFIRM_REFUSAL = {
+  title: UPLOAD_TITLE,
+  breadcrumbs: crumbs.list(UPLOAD_TITLE),
+  links: [UPLOAD_LINK, LIST_LINK],
+  action: 'bulkRegister' as const,
+};
+
 /** SPEC §4.12 bulk register (一括登録): upload → checked → confirmation → 実行 → completion. Admins only (§2). */
 export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void> {
   app.get('/users/bulk-register', async (request, reply) => {
@@ -102,6 +112,30 @@ export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void
 
   app.post('/users/bulk-register/confirm', { config: { multipart: true } }, async (request, reply) =>
     confirm(app, request, reply),
+  );
+
+  // The confirmation page (PRG): a GET of the sealed token, the checked rows in it (eight at
+  // most: the limit of eight is told before); it writes nothing (D-18).
+  app.get('/users/bulk-register/confirm', async (request, reply) =>
+    refusedOn(app, request, reply, CONFIRM_REFUSAL, async () => {
+      const auth = requireAuth(request);
+      const confirmation = await readConfirmation<BulkRegisterPayload>(
+        app,
+        request,
+        tokenPurpose.bulkRegister(),
+      );
+      return sendPage(
+        reply,
+        <BulkRegisterConfirmPage
+          page={pageContext(request)}
+          operatorCode={auth.user.operatorCode}
+          operatorName={auth.operatorName}
+          rows={confirmation.payload.rows}
+          token={confirmation.token}
+          executed={confirmation.used}
+        />,
+      );
+    }),
   );
 
   /** 実行: every row of the confirmation in one transaction, or none (SPEC §4.12, §4: at most once). */
@@ -222,14 +256,5 @@ async function confirm(
   }
   const payload: BulkRegisterPayload = { rows: checked.rows };
   const token = confirmationToken(app, request, tokenPurpose.bulkRegister(), { payload, formId });
-  return sendPage(
-    reply,
-    <BulkRegisterConfirmPage
-      page={pageContext(request)}
-      operatorCode={auth.user.operatorCode}
-      operatorName={auth.operatorName}
-      rows={checked.rows}
-      token={token}
-    />,
-  );
+  return redirectToConfirmation(reply, '/users/bulk-register/confirm', token);
 }

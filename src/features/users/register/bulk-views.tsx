@@ -12,7 +12,7 @@ import {
   type ShownMessage,
 } from '../../../web/layout.js';
 import { REGISTRABLE_ROLE, ROLE_LABELS } from '../model.js';
-import { crumbs, DataTable, type PageBase, ScrollBox } from '../shared-views.js';
+import { crumbs, DataTable, ExecutedActions, executedOr, type PageBase, ScrollBox } from '../shared-views.js';
 import { BULK_REGISTER_MAX_ROWS, type BulkRegisterRow, type CsvIssue } from './bulk-check.js';
 import {
   BULK_REGISTER_COLUMNS,
@@ -239,13 +239,17 @@ export function BulkRegisterConfirmPage(props: {
   operatorName: string;
   rows: BulkRegisterRow[];
   token: string;
+  /** Already executed (back from the completion page): said so, and no 実行. */
+  executed?: boolean;
 }): VNode {
   return (
     <Layout
       {...props.page}
       title={CONFIRM_TITLE}
       breadcrumbs={crumbs.list(UPLOAD_TITLE, CONFIRM_TITLE)}
-      infos={[{ id: 'info.bulkRegist.confirm', params: { count: props.rows.length } }]}
+      {...executedOr(props.executed, [
+        { id: 'info.bulkRegist.confirm', params: { count: props.rows.length } },
+      ])}
     >
       <DetailTable
         rows={[
@@ -267,18 +271,27 @@ export function BulkRegisterConfirmPage(props: {
           formatDate(row.validTo),
         ])}
       />
-      <div class="actions">
-        <a class="button button-secondary" href="/users/bulk-register">
-          戻る
-        </a>
-        <form method="post" action="/users/bulk-register">
-          <CsrfField token={props.page.csrfToken} />
-          <input type="hidden" name="token" value={props.token} />
-          <button type="submit" class="button button-primary">
-            実行
-          </button>
-        </form>
-      </div>
+      {props.executed ? (
+        <ExecutedActions
+          links={[
+            { href: '/users', label: 'ユーザ情報一覧画面へ' },
+            { href: '/users/bulk-register', label: 'ユーザ情報一括登録画面へ' },
+          ]}
+        />
+      ) : (
+        <div class="actions">
+          <a class="button button-secondary" href="/users/bulk-register">
+            戻る
+          </a>
+          <form method="post" action="/users/bulk-register">
+            <CsrfField token={props.page.csrfToken} />
+            <input type="hidden" name="token" value={props.token} />
+            <button type="submit" class="button button-primary">
+              実行
+            </button>
+          </form>
+        </div>
+      )}
     </Layout>
   );
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fieldErrors } from '../../../lib/fields.js';
 import { requireAuth } from '../../../web/guards.js';
+import { type InputSpec, one, requireInput } from '../../../web/input.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
 import { formIdOf, newFormId } from '../action-tokens.js';
@@ -24,7 +25,9 @@ import {
   parseActionForm,
   peekToken,
   type RefusalScreen,
+  readConfirmation,
   redirectToCompletion,
+  redirectToConfirmation,
   refusedOn,
   sendCompletion,
 } from '../shared-routes.js';
@@ -33,6 +36,9 @@ import { type RegisterPayload, registerUser } from './service.js';
 import { RegisterConfirmPage, RegisterFormPage } from './views.js';
 
 const FORM_TITLE = 'ユーザ情報登録画面';
+
+/** SPEC D-19: the form's query, a confirmation's sealed token after 戻る. */
+const BACK_QUERY = { token: one('トークン', 16_000) } satisfies InputSpec;
 
 const EMPTY_FORM: UserFormValues = {
   department: '',
@@ -72,17 +78,43 @@ function sendForm(
 
 /** SPEC §4.4 register (manual ch. 4): form → 確認 → confirmation → 実行 → completion. */
 export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/users/new', async (request, reply) =>
-    sendForm(request, reply, { formId: newFormId(), values: EMPTY_FORM }),
-  );
+  // The form; `?token=…` after 戻る on the confirmation: the confirmed values kept (SPEC §4.4).
+  app.get('/users/new', async (request, reply) => {
+    const { token } = requireInput(request.query, BACK_QUERY);
+    if (token === '') return sendForm(request, reply, { formId: newFormId(), values: EMPTY_FORM });
+    return refusedOn(app, request, reply, REFUSAL, async () => {
+      const payload = await peekToken<RegisterPayload>(app, request, token, tokenPurpose.register());
+      return sendForm(request, reply, { formId: payload.formId, values: formValuesOf(payload) });
+    });
+  });
   app.post('/users/new/confirm', async (request, reply) => confirm(app, request, reply));
 
-  // 戻る on the confirmation: the form again, with the confirmed values kept (SPEC §4.4).
+  // The confirmation page (PRG): a GET of the sealed token; it writes nothing (D-18).
+  app.get('/users/new/confirm', async (request, reply) =>
+    refusedOn(app, request, reply, REFUSAL, async () => {
+      const auth = requireAuth(request);
+      const confirmation = await readConfirmation<RegisterPayload>(app, request, tokenPurpose.register());
+      const { formId: _formId, ...values } = confirmation.payload;
+      return sendPage(
+        reply,
+        <RegisterConfirmPage
+          page={pageContext(request)}
+          operatorCode={auth.user.operatorCode}
+          operatorName={auth.operatorName}
+          values={formValuesOf(values)}
+          token={confirmation.token}
+          executed={confirmation.used}
+        />,
+      );
+    }),
+  );
+
+  // 戻る on the confirmation: to the form with the confirmed values (a GET again, PRG).
   app.post('/users/new/back', async (request, reply) => {
     const form = parseActionForm(request.body);
     return refusedOn(app, request, reply, REFUSAL, async () => {
-      const payload = await peekToken<RegisterPayload>(app, request, form.token, tokenPurpose.register());
-      return sendForm(request, reply, { formId: payload.formId, values: formValuesOf(payload) });
+      await peekToken<RegisterPayload>(app, request, form.token, tokenPurpose.register());
+      return reply.redirect(`/users/new?token=${form.token}`, 303);
     });
   });
 
@@ -139,14 +171,5 @@ async function confirm(
     payload: { ...payload, formId } satisfies RegisterPayload,
     formId,
   });
-  return sendPage(
-    reply,
-    <RegisterConfirmPage
-      page={pageContext(request)}
-      operatorCode={auth.user.operatorCode}
-      operatorName={auth.operatorName}
-      values={formValuesOf(payload)}
-      token={token}
-    />,
-  );
+  return redirectToConfirmation(reply, '/users/new/confirm', token);
 }

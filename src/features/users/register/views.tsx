@@ -12,7 +12,14 @@ import {
 import { ContactFieldRows, describeField, type FieldErrorIds, phoneText, topErrors } from '../form-views.js';
 import { REGISTRABLE_ROLE, ROLE_LABELS } from '../model.js';
 import type { UserFormValues } from '../schemas.js';
-import { crumbs, LinkButton, type PageBase, TokenButton } from '../shared-views.js';
+import {
+  crumbs,
+  ExecutedActions,
+  executedOr,
+  LinkButton,
+  type PageBase,
+  TokenButton,
+} from '../shared-views.js';
 
 /** The screens of SPEC §4.4 register (manual ch. 4): the form and its confirmation. */
 
@@ -92,6 +99,8 @@ export function RegisterConfirmPage(props: {
   operatorName: string;
   values: UserFormValues;
   token: string;
+  /** Already executed (back from the completion page): said so, and no 実行. */
+  executed?: boolean;
 }): VNode {
   const { csrfToken } = props.page;
   return (
@@ -99,13 +108,17 @@ export function RegisterConfirmPage(props: {
       {...props.page}
       title="ユーザ情報登録確認画面"
       breadcrumbs={crumbs.list('ユーザ情報登録画面', 'ユーザ情報登録確認画面')}
-      infos={[{ id: 'info.regist.confirm' }]}
+      {...executedOr(props.executed, [{ id: 'info.regist.confirm' }])}
     >
       <DetailTable rows={registerRows(props.operatorCode, props.operatorName, props.values)} />
-      <div class="actions">
-        <TokenButton action="/users/new/back" csrfToken={csrfToken} token={props.token} label="戻る" />
-        <TokenButton action="/users/new" csrfToken={csrfToken} token={props.token} label="実行" primary />
-      </div>
+      {props.executed ? (
+        <ExecutedActions links={[{ href: '/users', label: 'ユーザ情報一覧画面へ' }]} />
+      ) : (
+        <div class="actions">
+          <TokenButton action="/users/new/back" csrfToken={csrfToken} token={props.token} label="戻る" />
+          <TokenButton action="/users/new" csrfToken={csrfToken} token={props.token} label="実行" primary />
+        </div>
+      )}
     </Layout>
   );
 }

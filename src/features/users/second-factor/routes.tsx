@@ -12,7 +12,9 @@ import {
   parseActionForm,
   peekToken,
   type RefusalScreen,
+  readConfirmation,
   redirectToCompletion,
+  redirectToConfirmation,
   refusedOn,
   sendCompletion,
 } from '../shared-routes.js';
@@ -33,6 +35,10 @@ export async function userSecondFactorRoutes(app: FastifyInstance): Promise<void
   app.post<{ Params: { id: string } }>(`/users/:id/${PATH}`, async (request, reply) =>
     handle(app, request, reply),
   );
+  // The confirmation page without JavaScript (PRG): a GET of the token; it writes nothing (D-18).
+  app.get<{ Params: { id: string } }>(`/users/:id/${PATH}/confirm`, async (request, reply) =>
+    showConfirmation(app, request, reply),
+  );
   // The completion page shows the user as stored now, their second factor too (reads only).
   completionRoute(app, {
     path: `/users/:id/${PATH}/done`,
@@ -52,13 +58,10 @@ export async function userSecondFactorRoutes(app: FastifyInstance): Promise<void
   });
 }
 
-async function handle(app: FastifyInstance, request: IdRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const { user: actor, operatorName } = requireAuth(request);
-  // The user and whether they have a factor, in one query, within the admin's operator.
-  const user = await findOperatorUserWithFactor(app.store.db, actor.operatorCode, request.params.id);
-  if (!user) return sendUserNotFound(request, reply);
-  const form = parseActionForm(request.body);
-  const refusal: RefusalScreen = {
+type UserWithFactor = NonNullable<Awaited<ReturnType<typeof findOperatorUserWithFactor>>>;
+
+function refusalScreen(user: UserWithFactor, operatorName: string): RefusalScreen {
+  return {
     title: 'ユーザ情報詳細画面',
     breadcrumbs: crumbs.detail(user.userId),
     rows: resetRows(user, operatorName, user.secondFactor),
@@ -66,19 +69,44 @@ async function handle(app: FastifyInstance, request: IdRequest, reply: FastifyRe
     action: 'secondFactorReset',
     targetUserId: user.userId,
   };
-  return refusedOn(app, request, reply, refusal, async () => {
+}
+
+async function showConfirmation(
+  app: FastifyInstance,
+  request: IdRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const { user: actor, operatorName } = requireAuth(request);
+  const user = await findOperatorUserWithFactor(app.store.db, actor.operatorCode, request.params.id);
+  if (!user) return sendUserNotFound(request, reply);
+  return refusedOn(app, request, reply, refusalScreen(user, operatorName), async () => {
+    const confirmation = await readConfirmation(app, request, tokenPurpose.secondFactorReset(user.userId));
+    if (!confirmation.used) assertSecondFactorResettable(user, user.secondFactor);
+    return sendPage(
+      reply,
+      <SecondFactorResetConfirmPage
+        page={pageContext(request)}
+        user={user}
+        operatorName={operatorName}
+        token={confirmation.token}
+        executed={confirmation.used ? { secondFactor: user.secondFactor } : undefined}
+      />,
+    );
+  });
+}
+
+async function handle(app: FastifyInstance, request: IdRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const { user: actor, operatorName } = requireAuth(request);
+  // The user and whether they have a factor, in one query, within the admin's operator.
+  const user = await findOperatorUserWithFactor(app.store.db, actor.operatorCode, request.params.id);
+  if (!user) return sendUserNotFound(request, reply);
+  const form = parseActionForm(request.body);
+  return refusedOn(app, request, reply, refusalScreen(user, operatorName), async () => {
     if (form.confirmed !== '1') {
       await peekToken(app, request, form.token, tokenPurpose.secondFactorReset(user.userId));
       assertSecondFactorResettable(user, user.secondFactor);
-      return sendPage(
-        reply,
-        <SecondFactorResetConfirmPage
-          page={pageContext(request)}
-          user={user}
-          operatorName={operatorName}
-          token={form.token}
-        />,
-      );
+      const path = `/users/${encodeURIComponent(user.userId)}/${PATH}/confirm`;
+      return redirectToConfirmation(reply, path, form.token);
     }
     const ctx = { ...actionContext(app, request, form.token), userId: user.userId };
     await resetSecondFactor(app.store.db, ctx);

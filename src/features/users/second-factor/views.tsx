@@ -2,7 +2,14 @@ import type { VNode } from 'preact';
 import { DetailTable, Layout } from '../../../web/layout.js';
 import type { User } from '../model.js';
 import { userDetailRowsWithFactor } from '../presenters.js';
-import { crumbs, LinkButton, type PageBase, TokenButton } from '../shared-views.js';
+import {
+  crumbs,
+  ExecutedActions,
+  executedOr,
+  LinkButton,
+  type PageBase,
+  TokenButton,
+} from '../shared-views.js';
 
 export const RESET_CONFIRM_TITLE = '二要素認証リセット確認画面';
 export const RESET_COMPLETE_TITLE = '二要素認証リセット完了画面';
@@ -21,6 +28,8 @@ export function SecondFactorResetConfirmPage(props: {
   user: User;
   operatorName: string;
   token: string;
+  /** Already executed (back from the completion page): said so, and no OK; the factor as it is now. */
+  executed?: { secondFactor: boolean };
 }): VNode {
   const { user } = props;
   return (
@@ -28,20 +37,29 @@ export function SecondFactorResetConfirmPage(props: {
       {...props.page}
       title={RESET_CONFIRM_TITLE}
       breadcrumbs={crumbs.detail(user.userId, RESET_CONFIRM_TITLE)}
-      infos={[{ id: 'info.secondFactorReset.confirm' }]}
+      {...executedOr(props.executed !== undefined, [{ id: 'info.secondFactorReset.confirm' }])}
     >
-      <DetailTable rows={resetRows(user, props.operatorName, true)} />
-      <div class="actions">
-        <LinkButton href={`/users/${encodeURIComponent(user.userId)}`} label="キャンセル" />
-        <TokenButton
-          action={`/users/${encodeURIComponent(user.userId)}/second-factor-reset`}
-          csrfToken={props.page.csrfToken}
-          token={props.token}
-          label="OK"
-          danger
-          confirmed="1"
+      <DetailTable rows={resetRows(user, props.operatorName, props.executed?.secondFactor ?? true)} />
+      {props.executed ? (
+        <ExecutedActions
+          links={[
+            { href: `/users/${encodeURIComponent(user.userId)}`, label: 'ユーザ情報詳細画面へ' },
+            { href: '/users', label: 'ユーザ情報一覧画面へ' },
+          ]}
         />
-      </div>
+      ) : (
+        <div class="actions">
+          <LinkButton href={`/users/${encodeURIComponent(user.userId)}`} label="キャンセル" />
+          <TokenButton
+            action={`/users/${encodeURIComponent(user.userId)}/second-factor-reset`}
+            csrfToken={props.page.csrfToken}
+            token={props.token}
+            label="OK"
+            danger
+            confirmed="1"
+          />
+        </div>
+      )}
     </Layout>
   );
 }
