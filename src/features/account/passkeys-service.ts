@@ -1,6 +1,5 @@
 import type { Db } from '../../db/connect.js';
 import type { MessageId } from '../../lib/messages.js';
-import { recordAudit } from '../audit/service.js';
 import {
   insertPasskey,
   PASSKEY_NAME_MAX,
@@ -9,11 +8,10 @@ import {
 } from '../auth/passkeys/registration.js';
 import { deletePasskey } from '../auth/passkeys/repository.js';
 import type { RelyingParty } from '../auth/passkeys/webauthn.js';
-import { verifyOwnPassword } from '../auth/password-change.js';
-import type { RequestContext } from '../auth/request-context.js';
 import { endOtherSessions } from '../auth/sessions.js';
 import { queueNotice } from '../mail/notices.js';
 import type { User } from '../users/model.js';
+import { type AccountContext, ownPasswordConfirmed, recordOwnAudit, recordOwnFailure } from './own-audit.js';
 
 /**
  * The user's own passkeys (SPEC D-22): registered from the account page, removed with the
@@ -22,19 +20,7 @@ import type { User } from '../users/model.js';
  * (ASVS V7.4.3); this browser keeps its own.
  */
 
-type AccountContext = Pick<RequestContext, 'ip' | 'now'>;
-
 export type PasskeyFormErrors = Partial<Record<'name' | 'response' | 'password' | 'passkey', MessageId>>;
-
-function ownAudit(user: User, ctx: AccountContext) {
-  return {
-    at: ctx.now,
-    actorUserId: user.userId,
-    operatorCode: user.operatorCode,
-    ip: ctx.ip,
-    targetUserId: user.userId,
-  };
-}
 
 /** The name a user gives a passkey: trimmed, 1–50 characters, no control characters. */
 export function passkeyNameProblem(name: string): MessageId | undefined {
@@ -70,12 +56,7 @@ export async function registerOwnPasskey(
   if (!input.response) return { ok: false, errors: { response: 'error.passkey.failed' } };
   const name = input.name.trim();
   const failure = async (reason: PasskeyRegistrationFailure) => {
-    await recordAudit(db, {
-      ...ownAudit(user, input),
-      action: 'passkeyRegister',
-      outcome: 'failure',
-      detail: { reason },
-    });
+    await recordOwnFailure(db, user, input, 'passkeyRegister', reason);
     return { ok: false, errors: { response: REGISTRATION_MESSAGES[reason] } } as const;
   };
   const checked = await verifyPasskeyRegistration(db, {
@@ -95,8 +76,7 @@ export async function registerOwnPasskey(
     });
     if (!inserted.ok) return inserted;
     const ended = await endOtherSessions(tx, user.userId, input.sessionId);
-    await recordAudit(tx, {
-      ...ownAudit(user, input),
+    await recordOwnAudit(tx, user, input, {
       action: 'passkeyRegister',
       outcome: 'success',
       detail: { passkey: name, sessions: ended },
@@ -123,15 +103,7 @@ export async function removeOwnPasskey(
   if (input.passkeyId === undefined) errors.passkey = 'error.passkey.notFound';
   if (!input.password) errors.password = 'error.password.required';
   if (Object.keys(errors).length > 0 || input.passkeyId === undefined) return { ok: false, errors };
-  const failure = (reason: string) =>
-    recordAudit(db, {
-      ...ownAudit(user, input),
-      action: 'passkeyRemove',
-      outcome: 'failure',
-      detail: { reason },
-    });
-  if (!(await verifyOwnPassword(db, user.userId, input.password))) {
-    await failure('currentPasswordWrong');
+  if (!(await ownPasswordConfirmed(db, input, 'passkeyRemove'))) {
     return { ok: false, errors: { password: 'error.password.currentWrong' } };
   }
   const passkeyId = input.passkeyId;
@@ -139,8 +111,7 @@ export async function removeOwnPasskey(
     const name = await deletePasskey(tx, user.userId, passkeyId);
     if (name === undefined) return false;
     const ended = await endOtherSessions(tx, user.userId, input.currentSessionId);
-    await recordAudit(tx, {
-      ...ownAudit(user, input),
+    await recordOwnAudit(tx, user, input, {
       action: 'passkeyRemove',
       outcome: 'success',
       detail: { passkey: name, sessions: ended },
@@ -149,7 +120,7 @@ export async function removeOwnPasskey(
     return true;
   });
   if (!removed) {
-    await failure('passkeyNotFound');
+    await recordOwnFailure(db, user, input, 'passkeyRemove', 'passkeyNotFound');
     return { ok: false, errors: { passkey: 'error.passkey.notFound' } };
   }
   return { ok: true };

@@ -1,6 +1,14 @@
 import type { VNode } from 'preact';
 import { formatJapanDateTime } from '../../lib/japan-time.js';
-import { CsrfField, DetailTable, FieldRow, fieldAria, Layout, type ShownMessage } from '../../web/layout.js';
+import {
+  CsrfField,
+  DetailTable,
+  type FieldDescription,
+  FieldRow,
+  fieldAria,
+  Layout,
+  type ShownMessage,
+} from '../../web/layout.js';
 import type { Passkey } from '../auth/passkeys/repository.js';
 import type { SecondFactorStatus } from '../auth/second-factor.js';
 import { groupSecret } from '../auth/totp.js';
@@ -79,21 +87,33 @@ function RemoveFactorForm(props: { csrfToken: string; errors: RemoveFactorErrors
       <table class="form-table">
         <tbody>
           <CurrentPasswordRow field={fieldOf('removePassword', props.errors.password)} />
-          <FieldRow label="確認コード" required {...code}>
-            <input
-              id="removeCode"
-              name="code"
-              type="text"
-              autocomplete="one-time-code"
-              maxlength={40}
-              required
-              {...fieldAria(code)}
-            />
-          </FieldRow>
+          <CodeRow field={code} maxLength={40} />
         </tbody>
       </table>
       <DangerButton label="二要素認証を解除" />
     </form>
+  );
+}
+
+/** The code the authenticator app shows (where removing the factor, a recovery code too). */
+function CodeRow(props: {
+  field: FieldDescription & { htmlFor: string };
+  maxLength: number;
+  numeric?: boolean;
+}): VNode {
+  return (
+    <FieldRow label="確認コード" required {...props.field}>
+      <input
+        id={props.field.htmlFor}
+        name="code"
+        type="text"
+        inputmode={props.numeric ? 'numeric' : undefined}
+        autocomplete="one-time-code"
+        maxlength={props.maxLength}
+        required
+        {...fieldAria(props.field)}
+      />
+    </FieldRow>
   );
 }
 
@@ -190,18 +210,7 @@ function ConfirmCodeForm(props: { csrfToken: string; forced: boolean; error: Sho
       <CsrfField token={props.csrfToken} />
       <table class="form-table">
         <tbody>
-          <FieldRow label="確認コード" required {...code}>
-            <input
-              id="code"
-              name="code"
-              type="text"
-              inputmode="numeric"
-              autocomplete="one-time-code"
-              maxlength={20}
-              required
-              {...fieldAria(code)}
-            />
-          </FieldRow>
+          <CodeRow field={code} maxLength={20} numeric />
         </tbody>
       </table>
       <div class="actions">

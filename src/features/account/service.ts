@@ -1,31 +1,18 @@
 import type { Db } from '../../db/connect.js';
-import type { Flag } from '../../db/schema.js';
 import type { SecretKeySource } from '../../db/server-keys.js';
 import type { MessageId } from '../../lib/messages.js';
 import { recordAudit } from '../audit/service.js';
-import { verifyOwnPassword } from '../auth/password-change.js';
-import type { RequestContext } from '../auth/request-context.js';
 import { deleteSecondFactor, useSecondFactorCode } from '../auth/second-factor.js';
 import { endOtherSessions, endOwnSession } from '../auth/sessions.js';
 import { queueNotice } from '../mail/notices.js';
 import type { User } from '../users/model.js';
+import { type AccountContext, ownPasswordConfirmed, recordOwnAudit, recordOwnFailure } from './own-audit.js';
+import { updateSecondFactorRequired } from './repository.js';
 
 /**
  * The user's own account (アカウント設定): removing the second factor, ending sessions,
  * and, for admins, the operator's second-factor policy (SPEC D-22, ASVS V7.5.2).
  */
-
-type AccountContext = Pick<RequestContext, 'ip' | 'now'>;
-
-function ownAudit(user: User, ctx: AccountContext) {
-  return {
-    at: ctx.now,
-    actorUserId: user.userId,
-    operatorCode: user.operatorCode,
-    ip: ctx.ip,
-    targetUserId: user.userId,
-  };
-}
 
 export type RemoveFactorErrors = Partial<Record<'password' | 'code', MessageId>>;
 
@@ -49,15 +36,7 @@ export async function removeOwnSecondFactor(
   if (!input.password) errors.password = 'error.password.required';
   if (!input.code.trim()) errors.code = 'error.login.codeRequired';
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  const failure = async (reason: string) =>
-    recordAudit(db, {
-      ...ownAudit(user, input),
-      action: 'secondFactorRemove',
-      outcome: 'failure',
-      detail: { reason },
-    });
-  if (!(await verifyOwnPassword(db, user.userId, input.password))) {
-    await failure('currentPasswordWrong');
+  if (!(await ownPasswordConfirmed(db, input, 'secondFactorRemove'))) {
     return { ok: false, errors: { password: 'error.password.currentWrong' } };
   }
   const removed = await db.transaction().execute(async (tx) => {
@@ -70,8 +49,7 @@ export async function removeOwnSecondFactor(
     if (!via) return false;
     await deleteSecondFactor(tx, user.userId);
     await endOtherSessions(tx, user.userId, input.currentSessionId);
-    await recordAudit(tx, {
-      ...ownAudit(user, input),
+    await recordOwnAudit(tx, user, input, {
       action: 'secondFactorRemove',
       outcome: 'success',
       detail: { secondFactor: via },
@@ -80,7 +58,7 @@ export async function removeOwnSecondFactor(
     return true;
   });
   if (!removed) {
-    await failure('wrongCode');
+    await recordOwnFailure(db, user, input, 'secondFactorRemove', 'wrongCode');
     return { ok: false, errors: { code: 'error.secondFactor.codeWrong' } };
   }
   return { ok: true };
@@ -94,7 +72,7 @@ export async function endSessionOfOwn(
   if (input.sessionId === input.currentSessionId) return false;
   return db.transaction().execute(async (tx) => {
     if (!(await endOwnSession(tx, input.user.userId, input.sessionId))) return false;
-    await recordAudit(tx, { ...ownAudit(input.user, input), action: 'endSession', outcome: 'success' });
+    await recordOwnAudit(tx, input.user, input, { action: 'endSession', outcome: 'success' });
     return true;
   });
 }
@@ -105,19 +83,12 @@ export async function endOtherSessionsOfOwn(
   input: { user: User; currentSessionId: string; password: string } & AccountContext,
 ): Promise<{ ok: true; count: number } | { ok: false; error: MessageId }> {
   if (!input.password) return { ok: false, error: 'error.password.required' };
-  if (!(await verifyOwnPassword(db, input.user.userId, input.password))) {
-    await recordAudit(db, {
-      ...ownAudit(input.user, input),
-      action: 'endOtherSessions',
-      outcome: 'failure',
-      detail: { reason: 'currentPasswordWrong' },
-    });
+  if (!(await ownPasswordConfirmed(db, input, 'endOtherSessions'))) {
     return { ok: false, error: 'error.password.currentWrong' };
   }
   return db.transaction().execute(async (tx) => {
     const count = await endOtherSessions(tx, input.user.userId, input.currentSessionId);
-    await recordAudit(tx, {
-      ...ownAudit(input.user, input),
+    await recordOwnAudit(tx, input.user, input, {
       action: 'endOtherSessions',
       outcome: 'success',
       detail: { sessions: count },
@@ -137,13 +108,7 @@ export async function setSecondFactorPolicy(
 ): Promise<'changed' | 'unchanged'> {
   const { actor } = input;
   return db.transaction().execute(async (tx) => {
-    const updated = await tx
-      .updateTable('operators')
-      .set({ second_factor_required: (input.required ? 1 : 0) as Flag })
-      .where('operator_code', '=', actor.operatorCode)
-      .where('second_factor_required', '=', (input.required ? 0 : 1) as Flag)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) return 'unchanged';
+    if (!(await updateSecondFactorRequired(tx, actor.operatorCode, input.required))) return 'unchanged';
     await recordAudit(tx, {
       at: input.now,
       action: 'secondFactorPolicy',
