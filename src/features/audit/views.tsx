@@ -27,37 +27,61 @@ export function auditQueryString(form: AuditFilterForm, page?: number): string {
   return s ? `?${s}` : '';
 }
 
+/** A date of the period, typed as yyyy/mm/dd. */
+function DateRow(props: {
+  label: string;
+  name: string;
+  value: string;
+  error: ShownMessage | undefined;
+  example: string;
+}): VNode {
+  return (
+    <FieldRow
+      label={props.label}
+      htmlFor={props.name}
+      hint="yyyy/mm/dd形式で入力してください。"
+      error={props.error}
+    >
+      <input id={props.name} name={props.name} type="text" value={props.value} placeholder={props.example} />
+    </FieldRow>
+  );
+}
+
+/** A select of the filter: すべて (no restriction), then each value by its label. */
+function FilterSelect(props: {
+  label: string;
+  name: string;
+  options: Record<string, string>;
+  value: string;
+}): VNode {
+  return (
+    <FieldRow label={props.label} htmlFor={props.name}>
+      <select id={props.name} name={props.name}>
+        <option value="">すべて</option>
+        {Object.entries(props.options).map(([value, label]) => (
+          <option value={value} selected={props.value === value}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </FieldRow>
+  );
+}
+
 function FilterForm({ form, errors }: { form: AuditFilterForm; errors: AuditFilterErrors }): VNode {
   return (
     <form method="get" action="/audit" class="form" novalidate>
       <table class="form-table">
         <tbody>
-          <FieldRow
+          <DateRow
             label="期間（開始）"
-            htmlFor="from"
-            hint="yyyy/mm/dd形式で入力してください。"
+            name="from"
+            value={form.from}
             error={errors.from}
-          >
-            <input id="from" name="from" type="text" value={form.from} placeholder="2026/04/01" />
-          </FieldRow>
-          <FieldRow
-            label="期間（終了）"
-            htmlFor="to"
-            hint="yyyy/mm/dd形式で入力してください。"
-            error={errors.to}
-          >
-            <input id="to" name="to" type="text" value={form.to} placeholder="2026/04/30" />
-          </FieldRow>
-          <FieldRow label="操作" htmlFor="action">
-            <select id="action" name="action">
-              <option value="">すべて</option>
-              {Object.entries(AUDIT_ACTION_LABELS).map(([value, label]) => (
-                <option value={value} selected={form.action === value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </FieldRow>
+            example="2026/04/01"
+          />
+          <DateRow label="期間（終了）" name="to" value={form.to} error={errors.to} example="2026/04/30" />
+          <FilterSelect label="操作" name="action" options={AUDIT_ACTION_LABELS} value={form.action} />
           <FieldRow
             label="ユーザID"
             htmlFor="userId"
@@ -66,16 +90,7 @@ function FilterForm({ form, errors }: { form: AuditFilterForm; errors: AuditFilt
           >
             <input id="userId" name="userId" type="text" value={form.userId} maxlength={10} />
           </FieldRow>
-          <FieldRow label="結果" htmlFor="outcome">
-            <select id="outcome" name="outcome">
-              <option value="">すべて</option>
-              {Object.entries(OUTCOME_LABELS).map(([value, label]) => (
-                <option value={value} selected={form.outcome === value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </FieldRow>
+          <FilterSelect label="結果" name="outcome" options={OUTCOME_LABELS} value={form.outcome} />
         </tbody>
       </table>
       <div class="actions">
