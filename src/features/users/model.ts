@@ -65,7 +65,30 @@ export function blankUser(values: Partial<User> = {}): User {
   };
 }
 
-export function toUser(row: UserRow): User {
+/** The columns a User is made of: never the password hash, the search key or the last login. */
+export const USER_COLUMNS = [
+  'user_id',
+  'operator_code',
+  'role',
+  'department',
+  'user_name',
+  'phone',
+  'email',
+  'enabled',
+  'valid_from',
+  'valid_to',
+  'locked',
+  'failed_login_count',
+  'deleted',
+  'deleted_at',
+  'password_is_temporary',
+  'temporary_password_expires_at',
+  'version',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof UserRow)[];
+
+export function toUser(row: Pick<UserRow, (typeof USER_COLUMNS)[number]>): User {
   return {
     userId: row.user_id,
     operatorCode: row.operator_code,

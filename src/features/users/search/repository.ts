@@ -2,7 +2,7 @@ import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Db } from '../../../db/connect.js';
 import { type Param, precompile } from '../../../db/precompiled.js';
 import type { Database } from '../../../db/schema.js';
-import { toSearchKey, toUser, type User } from '../model.js';
+import { toSearchKey, toUser, USER_COLUMNS, type User } from '../model.js';
 import { isTrue, secondFactorEnabled, type UserWithFactor } from '../repository.js';
 
 /** The search of the list and the CSV export (SPEC §4.1, §4.3, D-8, D-9): its SQL, always per operator. */
@@ -290,7 +290,8 @@ export async function* searchUserBatches(
   let last = '';
   for (;;) {
     const rows = await inIndexOrder(scoped(db, shape, param).where('user_id', '>', last), shape)
-      .selectAll('users')
+      // The User's columns only: the password hash and the search key stay in the database.
+      .select(USER_COLUMNS)
       .select((eb) => secondFactorEnabled(eb).as('second_factor'))
       .limit(batchSize)
       .execute();
