@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/connect.js';
 import { type Param, precompile } from '../../db/precompiled.js';
-import { toUser, type User } from '../users/model.js';
+import { toUser, USER_COLUMNS, type User } from '../users/model.js';
 
 export interface SessionPolicy {
   idleMs: number;
@@ -115,7 +115,8 @@ const sessionWithUser = precompile((db, param: Param<{ id: string }>) =>
     .innerJoin('users', 'users.user_id', 'sessions.user_id')
     .innerJoin('operators', 'operators.operator_code', 'users.operator_code')
     .leftJoin('totp_factors', 'totp_factors.user_id', 'sessions.user_id')
-    .selectAll('users')
+    // The User's columns only: the password hash stays in the database (and rows are smaller).
+    .select(USER_COLUMNS.map((column) => `users.${column}` as const))
     .select([
       'sessions.created_at as session_created_at',
       'sessions.last_seen_at as session_last_seen_at',
