@@ -35,7 +35,7 @@ export function AccountPage(
     passkeys: Passkey[];
   },
 ): VNode {
-  const { user, page } = props;
+  const { page } = props;
   const errors: ShownMessage[] = [
     ...(props.errors ?? []),
     ...removeFactorErrorMessages(props.removeErrors),
@@ -50,26 +50,8 @@ export function AccountPage(
       errors={errors}
       infos={props.infos}
     >
-      <section aria-labelledby="account-user">
-        <h2 id="account-user">ユーザ情報</h2>
-        <DetailTable
-          rows={[
-            ['ユーザID', user.userId],
-            ['ユーザ名', user.userName],
-            ['事業者コード', user.operatorCode],
-            ['参加登録申請者名', props.operatorName],
-          ]}
-        />
-      </section>
-
-      <section aria-labelledby="account-password">
-        <h2 id="account-password">パスワード</h2>
-        <p>
-          <a class="button button-secondary" href="/password">
-            パスワード変更
-          </a>
-        </p>
-      </section>
+      <UserSection user={props.user} operatorName={props.operatorName} />
+      <PasswordSection />
 
       <FactorSection
         csrfToken={page.csrfToken}
@@ -86,5 +68,35 @@ export function AccountPage(
       />
       {page.auth?.isAdmin ? <OperatorSection required={props.required} /> : null}
     </Layout>
+  );
+}
+
+function UserSection(props: { user: User; operatorName: string }): VNode {
+  const { user } = props;
+  return (
+    <section aria-labelledby="account-user">
+      <h2 id="account-user">ユーザ情報</h2>
+      <DetailTable
+        rows={[
+          ['ユーザID', user.userId],
+          ['ユーザ名', user.userName],
+          ['事業者コード', user.operatorCode],
+          ['参加登録申請者名', props.operatorName],
+        ]}
+      />
+    </section>
+  );
+}
+
+function PasswordSection(): VNode {
+  return (
+    <section aria-labelledby="account-password">
+      <h2 id="account-password">パスワード</h2>
+      <p>
+        <a class="button button-secondary" href="/password">
+          パスワード変更
+        </a>
+      </p>
+    </section>
   );
 }
