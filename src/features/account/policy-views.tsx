@@ -1,6 +1,6 @@
 import type { VNode } from 'preact';
 import { CsrfField, DetailTable, Layout, type ShownMessage } from '../../web/layout.js';
-import { ACCOUNT_CRUMB, type Page } from './view-parts.js';
+import { ACCOUNT_CRUMB, FormActions, type Page } from './view-parts.js';
 
 export const POLICY_LABELS = { required: '必須', optional: '任意' } as const;
 
@@ -48,14 +48,10 @@ export function PolicyPage(props: {
         <CsrfField token={props.page.csrfToken} />
         <input type="hidden" name="confirmed" value="" />
         <input type="hidden" name="required" value={props.required ? '0' : '1'} />
-        <div class="actions">
-          <a class="button button-secondary" href="/account">
-            戻る
-          </a>
-          <button type="submit" class="button-primary">
-            {props.required ? '必須を解除する（任意にする）' : '必須にする'}
-          </button>
-        </div>
+        <FormActions
+          back={{ href: '/account', label: '戻る' }}
+          submit={props.required ? '必須を解除する（任意にする）' : '必須にする'}
+        />
       </form>
     </Layout>
   );
@@ -78,14 +74,7 @@ export function PolicyConfirmPage(props: { page: Page; required: boolean }): VNo
         <CsrfField token={props.page.csrfToken} />
         <input type="hidden" name="confirmed" value="1" />
         <input type="hidden" name="required" value={props.required ? '1' : '0'} />
-        <div class="actions">
-          <a class="button button-secondary" href="/account/policy">
-            キャンセル
-          </a>
-          <button type="submit" class="button-primary">
-            OK
-          </button>
-        </div>
+        <FormActions back={{ href: '/account/policy', label: 'キャンセル' }} submit="OK" />
       </form>
     </Layout>
   );

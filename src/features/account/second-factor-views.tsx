@@ -1,14 +1,6 @@
 import type { VNode } from 'preact';
 import { formatJapanDateTime } from '../../lib/japan-time.js';
-import {
-  CsrfField,
-  DetailTable,
-  type FieldDescription,
-  FieldRow,
-  fieldAria,
-  Layout,
-  type ShownMessage,
-} from '../../web/layout.js';
+import { CsrfField, DetailTable, Layout, type ShownMessage } from '../../web/layout.js';
 import type { Passkey } from '../auth/passkeys/repository.js';
 import type { SecondFactorStatus } from '../auth/second-factor.js';
 import { groupSecret } from '../auth/totp.js';
@@ -18,8 +10,10 @@ import { policyLabel } from './policy-views.js';
 import type { RemoveFactorErrors } from './service.js';
 import {
   ACCOUNT_CRUMB,
+  CodeRow,
   CurrentPasswordRow,
   DangerButton,
+  FormActions,
   fieldErrorMessages,
   fieldOf,
   type Page,
@@ -92,28 +86,6 @@ function RemoveFactorForm(props: { csrfToken: string; errors: RemoveFactorErrors
       </table>
       <DangerButton label="二要素認証を解除" />
     </form>
-  );
-}
-
-/** The code the authenticator app shows (where removing the factor, a recovery code too). */
-function CodeRow(props: {
-  field: FieldDescription & { htmlFor: string };
-  maxLength: number;
-  numeric?: boolean;
-}): VNode {
-  return (
-    <FieldRow label="確認コード" required {...props.field}>
-      <input
-        id={props.field.htmlFor}
-        name="code"
-        type="text"
-        inputmode={props.numeric ? 'numeric' : undefined}
-        autocomplete="one-time-code"
-        maxlength={props.maxLength}
-        required
-        {...fieldAria(props.field)}
-      />
-    </FieldRow>
   );
 }
 
@@ -194,14 +166,8 @@ function EnrolmentSteps({ pending }: { pending: PendingSecret }): VNode {
   );
 }
 
-/** A user whom the operator's policy sends here has nowhere to go back to. */
-function BackToAccount({ forced }: { forced: boolean }): VNode | null {
-  return forced ? null : (
-    <a class="button button-secondary" href="/account">
-      戻る
-    </a>
-  );
-}
+/** 戻る: none for a user whom the operator's policy sends here (nowhere to go back to). */
+const BACK_TO_ACCOUNT = { href: '/account', label: '戻る' };
 
 function ConfirmCodeForm(props: { csrfToken: string; forced: boolean; error: ShownMessage | undefined }) {
   const code = { htmlFor: 'code', error: props.error };
@@ -213,12 +179,7 @@ function ConfirmCodeForm(props: { csrfToken: string; forced: boolean; error: Sho
           <CodeRow field={code} maxLength={20} numeric />
         </tbody>
       </table>
-      <div class="actions">
-        <BackToAccount forced={props.forced} />
-        <button type="submit" class="button-primary">
-          設定
-        </button>
-      </div>
+      <FormActions back={props.forced ? undefined : BACK_TO_ACCOUNT} submit="設定" />
     </form>
   );
 }
@@ -243,12 +204,7 @@ function StartForm(props: { csrfToken: string; forced: boolean }): VNode {
         ログインのとき、パスワードに加えて認証アプリに表示される確認コードを入力するようにします。
         設定には、認証アプリを入れたスマートフォンなどが必要です。
       </p>
-      <div class="actions">
-        <BackToAccount forced={props.forced} />
-        <button type="submit" class="button-primary">
-          設定を開始
-        </button>
-      </div>
+      <FormActions back={props.forced ? undefined : BACK_TO_ACCOUNT} submit="設定を開始" />
     </form>
   );
 }

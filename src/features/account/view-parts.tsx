@@ -57,6 +57,44 @@ export function CurrentPasswordRow(props: { field: FieldDescription & { htmlFor:
   );
 }
 
+/** The code the authenticator app shows (where removing the factor, a recovery code too). */
+export function CodeRow(props: {
+  field: FieldDescription & { htmlFor: string };
+  maxLength: number;
+  numeric?: boolean;
+}): VNode {
+  return (
+    <FieldRow label="確認コード" required {...props.field}>
+      <input
+        id={props.field.htmlFor}
+        name="code"
+        type="text"
+        inputmode={props.numeric ? 'numeric' : undefined}
+        autocomplete="one-time-code"
+        maxlength={props.maxLength}
+        required
+        {...fieldAria(props.field)}
+      />
+    </FieldRow>
+  );
+}
+
+/** A form's buttons: a way back (a link: 戻る, キャンセル), then the form's submit button. */
+export function FormActions(props: { back?: { href: string; label: string }; submit: string }): VNode {
+  return (
+    <div class="actions">
+      {props.back ? (
+        <a class="button button-secondary" href={props.back.href}>
+          {props.back.label}
+        </a>
+      ) : null}
+      <button type="submit" class="button-primary">
+        {props.submit}
+      </button>
+    </div>
+  );
+}
+
 /** A form's one red button (an action that removes or ends something). */
 export function DangerButton(props: { label: string }): VNode {
   return (
