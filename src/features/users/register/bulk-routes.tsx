@@ -96,6 +96,14 @@ const CONFIRM_REFUSAL = {
 
 /** SPEC §4.12 bulk register (一括登録): upload → checked → confirmation → 実行 → completion. Admins only (§2). */
 export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void> {
+  uploadFormRoutes(app);
+  confirmationRoutes(app);
+  executeRoute(app);
+  completionPageRoute(app);
+}
+
+/** The upload form and its CSV template. */
+function uploadFormRoutes(app: FastifyInstance): void {
   app.get('/users/bulk-register', async (request, reply) => {
     return sendPage(
       reply,
@@ -109,7 +117,10 @@ export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void
       .header('Content-Disposition', attachmentDisposition(TEMPLATE_FILE_NAME, TEMPLATE_ASCII_FILE_NAME))
       .send(bulkRegisterTemplate());
   });
+}
 
+/** 確認 (the upload's post) and the confirmation page it redirects to. */
+function confirmationRoutes(app: FastifyInstance): void {
   app.post('/users/bulk-register/confirm', { config: { multipart: true } }, async (request, reply) =>
     confirm(app, request, reply),
   );
@@ -137,8 +148,10 @@ export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void
       );
     }),
   );
+}
 
-  /** 実行: every row of the confirmation in one transaction, or none (SPEC §4.12, §4: at most once). */
+/** 実行: every row of the confirmation in one transaction, or none (SPEC §4.12, §4: at most once). */
+function executeRoute(app: FastifyInstance): void {
   app.post('/users/bulk-register', async (request, reply) => {
     const form = parseActionForm(request.body);
     // The limit can fill between confirmation and 実行: say so on the confirmation's screen.
@@ -162,8 +175,10 @@ export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void
       });
     });
   });
+}
 
-  // The completion page (PRG): reloading it registers nobody again.
+/** The completion page (PRG): reloading it registers nobody again. */
+function completionPageRoute(app: FastifyInstance): void {
   completionRoute(app, {
     path: '/users/bulk-register/done',
     action: 'bulkRegister',

@@ -78,7 +78,15 @@ function sendForm(
 
 /** SPEC §4.4 register (manual ch. 4): form → 確認 → confirmation → 実行 → completion. */
 export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
-  // The form; `?token=…` after 戻る on the confirmation: the confirmed values kept (SPEC §4.4).
+  formRoute(app);
+  confirmationRoutes(app);
+  backRoute(app);
+  executeRoute(app);
+  completionPageRoute(app);
+}
+
+/** The form; `?token=…` after 戻る on the confirmation: the confirmed values kept (SPEC §4.4). */
+function formRoute(app: FastifyInstance): void {
   app.get('/users/new', async (request, reply) => {
     const { token } = requireInput(request.query, BACK_QUERY);
     if (token === '') return sendForm(request, reply, { formId: newFormId(), values: EMPTY_FORM });
@@ -87,6 +95,10 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
       return sendForm(request, reply, { formId: payload.formId, values: formValuesOf(payload) });
     });
   });
+}
+
+/** 確認 (the form's post) and the confirmation page it redirects to. */
+function confirmationRoutes(app: FastifyInstance): void {
   app.post('/users/new/confirm', async (request, reply) => confirm(app, request, reply));
 
   // The confirmation page (PRG): a GET of the sealed token; it writes nothing (D-18).
@@ -108,8 +120,10 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
       );
     }),
   );
+}
 
-  // 戻る on the confirmation: to the form with the confirmed values (a GET again, PRG).
+/** 戻る on the confirmation: to the form with the confirmed values (a GET again, PRG). */
+function backRoute(app: FastifyInstance): void {
   app.post('/users/new/back', async (request, reply) => {
     const form = parseActionForm(request.body);
     return refusedOn(app, request, reply, REFUSAL, async () => {
@@ -117,7 +131,10 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
       return reply.redirect(`/users/new?token=${form.token}`, 303);
     });
   });
+}
 
+/** 実行: the confirmed user registered, then the completion page (PRG). */
+function executeRoute(app: FastifyInstance): void {
   app.post('/users/new', async (request, reply) => {
     const form = parseActionForm(request.body);
     // The limit can fill between confirmation and 実行: say so on the confirmation's screen.
@@ -134,8 +151,10 @@ export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
       });
     });
   });
+}
 
-  // The completion page (PRG): the registered user as stored now; reloading it registers nobody.
+/** The completion page (PRG): the registered user as stored now; reloading it registers nobody. */
+function completionPageRoute(app: FastifyInstance): void {
   completionRoute(app, {
     path: '/users/new/done',
     action: 'register',
