@@ -6,20 +6,22 @@ import type { AuditAction } from '../audit/service.js';
 import type { ActionContext } from './action.js';
 import type { User } from './model.js';
 import {
-  actionContext,
   completionRoute,
+  type RefusalScreen,
+  redirectToCompletion,
+  refusedOn,
+  sendCompletion,
+} from './outcome-routes.js';
+import {
+  actionContext,
   detailLink,
   type IdRequest,
   LIST_LINK,
   loadTargetOr404,
   parseActionForm,
   peekToken,
-  type RefusalScreen,
   readConfirmation,
-  redirectToCompletion,
   redirectToConfirmation,
-  refusedOn,
-  sendCompletion,
 } from './shared-routes.js';
 import type { PageLink } from './shared-views.js';
 import { ActionConfirmPage, crumbs, resultRows } from './shared-views.js';

@@ -8,6 +8,14 @@ import { AdminEmailOwnOnly, OwnEnabledChange, StaleUpdate } from '../errors.js';
 import type { FieldErrorIds } from '../form-views.js';
 import type { User } from '../model.js';
 import {
+  type Completed,
+  completionRoute,
+  type RefusalScreen,
+  redirectToCompletion,
+  refusedOn,
+  sendCompletion,
+} from '../outcome-routes.js';
+import {
   formValuesOf,
   rawFormValues,
   readUserForm,
@@ -16,8 +24,6 @@ import {
 } from '../schemas.js';
 import {
   actionContext,
-  type Completed,
-  completionRoute,
   confirmationToken,
   detailLink,
   type IdRequest,
@@ -25,12 +31,8 @@ import {
   loadTargetOr404,
   parseActionForm,
   peekToken,
-  type RefusalScreen,
   readConfirmation,
-  redirectToCompletion,
   redirectToConfirmation,
-  refusedOn,
-  sendCompletion,
 } from '../shared-routes.js';
 import { crumbs, resultRows } from '../shared-views.js';
 import { assertChangeable, assertCurrentVersion, type ChangePayload, changeUser } from './service.js';

@@ -13,11 +13,16 @@ import {
 } from '../errors.js';
 import type { User } from '../model.js';
 import { type OneUserAction, oneUserActionRoute } from '../one-user-action.js';
+import {
+  type Completed,
+  completionRoute,
+  redirectToCompletion,
+  refusedOn,
+  sendCompletion,
+} from '../outcome-routes.js';
 import { findOperatorUser } from '../repository.js';
 import {
   actionContext,
-  type Completed,
-  completionRoute,
   confirmationToken,
   type IdRequest,
   LIST_LINK,
@@ -26,10 +31,7 @@ import {
   parseActionForm,
   peekToken,
   readConfirmation,
-  redirectToCompletion,
   redirectToConfirmation,
-  refusedOn,
-  sendCompletion,
   tokenWithPayload,
 } from '../shared-routes.js';
 import { crumbs } from '../shared-views.js';

@@ -8,18 +8,15 @@ import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
 import { formIdOf, newFormId } from '../action-tokens.js';
 import { describeUserActionError, UserLimitReached } from '../errors.js';
+import { completionRoute, redirectToCompletion, refusedOn, sendCompletion } from '../outcome-routes.js';
 import { countGeneralUsers } from '../repository.js';
 import {
   actionContext,
-  completionRoute,
   confirmationToken,
   LIST_LINK,
   parseActionForm,
   readConfirmation,
-  redirectToCompletion,
   redirectToConfirmation,
-  refusedOn,
-  sendCompletion,
 } from '../shared-routes.js';
 import { crumbs } from '../shared-views.js';
 import { type CheckResult, checkBulkRegisterCsv } from './bulk-check.js';

@@ -8,6 +8,13 @@ import { formIdOf, newFormId } from '../action-tokens.js';
 import { UserLimitReached } from '../errors.js';
 import type { FieldErrorIds } from '../form-views.js';
 import { MAX_GENERAL_USERS } from '../model.js';
+import {
+  completionRoute,
+  type RefusalScreen,
+  redirectToCompletion,
+  refusedOn,
+  sendCompletion,
+} from '../outcome-routes.js';
 import { countGeneralUsers } from '../repository.js';
 import {
   formValuesOf,
@@ -18,18 +25,13 @@ import {
 } from '../schemas.js';
 import {
   actionContext,
-  completionRoute,
   confirmationToken,
   detailLink,
   LIST_LINK,
   parseActionForm,
   peekToken,
-  type RefusalScreen,
   readConfirmation,
-  redirectToCompletion,
   redirectToConfirmation,
-  refusedOn,
-  sendCompletion,
 } from '../shared-routes.js';
 import { crumbs, resultRows } from '../shared-views.js';
 import { type RegisterPayload, registerUser } from './service.js';

@@ -2,21 +2,23 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { requireAuth, sendUserNotFound } from '../../../web/guards.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
+import {
+  completionRoute,
+  type RefusalScreen,
+  redirectToCompletion,
+  refusedOn,
+  sendCompletion,
+} from '../outcome-routes.js';
 import { findOperatorUserWithFactor, hasEnabledSecondFactor } from '../repository.js';
 import {
   actionContext,
-  completionRoute,
   detailLink,
   type IdRequest,
   LIST_LINK,
   parseActionForm,
   peekToken,
-  type RefusalScreen,
   readConfirmation,
-  redirectToCompletion,
   redirectToConfirmation,
-  refusedOn,
-  sendCompletion,
 } from '../shared-routes.js';
 import { crumbs } from '../shared-views.js';
 import { assertSecondFactorResettable, resetSecondFactor } from './service.js';
