@@ -98,7 +98,7 @@ export type TokenCheck<T> =
   | { ok: true; payload: T; id: string; formId: string | undefined }
   | { ok: false; reason: 'used' | 'invalid' };
 
-interface TokenInput {
+export interface TokenInput {
   key: Buffer;
   token: string;
   sessionId: string;

@@ -54,11 +54,10 @@ export interface OneUserAction {
  * `GET /users/:id/<path>/done?receipt=…` (Post/Redirect/Get: the user as stored now).
  */
 export function oneUserActionRoute(app: FastifyInstance, action: OneUserAction): void {
-  app.post<{ Params: { id: string } }>(`/users/:id/${action.path}`, async (request, reply) =>
-    handle(app, action, request, reply),
-  );
-  app.get<{ Params: { id: string } }>(`/users/:id/${action.path}/confirm`, async (request, reply) =>
-    showConfirmation(app, action, request, reply),
+  app.post<{ Params: { id: string } }>(`/users/:id/${action.path}`, onTarget(app, action, handle));
+  app.get<{ Params: { id: string } }>(
+    `/users/:id/${action.path}/confirm`,
+    onTarget(app, action, showConfirmation),
   );
   completionRoute(app, {
     path: `/users/:id/${action.path}/done`,
@@ -89,16 +88,38 @@ function refusalScreen(
   };
 }
 
-/** The confirmation page without JavaScript (D-15), a GET of the token (PRG): writes nothing (D-18). */
-async function showConfirmation(
+/** One request of the action on its target user, who is of the admin's operator. */
+interface OnTarget {
+  app: FastifyInstance;
+  action: OneUserAction;
+  request: IdRequest;
+  reply: FastifyReply;
+  user: User;
+  operatorName: string;
+}
+
+/** A route's handler: the target of the URL loaded first (a 404 otherwise, and nothing runs). */
+function onTarget(
   app: FastifyInstance,
   action: OneUserAction,
-  request: IdRequest,
-  reply: FastifyReply,
-): Promise<FastifyReply> {
-  const user = await loadTargetOr404(app, request, reply);
-  if (!user) return reply;
-  const { operatorName } = requireAuth(request);
+  step: (on: OnTarget) => Promise<FastifyReply>,
+): (request: IdRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  return async (request, reply) => {
+    const user = await loadTargetOr404(app, request, reply);
+    if (!user) return reply;
+    return step({ app, action, request, reply, user, operatorName: requireAuth(request).operatorName });
+  };
+}
+
+/** The confirmation page without JavaScript (D-15), a GET of the token (PRG): writes nothing (D-18). */
+async function showConfirmation({
+  app,
+  action,
+  request,
+  reply,
+  user,
+  operatorName,
+}: OnTarget): Promise<FastifyReply> {
   const trail = (...rest: string[]) => crumbs.detail(user.userId, ...action.via, ...rest);
   return refusedOn(app, request, reply, refusalScreen(action, user, operatorName, trail()), async () => {
     const confirmation = await readConfirmation(app, request, action.purpose(user.userId));
@@ -120,15 +141,8 @@ async function showConfirmation(
   });
 }
 
-async function handle(
-  app: FastifyInstance,
-  action: OneUserAction,
-  request: IdRequest,
-  reply: FastifyReply,
-): Promise<FastifyReply> {
-  const user = await loadTargetOr404(app, request, reply);
-  if (!user) return reply;
-  const { operatorName } = requireAuth(request);
+/** The action's post: to its confirmation page without the browser's dialog (D-15), else 実行. */
+async function handle({ app, action, request, reply, user, operatorName }: OnTarget): Promise<FastifyReply> {
   const form = parseActionForm(request.body);
   const refusal = refusalScreen(action, user, operatorName, crumbs.detail(user.userId, ...action.via));
   return refusedOn(app, request, reply, refusal, async () => {

@@ -3,7 +3,13 @@ import { requireAuth, sendUserNotFound } from '../../web/guards.js';
 import { type InputSpec, type InputValues, many, one, requireInput } from '../../web/input.js';
 import type { ShownMessage } from '../../web/layout.js';
 import type { ActionContext } from './action.js';
-import { issueActionToken, peekActionToken, readActionToken, withPayload } from './action-tokens.js';
+import {
+  issueActionToken,
+  peekActionToken,
+  readActionToken,
+  type TokenInput,
+  withPayload,
+} from './action-tokens.js';
 import { AlreadyExecuted, InvalidActionToken } from './errors.js';
 import type { User } from './model.js';
 import { findOperatorUser } from './repository.js';
@@ -79,6 +85,22 @@ export function confirmationToken(
   });
 }
 
+/** A token of the request to check: for the signed-in user's session and `purpose`, now. */
+function tokenInput(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  token: string,
+  purpose: string,
+): TokenInput {
+  return {
+    key: app.keys.actionToken,
+    token,
+    sessionId: requireAuth(request).session.id,
+    purpose,
+    now: app.clock.now(),
+  };
+}
+
 /** Reads a confirmation's token without using it (confirmation pages, 戻る). */
 export async function peekToken<T>(
   app: FastifyInstance,
@@ -86,13 +108,7 @@ export async function peekToken<T>(
   token: string,
   purpose: string,
 ): Promise<T> {
-  const check = await peekActionToken<T>(app.store.db, {
-    key: app.keys.actionToken,
-    token,
-    sessionId: requireAuth(request).session.id,
-    purpose,
-    now: app.clock.now(),
-  });
+  const check = await peekActionToken<T>(app.store.db, tokenInput(app, request, token, purpose));
   if (!check.ok) throw check.reason === 'used' ? new AlreadyExecuted() : new InvalidActionToken();
   return check.payload;
 }
@@ -130,13 +146,7 @@ export async function readConfirmation<T>(
   purpose: string,
 ): Promise<Confirmation<T>> {
   const { token } = requireInput(request.query, CONFIRMATION_QUERY);
-  const read = await readActionToken<T>(app.store.db, {
-    key: app.keys.actionToken,
-    token,
-    sessionId: requireAuth(request).session.id,
-    purpose,
-    now: app.clock.now(),
-  });
+  const read = await readActionToken<T>(app.store.db, tokenInput(app, request, token, purpose));
   if (!read) throw new InvalidActionToken();
   return { token, ...read };
 }
@@ -149,16 +159,7 @@ export function tokenWithPayload(
   purpose: string,
   payload: unknown,
 ): string {
-  const sealed = withPayload(
-    {
-      key: app.keys.actionToken,
-      token,
-      sessionId: requireAuth(request).session.id,
-      purpose,
-      now: app.clock.now(),
-    },
-    payload,
-  );
+  const sealed = withPayload(tokenInput(app, request, token, purpose), payload);
   if (!sealed) throw new InvalidActionToken();
   return sealed;
 }

@@ -21,6 +21,16 @@ import { USERS_CRUMBS, userDetailRows } from './presenters.js';
 /** What every page takes from the request: the signed-in user and the CSRF token. */
 export type PageBase = Pick<LayoutProps, 'auth' | 'csrfToken'>;
 
+/** What every confirmation page takes besides what it confirms (D-15, D-18). */
+export interface ConfirmPageProps {
+  page: PageBase;
+  operatorName: string;
+  /** The sealed token its 実行 or OK posts. */
+  token: string;
+  /** Already executed (back from the completion page): said so, what it names as it is now, and no 実行 or OK. */
+  executed?: boolean;
+}
+
 const LIST_CRUMB: Crumb = { label: 'ユーザ情報一覧画面', href: '/users' };
 const detailCrumb = (userId: string): Crumb => ({ label: 'ユーザ情報詳細画面', href: `/users/${userId}` });
 
@@ -83,18 +93,15 @@ export function LinkButton({ href, label }: { href: string; label: string }): VN
  * The confirmation page of an action on one user (delete, unlock, reissue) for browsers
  * without JavaScript: the same token, now with confirmed=1.
  */
-export function ActionConfirmPage(props: {
-  page: PageBase;
-  title: string;
-  breadcrumbs: Crumb[];
-  info: MessageId;
-  user: User;
-  operatorName: string;
-  action: string;
-  token: string;
-  /** Already executed (back from the completion page): said so, and no OK. */
-  executed?: boolean;
-}): VNode {
+export function ActionConfirmPage(
+  props: ConfirmPageProps & {
+    title: string;
+    breadcrumbs: Crumb[];
+    info: MessageId;
+    user: User;
+    action: string;
+  },
+): VNode {
   // SPEC D-15: without JavaScript this page is the browser's dialog, so it answers with
   // the dialog's buttons: キャンセル and OK.
   return (

@@ -14,6 +14,7 @@ import { ROLE_LABELS, type User } from '../model.js';
 import { enabledLabel } from '../presenters.js';
 import type { UserFormValues } from '../schemas.js';
 import {
+  type ConfirmPageProps,
   crumbs,
   ExecutedActions,
   executedOr,
@@ -165,15 +166,7 @@ export function ChangeFormPage(props: {
   );
 }
 
-export function ChangeConfirmPage(props: {
-  page: PageBase;
-  user: User;
-  operatorName: string;
-  values: UserFormValues;
-  token: string;
-  /** Already executed (back from the completion page): said so, and no 実行. */
-  executed?: boolean;
-}): VNode {
+export function ChangeConfirmPage(props: ConfirmPageProps & { user: User; values: UserFormValues }): VNode {
   const { user, values } = props;
   const { csrfToken } = props.page;
   return (

@@ -4,6 +4,7 @@ import { DetailTable, Layout, type ShownMessage } from '../../../web/layout.js';
 import { ROLE_LABELS, type User } from '../model.js';
 import { enabledLabel, userDetailRows } from '../presenters.js';
 import {
+  type ConfirmPageProps,
   crumbs,
   DataTable,
   ExecutedActions,
@@ -50,16 +51,13 @@ export function DeletePage(props: {
   );
 }
 
-export function BulkDeleteConfirmPage(props: {
-  /** The list's query, so that a refusal at 実行 returns to the same results. */
-  listQuery: string;
-  page: PageBase;
-  users: User[];
-  operatorName: string;
-  token: string;
-  /** Already executed (back from the completion page): said so, the users as they are now, no OK. */
-  executed?: boolean;
-}): VNode {
+export function BulkDeleteConfirmPage(
+  props: ConfirmPageProps & {
+    /** The list's query, so that a refusal at 実行 returns to the same results. */
+    listQuery: string;
+    users: User[];
+  },
+): VNode {
   return (
     <Layout
       {...props.page}

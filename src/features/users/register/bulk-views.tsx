@@ -12,7 +12,15 @@ import {
   type ShownMessage,
 } from '../../../web/layout.js';
 import { REGISTRABLE_ROLE, ROLE_LABELS } from '../model.js';
-import { crumbs, DataTable, ExecutedActions, executedOr, type PageBase, ScrollBox } from '../shared-views.js';
+import {
+  type ConfirmPageProps,
+  crumbs,
+  DataTable,
+  ExecutedActions,
+  executedOr,
+  type PageBase,
+  ScrollBox,
+} from '../shared-views.js';
 import { BULK_REGISTER_MAX_ROWS, type BulkRegisterRow, type CsvIssue } from './bulk-check.js';
 import {
   BULK_REGISTER_COLUMNS,
@@ -233,15 +241,9 @@ export function BulkRegisterFormPage(props: BulkRegisterFormProps): VNode {
 const ROW_FIELDS = ['department', 'userName', 'phone', 'email', 'validFrom', 'validTo'] as const;
 
 /** ユーザ情報一括登録確認画面: the rows exactly as 実行 will register them. */
-export function BulkRegisterConfirmPage(props: {
-  page: PageBase;
-  operatorCode: string;
-  operatorName: string;
-  rows: BulkRegisterRow[];
-  token: string;
-  /** Already executed (back from the completion page): said so, and no 実行. */
-  executed?: boolean;
-}): VNode {
+export function BulkRegisterConfirmPage(
+  props: ConfirmPageProps & { operatorCode: string; rows: BulkRegisterRow[] },
+): VNode {
   return (
     <Layout
       {...props.page}

@@ -13,6 +13,7 @@ import { ContactFieldRows, describeField, type FieldErrorIds, phoneText, topErro
 import { REGISTRABLE_ROLE, ROLE_LABELS } from '../model.js';
 import type { UserFormValues } from '../schemas.js';
 import {
+  type ConfirmPageProps,
   crumbs,
   ExecutedActions,
   executedOr,
@@ -93,15 +94,9 @@ function registerRows(
   ];
 }
 
-export function RegisterConfirmPage(props: {
-  page: PageBase;
-  operatorCode: string;
-  operatorName: string;
-  values: UserFormValues;
-  token: string;
-  /** Already executed (back from the completion page): said so, and no 実行. */
-  executed?: boolean;
-}): VNode {
+export function RegisterConfirmPage(
+  props: ConfirmPageProps & { operatorCode: string; values: UserFormValues },
+): VNode {
   const { csrfToken } = props.page;
   return (
     <Layout
