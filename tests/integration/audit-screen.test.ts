@@ -218,6 +218,12 @@ describe.each(storeKinds)('audit screen, readable (SPEC §6) on $kind', ({ kind,
     expect(order.statusCode).toBe(400);
     expect(order.body).toContain('期間（終了）は期間（開始）以降の日付を入力してください。');
     expect(order.body).not.toContain(stranger.admin.userId);
+    // The field is tied to its error and the summary links to it (WCAG 1.3.1, 3.3.1).
+    expect(order.body).toMatch(
+      /<input id="to" name="to"[^>]*aria-invalid="true"[^>]*aria-describedby="to-error to-hint"/,
+    );
+    expect(order.body).not.toMatch(/<input id="from"[^>]*aria-invalid/);
+    expect(order.body).toContain('href="#to"');
   });
 
   it.skipIf(skip)('pages 50 records at a time, first / previous / next / last, filters kept', async () => {

@@ -76,8 +76,13 @@ async function showAuditPage(app: FastifyInstance, request: FastifyRequest, repl
   const records = invalid
     ? []
     : await listAuditRecords(app.store.db, query, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  // The form's message, then each field's as a link to the field (as on every form).
+  const fieldLinks: ShownMessage[] = (['from', 'to', 'userId'] as const).flatMap((name) => {
+    const error = errors[name];
+    return error ? [{ ...error, field: { id: name, label: AUDIT_QUERY[name].label } }] : [];
+  });
   const messages: ShownMessage[] = invalid
-    ? [{ id: 'error.form.invalid' }]
+    ? [{ id: 'error.form.invalid' }, ...fieldLinks]
     : total === 0
       ? [{ id: 'error.audit.noHits' }]
       : [];

@@ -1,5 +1,5 @@
 import type { VNode } from 'preact';
-import { FieldRow, Layout, type LayoutProps, type ShownMessage } from '../../web/layout.js';
+import { FieldRow, fieldAria, Layout, type LayoutProps, type ShownMessage } from '../../web/layout.js';
 import { type DetailItem, describeDetail, formatAuditTime } from './describe.js';
 import { AUDIT_ACTION_LABELS, actionLabel, OUTCOME_LABELS } from './labels.js';
 import type { AuditRecord } from './repository.js';
@@ -35,14 +35,17 @@ function DateRow(props: {
   error: ShownMessage | undefined;
   example: string;
 }): VNode {
+  const field = { htmlFor: props.name, hint: 'yyyy/mm/dd形式で入力してください。', error: props.error };
   return (
-    <FieldRow
-      label={props.label}
-      htmlFor={props.name}
-      hint="yyyy/mm/dd形式で入力してください。"
-      error={props.error}
-    >
-      <input id={props.name} name={props.name} type="text" value={props.value} placeholder={props.example} />
+    <FieldRow label={props.label} {...field}>
+      <input
+        id={props.name}
+        name={props.name}
+        type="text"
+        value={props.value}
+        placeholder={props.example}
+        {...fieldAria(field)}
+      />
     </FieldRow>
   );
 }
@@ -69,6 +72,7 @@ function FilterSelect(props: {
 }
 
 function FilterForm({ form, errors }: { form: AuditFilterForm; errors: AuditFilterErrors }): VNode {
+  const userIdField = { htmlFor: 'userId', hint: '操作者または対象ユーザのユーザID', error: errors.userId };
   return (
     <form method="get" action="/audit" class="form" novalidate>
       <table class="form-table">
@@ -82,13 +86,15 @@ function FilterForm({ form, errors }: { form: AuditFilterForm; errors: AuditFilt
           />
           <DateRow label="期間（終了）" name="to" value={form.to} error={errors.to} example="2026/04/30" />
           <FilterSelect label="操作" name="action" options={AUDIT_ACTION_LABELS} value={form.action} />
-          <FieldRow
-            label="ユーザID"
-            htmlFor="userId"
-            hint="操作者または対象ユーザのユーザID"
-            error={errors.userId}
-          >
-            <input id="userId" name="userId" type="text" value={form.userId} maxlength={10} />
+          <FieldRow label="ユーザID" {...userIdField}>
+            <input
+              id="userId"
+              name="userId"
+              type="text"
+              value={form.userId}
+              maxlength={10}
+              {...fieldAria(userIdField)}
+            />
           </FieldRow>
           <FilterSelect label="結果" name="outcome" options={OUTCOME_LABELS} value={form.outcome} />
         </tbody>
