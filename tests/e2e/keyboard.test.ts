@@ -655,9 +655,12 @@ describe.skipIf(chromiumMissing)('every flow with the keyboard alone (Chromium)'
     await expectSummaryFocused(page);
     const fromRow = page.locator('tr.field', { has: page.locator('#from') });
     expect(await fromRow.locator('.field-error').count()).toBe(1);
-    // The summary holds no link here; the wrong date is the first field after it. (The
-    // audit filter's fields carry no aria-invalid or aria-describedby: src/features/audit/views.tsx.)
-    await tabTo(page, { id: 'from' });
+    // The field is tied to its error, and the summary's link leads to it.
+    expect(await page.locator('#from').getAttribute('aria-invalid')).toBe('true');
+    await tabTo(page, { role: 'link', name: '期間（開始）はyyyy/mm/dd形式の正しい日付で入力してください。' });
+    await page.keyboard.press('Enter');
+    await expectFocusOn(page, { id: 'from' });
+    await page.keyboard.press('Control+A');
     await page.keyboard.type('2020/01/01');
     await tabTo(page, button('検索'));
     await pressAndWait(page, 'Enter');
