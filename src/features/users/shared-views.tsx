@@ -117,19 +117,42 @@ export function ActionConfirmPage(
           links={[detailPageLink(props.user.userId), { href: '/users', label: 'ユーザ情報一覧画面へ' }]}
         />
       ) : (
-        <div class="actions">
-          <LinkButton href={`/users/${props.user.userId}`} label="キャンセル" />
-          <TokenButton
-            action={props.action}
-            csrfToken={props.page.csrfToken}
-            token={props.token}
-            label="OK"
-            primary
-            confirmed="1"
-          />
-        </div>
+        <DialogAnswers
+          cancelHref={`/users/${props.user.userId}`}
+          action={props.action}
+          csrfToken={props.page.csrfToken}
+          token={props.token}
+        />
       )}
     </Layout>
+  );
+}
+
+/**
+ * A confirmation page's answers where the browser's dialog would ask (D-15): キャンセル
+ * back to the user, OK posting the same token with confirmed=1.
+ */
+export function DialogAnswers(props: {
+  cancelHref: string;
+  action: string;
+  csrfToken: string;
+  token: string;
+  /** A button that destroys (the second factor's reset): red instead of primary. */
+  danger?: boolean;
+}): VNode {
+  return (
+    <div class="actions">
+      <LinkButton href={props.cancelHref} label="キャンセル" />
+      <TokenButton
+        action={props.action}
+        csrfToken={props.csrfToken}
+        token={props.token}
+        label="OK"
+        primary={!props.danger}
+        danger={props.danger}
+        confirmed="1"
+      />
+    </div>
   );
 }
 

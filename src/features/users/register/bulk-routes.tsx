@@ -8,16 +8,9 @@ import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
 import { formIdOf, newFormId } from '../action-tokens.js';
 import { describeUserActionError, UserLimitReached } from '../errors.js';
-import { completionRoute, redirectToCompletion, refusedOn, sendCompletion } from '../outcome-routes.js';
+import { completionRoute, refusedOn, sendCompletion } from '../outcome-routes.js';
 import { countGeneralUsers } from '../repository.js';
-import {
-  actionContext,
-  confirmationToken,
-  LIST_LINK,
-  parseActionForm,
-  readConfirmation,
-  redirectToConfirmation,
-} from '../shared-routes.js';
+import { confirmationToken, LIST_LINK, readConfirmation, redirectToConfirmation } from '../shared-routes.js';
 import { crumbs } from '../shared-views.js';
 import { type CheckResult, checkBulkRegisterCsv } from './bulk-check.js';
 import {
@@ -35,6 +28,7 @@ import {
   CONFIRM_TITLE,
   UPLOAD_TITLE,
 } from './bulk-views.js';
+import { registerExecuteRoute } from './execute-route.js';
 import { assertRoomForGeneralUsers, type BulkRegisterPayload, bulkRegisterUsers } from './service.js';
 
 /**
@@ -149,28 +143,17 @@ function confirmationRoutes(app: FastifyInstance): void {
 
 /** 実行: every row of the confirmation in one transaction, or none (SPEC §4.12, §4: at most once). */
 function executeRoute(app: FastifyInstance): void {
-  app.post('/users/bulk-register', async (request, reply) => {
-    const form = parseActionForm(request.body);
-    // The limit can fill between confirmation and 実行: say so on the confirmation's screen.
-    const screen = (error: unknown) => {
-      const onConfirmation = error instanceof UserLimitReached;
-      return {
-        title: onConfirmation ? CONFIRM_TITLE : UPLOAD_TITLE,
-        breadcrumbs: onConfirmation ? crumbs.list(UPLOAD_TITLE, CONFIRM_TITLE) : crumbs.list(UPLOAD_TITLE),
-        links: [UPLOAD_LINK, LIST_LINK],
-        action: 'bulkRegister' as const,
-      };
-    };
-    return refusedOn(app, request, reply, screen, async () => {
-      const ctx = { ...actionContext(app, request, form.token), dialect: app.store.dialect };
-      const users = await bulkRegisterUsers(app.store.db, ctx);
-      return redirectToCompletion(app, request, reply, {
-        path: '/users/bulk-register/done',
-        action: 'bulkRegister',
-        userIds: users.map((u) => u.userId),
-        executedAt: ctx.now,
-      });
-    });
+  registerExecuteRoute(app, {
+    path: '/users/bulk-register',
+    donePath: '/users/bulk-register/done',
+    action: 'bulkRegister',
+    screen: CONFIRM_REFUSAL,
+    confirmationScreen: {
+      ...CONFIRM_REFUSAL,
+      title: CONFIRM_TITLE,
+      breadcrumbs: crumbs.list(UPLOAD_TITLE, CONFIRM_TITLE),
+    },
+    register: bulkRegisterUsers,
   });
 }
 

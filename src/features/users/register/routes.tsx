@@ -5,16 +5,9 @@ import { type InputSpec, one, requireInput } from '../../../web/input.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
 import { formIdOf, newFormId } from '../action-tokens.js';
-import { UserLimitReached } from '../errors.js';
 import type { FieldErrorIds } from '../form-views.js';
 import { MAX_GENERAL_USERS } from '../model.js';
-import {
-  completionRoute,
-  type RefusalScreen,
-  redirectToCompletion,
-  refusedOn,
-  sendCompletion,
-} from '../outcome-routes.js';
+import { completionRoute, type RefusalScreen, refusedOn, sendCompletion } from '../outcome-routes.js';
 import { countGeneralUsers } from '../repository.js';
 import {
   formValuesOf,
@@ -24,7 +17,6 @@ import {
   ZRegisterUserForm,
 } from '../schemas.js';
 import {
-  actionContext,
   confirmationToken,
   detailLink,
   LIST_LINK,
@@ -34,6 +26,7 @@ import {
   redirectToConfirmation,
 } from '../shared-routes.js';
 import { crumbs, resultRows } from '../shared-views.js';
+import { registerExecuteRoute } from './execute-route.js';
 import { type RegisterPayload, registerUser } from './service.js';
 import { RegisterConfirmPage, RegisterFormPage } from './views.js';
 
@@ -137,21 +130,13 @@ function backRoute(app: FastifyInstance): void {
 
 /** 実行: the confirmed user registered, then the completion page (PRG). */
 function executeRoute(app: FastifyInstance): void {
-  app.post('/users/new', async (request, reply) => {
-    const form = parseActionForm(request.body);
-    // The limit can fill between confirmation and 実行: say so on the confirmation's screen.
-    const screen = (error: unknown): RefusalScreen =>
-      error instanceof UserLimitReached ? { ...REFUSAL, title: 'ユーザ情報登録確認画面' } : REFUSAL;
-    return refusedOn(app, request, reply, screen, async () => {
-      const ctx = { ...actionContext(app, request, form.token), dialect: app.store.dialect };
-      const user = await registerUser(app.store.db, ctx);
-      return redirectToCompletion(app, request, reply, {
-        path: '/users/new/done',
-        action: 'register',
-        userIds: [user.userId],
-        executedAt: ctx.now,
-      });
-    });
+  registerExecuteRoute(app, {
+    path: '/users/new',
+    donePath: '/users/new/done',
+    action: 'register',
+    screen: REFUSAL,
+    confirmationScreen: { ...REFUSAL, title: 'ユーザ情報登録確認画面' },
+    register: async (db, ctx) => [await registerUser(db, ctx)],
   });
 }
 

@@ -24,7 +24,7 @@ export interface BulkRegisterPayload {
   rows: (TBulkRegisterRow & { line: number })[];
 }
 
-type RegisterContext = ActionContext & { dialect: DialectName };
+export type RegisterContext = ActionContext & { dialect: DialectName };
 
 /** SPEC §1: how many more general users the operator can have, given how many it has. */
 export function remainingGeneralUsers(current: number): number {

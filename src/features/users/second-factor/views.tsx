@@ -2,14 +2,7 @@ import type { VNode } from 'preact';
 import { DetailTable, Layout } from '../../../web/layout.js';
 import type { User } from '../model.js';
 import { userDetailRowsWithFactor } from '../presenters.js';
-import {
-  crumbs,
-  ExecutedActions,
-  executedOr,
-  LinkButton,
-  type PageBase,
-  TokenButton,
-} from '../shared-views.js';
+import { crumbs, DialogAnswers, ExecutedActions, executedOr, type PageBase } from '../shared-views.js';
 
 export const RESET_CONFIRM_TITLE = '二要素認証リセット確認画面';
 export const RESET_COMPLETE_TITLE = '二要素認証リセット完了画面';
@@ -48,17 +41,13 @@ export function SecondFactorResetConfirmPage(props: {
           ]}
         />
       ) : (
-        <div class="actions">
-          <LinkButton href={`/users/${encodeURIComponent(user.userId)}`} label="キャンセル" />
-          <TokenButton
-            action={`/users/${encodeURIComponent(user.userId)}/second-factor-reset`}
-            csrfToken={props.page.csrfToken}
-            token={props.token}
-            label="OK"
-            danger
-            confirmed="1"
-          />
-        </div>
+        <DialogAnswers
+          cancelHref={`/users/${encodeURIComponent(user.userId)}`}
+          action={`/users/${encodeURIComponent(user.userId)}/second-factor-reset`}
+          csrfToken={props.page.csrfToken}
+          token={props.token}
+          danger
+        />
       )}
     </Layout>
   );
