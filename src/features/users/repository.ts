@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db, DialectName } from '../../db/connect.js';
+import { type Param, precompile } from '../../db/precompiled.js';
 import type { Database, NewUserRow } from '../../db/schema.js';
-import { toSearchKey, toUser, type User } from './model.js';
+import { toSearchKey, toUser, USER_COLUMNS, type User } from './model.js';
 
 /**
  * SPEC §3: a ユーザID is `U` + 9 digits. Anything else names no user and never reaches the
@@ -83,15 +84,19 @@ export async function findOperatorUserWithFactor(
   userId: string,
 ): Promise<UserWithFactor | undefined> {
   if (!isUserId(userId)) return undefined;
-  const row = await db
-    .selectFrom('users')
-    .selectAll('users')
-    .select((eb) => secondFactorEnabled(eb).as('second_factor'))
-    .where('user_id', '=', userId)
-    .where('operator_code', '=', operatorCode)
-    .executeTakeFirst();
+  const [row] = await operatorUserWithFactor(db, { userId, operatorCode });
   return row ? { ...toUser(row), secondFactor: isTrue(row.second_factor) } : undefined;
 }
+
+/** The detail page's query: compiled once (docs/performance.md). */
+const operatorUserWithFactor = precompile((db, param: Param<{ userId: string; operatorCode: string }>) =>
+  db
+    .selectFrom('users')
+    .select(USER_COLUMNS)
+    .select((eb) => secondFactorEnabled(eb).as('second_factor'))
+    .where('user_id', '=', param('userId'))
+    .where('operator_code', '=', param('operatorCode')),
+);
 
 export async function insertUser(db: Db, row: NewUserRow): Promise<User> {
   return toUser(await db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow());
