@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../../db/connect.js';
+import { type Param, precompile } from '../../db/precompiled.js';
 import type { Database, Flag } from '../../db/schema.js';
+import { toUser, USER_COLUMNS, type User } from '../users/model.js';
+import { isUserId } from '../users/repository.js';
 import type { PreviousLogin } from './sessions.js';
 
 /**
@@ -9,15 +12,34 @@ import type { PreviousLogin } from './sessions.js';
  * password history. The rules that decide what to write live in the use cases.
  */
 
-/** The stored hash, and whether the user has a second factor (an enrolled app or a passkey). */
-export async function loginCredentials(
-  db: Db,
-  userId: string,
-): Promise<{ hash: string; hasSecondFactor: boolean }> {
-  const row = await db
+/** A user at the password step: the User, the stored hash and whether they have a second factor. */
+export interface LoginUser {
+  user: User;
+  hash: string;
+  hasSecondFactor: boolean;
+}
+
+/**
+ * The user of a login with the stored hash and whether they have a second factor (an
+ * enrolled app or a passkey), in one query compiled once: every login runs it.
+ */
+export async function findLoginUser(db: Db, userId: string): Promise<LoginUser | undefined> {
+  if (!isUserId(userId)) return undefined;
+  const [row] = await loginUserQuery(db, { userId });
+  if (!row) return undefined;
+  return {
+    user: toUser(row),
+    hash: row.password_hash,
+    hasSecondFactor: Boolean(row.totp_enabled_at) || Boolean(Number(row.has_passkey)),
+  };
+}
+
+const loginUserQuery = precompile((db, param: Param<{ userId: string }>) =>
+  db
     .selectFrom('users')
     .leftJoin('totp_factors', 'totp_factors.user_id', 'users.user_id')
-    .select(['users.password_hash', 'totp_factors.enabled_at'])
+    .select(USER_COLUMNS.map((column) => `users.${column}` as const))
+    .select(['users.password_hash', 'totp_factors.enabled_at as totp_enabled_at'])
     // A passkey is a second factor too (SPEC D-22).
     .select((eb) =>
       eb
@@ -26,13 +48,8 @@ export async function loginCredentials(
         )
         .as('has_passkey'),
     )
-    .where('users.user_id', '=', userId)
-    .executeTakeFirstOrThrow();
-  return {
-    hash: row.password_hash,
-    hasSecondFactor: Boolean(row.enabled_at) || Boolean(Number(row.has_passkey)),
-  };
-}
+    .where('users.user_id', '=', param('userId')),
+);
 
 export async function currentPasswordHash(db: Db, userId: string): Promise<string> {
   const row = await db
@@ -72,37 +89,36 @@ export async function incrementFailedLogins(
 }
 
 /**
- * Resets the failure count, only while the user is still unlocked: a lock that a parallel
- * failure set between our read and now wins (false).
+ * A login that went through, in one UPDATE: the failure count reset and this login recorded
+ * as the user's latest, only while the user is still unlocked (a lock that a parallel
+ * failure set meanwhile wins: false). Returns the login before it (前回ログイン), read first.
  */
-export async function resetFailedLogins(db: Db, userId: string): Promise<boolean> {
-  const reset = await db
-    .updateTable('users')
-    .set({ failed_login_count: 0 })
-    .where('user_id', '=', userId)
-    .where('locked', '=', 0)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
-  return Number(reset.numUpdatedRows) > 0;
-}
-
-/** Records this login as the user's latest; returns the one before it (前回ログイン). */
-export async function replaceLastLogin(
+export async function recordSuccessfulLogin(
   db: Db,
   userId: string,
   login: { at: Date; ip: string },
-): Promise<PreviousLogin | null> {
+): Promise<{ opened: false } | { opened: true; previous: PreviousLogin | null }> {
   const last = await db
     .selectFrom('users')
     .select(['last_login_at', 'last_login_ip'])
     .where('user_id', '=', userId)
     .executeTakeFirst();
-  await db
+  const updated = await db
     .updateTable('users')
-    .set({ last_login_at: login.at.toISOString(), last_login_ip: login.ip.slice(0, 64) })
+    .set({
+      failed_login_count: 0,
+      last_login_at: login.at.toISOString(),
+      last_login_ip: login.ip.slice(0, 64),
+    })
     .where('user_id', '=', userId)
-    .execute();
-  return last?.last_login_at ? { at: new Date(last.last_login_at), ip: last.last_login_ip ?? '' } : null;
+    .where('locked', '=', 0)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) return { opened: false };
+  const previous = last?.last_login_at
+    ? { at: new Date(last.last_login_at), ip: last.last_login_ip ?? '' }
+    : null;
+  return { opened: true, previous };
 }
 
 /** A waiting login as it is stored (`id` is the SHA-256 of the token in its cookie). */

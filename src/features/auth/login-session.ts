@@ -1,6 +1,6 @@
 import type { Db } from '../../db/connect.js';
 import type { User } from '../users/model.js';
-import { replaceLastLogin, resetFailedLogins } from './login-repository.js';
+import { recordSuccessfulLogin } from './login-repository.js';
 import { recordLoginAudit } from './login-rules.js';
 import type { RequestContext } from './request-context.js';
 import { createSession, type Session } from './sessions.js';
@@ -26,11 +26,12 @@ export async function openLoginSession(
   ctx: RequestContext,
   detail: Record<string, unknown>,
 ): Promise<OpenedLogin | { ok: false; reason: 'error.login.locked' }> {
-  if (!(await resetFailedLogins(tx, user.userId))) {
+  const recorded = await recordSuccessfulLogin(tx, user.userId, { at: ctx.now, ip: ctx.ip });
+  if (!recorded.opened) {
     await recordLoginAudit(tx, ctx, user, 'failure', { reason: 'locked' });
     return { ok: false, reason: 'error.login.locked' };
   }
-  const previousLogin = await replaceLastLogin(tx, user.userId, { at: ctx.now, ip: ctx.ip });
+  const previousLogin = recorded.previous;
   const { token, session } = await createSession(tx, {
     userId: user.userId,
     ip: ctx.ip,

@@ -2,8 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { decoyPasswordHash, verifyPassword } from '../../lib/passwords.js';
 import type { User } from '../users/model.js';
-import { findUser } from '../users/repository.js';
-import { loginCredentials, replaceLoginChallenge } from './login-repository.js';
+import { findLoginUser, replaceLoginChallenge } from './login-repository.js';
 import {
   countFailure,
   type LoginFailure,
@@ -51,12 +50,12 @@ export async function login(
   } & RequestContext,
 ): Promise<LoginResult> {
   const userId = normaliseUserIdInput(input.userId);
-  const found = userId ? await findUser(db, userId) : undefined;
+  // The user, the stored hash and whether there is a second factor, in one query for every
+  // known user (the same database work on each path); only a usable user's hash is
+  // verified, everyone else's attempt verifies the decoy.
+  const credentials = userId ? await findLoginUser(db, userId) : undefined;
+  const found = credentials?.user;
   const checked = usableUser(found, input.now);
-  // The stored hash and whether there is a second factor are read for every known user
-  // (the same database work on each path), but only a usable user's hash is verified;
-  // everyone else's attempt verifies the decoy.
-  const credentials = found ? await loginCredentials(db, found.userId) : undefined;
   const usableHash = checked.ok ? credentials?.hash : undefined;
   const passwordMatches = await verifyPassword(usableHash ?? (await decoyPasswordHash()), input.password);
   if (!checked.ok) {
