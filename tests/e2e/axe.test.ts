@@ -1,10 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/features/users/model.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { createOperatorWithAdmins, createUser, DEFAULT_PASSWORD } from '../helpers/context.js';
+import { type AxeViolation, axeViolations } from './axe-run.js';
 import { chromiumMissing, type Harness, logIn, NEW_PASSWORD, snapshot, startHarness } from './harness.js';
 import { button, clickAndWait, link, openDetail, search } from './manual-helpers.js';
 
@@ -19,11 +18,6 @@ import { button, clickAndWait, link, openDetail, search } from './manual-helpers
  * JavaScript sends.
  */
 
-const AXE_SOURCE = fs.readFileSync(
-  path.join(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js'),
-  'utf8',
-);
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const WIDTHS = [1280, 390] as const;
 
 /**
@@ -33,38 +27,11 @@ const WIDTHS = [1280, 390] as const;
  */
 const KNOWN: { screen: RegExp; rule: string; target: RegExp; why: string }[] = [];
 
-interface Violation {
-  rule: string;
-  impact: string | null;
-  help: string;
-  targets: string[];
-}
+type Violation = AxeViolation;
 
 /** Runs axe on the page as it is; returns the violations not in KNOWN. */
 async function axe(page: Page, screen: string): Promise<Violation[]> {
-  // Evaluated through the DevTools protocol: the page's CSP (scripts from 'self' only)
-  // does not apply, and the app's own CSP stays on for everything else.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async (tags) => {
-    // biome-ignore lint/suspicious/noExplicitAny: axe is injected at run time
-    const result = await (window as any).axe.run(document, {
-      runOnly: { type: 'tag', values: tags },
-      resultTypes: ['violations'],
-    });
-    return (
-      result.violations as {
-        id: string;
-        impact: string | null;
-        help: string;
-        nodes: { target: string[] }[];
-      }[]
-    ).map((v) => ({
-      rule: v.id,
-      impact: v.impact,
-      help: v.help,
-      targets: v.nodes.map((n) => n.target.join(' ')),
-    }));
-  }, TAGS);
+  const violations = await axeViolations(page);
   return violations
     .map((v) => ({
       ...v,

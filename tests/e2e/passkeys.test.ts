@@ -1,9 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { createOperatorWithAdmins, createUser, DEFAULT_PASSWORD } from '../helpers/factories.js';
 import { plantSession } from '../helpers/sessions.js';
+import { axeViolations } from './axe-run.js';
 import { chromiumMissing, snapshot, submitLogin, useHarness } from './harness.js';
 
 /**
@@ -17,28 +16,6 @@ import { chromiumMissing, snapshot, submitLogin, useHarness } from './harness.js
  * `localhost` (the server listens on 127.0.0.1; without PUBLIC_URL the RP ID is the host
  * of the request).
  */
-
-const AXE_SOURCE = fs.readFileSync(
-  path.join(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js'),
-  'utf8',
-);
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-
-async function axeViolations(page: Page): Promise<{ rule: string; targets: string[] }[]> {
-  // Evaluated through the DevTools protocol: the page's CSP stays on for the page itself.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async (tags) => {
-    // biome-ignore lint/suspicious/noExplicitAny: axe is injected at run time
-    const result = await (window as any).axe.run(document, {
-      runOnly: { type: 'tag', values: tags },
-      resultTypes: ['violations'],
-    });
-    return (result.violations as { id: string; nodes: { target: string[] }[] }[]).map((v) => ({
-      rule: v.id,
-      targets: v.nodes.map((n) => n.target.join(' ')),
-    }));
-  }, TAGS);
-}
 
 /** A virtual platform authenticator (Touch ID, Windows Hello) that always verifies the user. */
 async function addVirtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import * as OTPAuth from 'otpauth';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/features/users/model.js';
 import { createOperatorWithAdmins, createUser, DEFAULT_PASSWORD } from '../helpers/context.js';
+import { axeViolations } from './axe-run.js';
 import { chromiumMissing, type Harness, snapshot, startHarness } from './harness.js';
 
 /**
@@ -13,29 +13,6 @@ import { chromiumMissing, type Harness, snapshot, startHarness } from './harness
  * recovery code, and the download of the codes; with JavaScript and without. axe-core
  * (WCAG 2.0/2.1/2.2 A and AA) runs on every new screen.
  */
-
-const AXE_SOURCE = fs.readFileSync(
-  path.join(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js'),
-  'utf8',
-);
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-
-/** The violations axe finds on the page as it is (rule and elements). */
-async function axeViolations(page: Page): Promise<{ rule: string; targets: string[] }[]> {
-  // Evaluated through the DevTools protocol: the page's CSP stays on for the page itself.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async (tags) => {
-    // biome-ignore lint/suspicious/noExplicitAny: axe is injected at run time
-    const result = await (window as any).axe.run(document, {
-      runOnly: { type: 'tag', values: tags },
-      resultTypes: ['violations'],
-    });
-    return (result.violations as { id: string; nodes: { target: string[] }[] }[]).map((v) => ({
-      rule: v.id,
-      targets: v.nodes.map((n) => n.target.join(' ')),
-    }));
-  }, TAGS);
-}
 
 /** A code of the app's secret for an instant (SHA-1, 30 s, 6 digits). */
 function codeAt(secret: string, at: number): string {

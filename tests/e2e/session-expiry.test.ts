@@ -1,24 +1,9 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/features/auth/sessions.js';
 import { createOperatorWithAdmins, DEFAULT_PASSWORD } from '../helpers/factories.js';
+import { axeViolations } from './axe-run.js';
 import { chromiumMissing, snapshot, submitLogin, useHarness } from './harness.js';
-
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    // biome-ignore lint/suspicious/noExplicitAny: axe is injected at run time
-    const result = await (window as any).axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-      resultTypes: ['violations'],
-    });
-    return (result.violations as { id: string }[]).map((v) => v.id);
-  });
-}
 
 describe.skipIf(chromiumMissing)('a session ending mid-form (SPEC §4.11)', () => {
   const h = useHarness();
