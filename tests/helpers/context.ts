@@ -1,4 +1,5 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -39,15 +40,20 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-/** A fresh database and app for one test file. */
+/**
+ * A fresh database and app for one test file. With `plugin`, the app's queries pass through
+ * it (to record or count them); `store` stays the plain one, for the test's own set-up.
+ */
 export async function createTestContext(
   kind: StoreKind,
   overrides: Partial<Config> = {},
+  options: { plugin?: KyselyPlugin } = {},
 ): Promise<TestContext> {
   const store = await openTestStore(kind);
   const clock = new FakeClock(TEST_START);
   const config = testConfig(overrides);
-  const app = await buildApp({ config, store, clock, logger: false });
+  const appStore = options.plugin ? { ...store, db: store.db.withPlugin(options.plugin) } : store;
+  const app = await buildApp({ config, store: appStore, clock, logger: false });
   await app.ready();
   return {
     kind,
@@ -66,11 +72,16 @@ export async function createTestContext(
  * A fresh database and app for the tests of one `describe` block on one store kind: the
  * returned object is filled before the first test and closed after the last.
  */
-export function useTestContext(kind: StoreKind, skip: boolean, overrides: Partial<Config> = {}): TestContext {
+export function useTestContext(
+  kind: StoreKind,
+  skip: boolean,
+  overrides: Partial<Config> = {},
+  options: { plugin?: KyselyPlugin } = {},
+): TestContext {
   const ctx = {} as TestContext;
   beforeAll(async () => {
     if (skip) return;
-    Object.assign(ctx, await createTestContext(kind, overrides));
+    Object.assign(ctx, await createTestContext(kind, overrides, options));
   });
   afterAll(async () => {
     await ctx.close?.();

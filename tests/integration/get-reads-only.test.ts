@@ -1,19 +1,15 @@
-import type { FastifyInstance } from 'fastify';
 import type { KyselyPlugin, OperationNode, RootOperationNode } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { consumeActionToken, issueReceipt } from '../../src/features/users/action-tokens.js';
-import { FakeClock } from '../../src/lib/clock.js';
 import {
   Agent,
   createOperatorWithAdmins,
   createUser,
   DEFAULT_PASSWORD,
   loginAs,
-  TEST_START,
-  testConfig,
+  useTestContext,
 } from '../helpers/context.js';
-import { openTestStore, storeKinds } from '../helpers/stores.js';
+import { storeKinds } from '../helpers/stores.js';
 import { issueToken, sessionIdOf } from '../helpers/users-manage.js';
 
 /**
@@ -181,34 +177,15 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
       return args.result;
     },
   };
-  let app: FastifyInstance;
-  let store: Awaited<ReturnType<typeof openTestStore>>;
-  const clock = new FakeClock(TEST_START);
-
-  beforeAll(async () => {
-    if (skip) return;
-    store = await openTestStore(kind);
-    app = await buildApp({
-      config: testConfig(),
-      store: { ...store, db: store.db.withPlugin(recorder) },
-      clock,
-      logger: false,
-    });
-    await app.ready();
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  const ctx = useTestContext(kind, skip, {}, { plugin: recorder });
 
   it.skipIf(skip)('covers every GET route of the app', async () => {
-    const printed = app.printRoutes({ commonPrefix: false, method: 'GET' });
+    const printed = ctx.app.printRoutes({ commonPrefix: false, method: 'GET' });
     const count = printed.match(/\(GET\)/g)?.length ?? 0;
     expect(count).toBe(Object.keys(urls({ general: '', locked: '', deleted: '', admin: '' })).length);
   });
 
   it.skipIf(skip)('only reads, for an admin, a general user and an anonymous visitor', async () => {
-    const ctx = { store, clock, app };
     const { admin, operator } = await createOperatorWithAdmins(ctx);
     const general = await createUser(ctx, { operatorCode: operator.operatorCode });
     const locked = await createUser(ctx, { operatorCode: operator.operatorCode, locked: true });
@@ -217,8 +194,8 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
     const generalAgent = await loginAs(ctx, general);
     // A second factor (SPEC D-22), after the login: the detail then offers its reset, a
     // token it only signs.
-    const at = clock.now().toISOString();
-    await store.db
+    const at = ctx.clock.now().toISOString();
+    await ctx.store.db
       .insertInto('totp_factors')
       .values({
         user_id: general.userId,
@@ -229,7 +206,7 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
       })
       .execute();
     // And a passkey: the account page lists it, the code step offers it (and reads only).
-    await store.db
+    await ctx.store.db
       .insertInto('passkeys')
       .values({
         user_id: general.userId,
@@ -246,29 +223,29 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
         last_used_at: null,
       })
       .execute();
-    const anonymous = new Agent(app);
+    const anonymous = new Agent(ctx.app);
     await anonymous.get('/login');
     // A browser between the password and the second factor (SPEC D-22).
-    const waiting = new Agent(app);
+    const waiting = new Agent(ctx.app);
     await waiting.get('/login');
     expect(
       (await waiting.post('/login', { userId: general.userId, password: DEFAULT_PASSWORD })).location,
     ).toBe('/login/code');
     expect((await waiting.get('/login/code')).body).toContain('パスキーでログイン');
     // Two minutes on: each session's first request may touch last_seen_at, once.
-    clock.advance(2 * 60_000);
+    ctx.clock.advance(2 * 60_000);
 
     const receipt: ReceiptFor = (action, userIds) =>
-      issueReceipt(app.keys.actionToken, {
+      issueReceipt(ctx.app.keys.actionToken, {
         sessionId: sessionIdOf(adminAgent),
         action,
         userIds,
-        executedAt: clock.now(),
+        executedAt: ctx.clock.now(),
       });
     // Tokens used before the recording starts: using one is the 実行's write, not the page's.
     const tokens: { purpose: string; token: string }[] = [];
     const token: TokenFor = (purpose, payload) => {
-      const [fresh, used] = [0, 1].map(() => issueToken({ app, clock }, adminAgent, purpose, payload));
+      const [fresh, used] = [0, 1].map(() => issueToken(ctx, adminAgent, purpose, payload));
       tokens.push({ purpose, token: used! });
       return { fresh: fresh!, used: used! };
     };
@@ -280,12 +257,12 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
       ),
     ).flat();
     for (const { purpose, token: used } of tokens) {
-      const check = await consumeActionToken(store.db, {
-        key: app.keys.actionToken,
+      const check = await consumeActionToken(ctx.store.db, {
+        key: ctx.app.keys.actionToken,
         token: used,
         sessionId: sessionIdOf(adminAgent),
         purpose,
-        now: clock.now(),
+        now: ctx.clock.now(),
       });
       expect(check.ok).toBe(true);
     }

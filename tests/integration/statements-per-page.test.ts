@@ -1,10 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import type { KyselyPlugin } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { FakeClock } from '../../src/lib/clock.js';
-import { createOperatorWithAdmins, createUser, loginAs, TEST_START, testConfig } from '../helpers/context.js';
-import { openTestStore, storeKinds } from '../helpers/stores.js';
+import { describe, expect, it } from 'vitest';
+import { createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
+import { storeKinds } from '../helpers/stores.js';
 
 /**
  * The pages every operator opens all day cost as few statements as they can: a statement
@@ -21,25 +18,7 @@ describe.each(storeKinds)('statements per page on $kind', ({ kind, skip }) => {
       return args.result;
     },
   };
-  let app: FastifyInstance;
-  let store: Awaited<ReturnType<typeof openTestStore>>;
-  const clock = new FakeClock(TEST_START);
-
-  beforeAll(async () => {
-    if (skip) return;
-    store = await openTestStore(kind);
-    app = await buildApp({
-      config: testConfig(),
-      store: { ...store, db: store.db.withPlugin(counter) },
-      clock,
-      logger: false,
-    });
-    await app.ready();
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  const ctx = useTestContext(kind, skip, {}, { plugin: counter });
 
   async function count(run: () => Promise<{ statusCode: number; body: string }>, expected: string) {
     const before = statements;
@@ -50,7 +29,6 @@ describe.each(storeKinds)('statements per page on $kind', ({ kind, skip }) => {
   }
 
   it.skipIf(skip)('the list: the session, then one query for the rows and both counts', async () => {
-    const ctx = { store, clock, app };
     const { admin, operator } = await createOperatorWithAdmins(ctx);
     const general = await createUser(ctx, { operatorCode: operator.operatorCode, userName: '一覧 一郎' });
     for (let i = 0; i < 3; i++) await createUser(ctx, { operatorCode: operator.operatorCode, deleted: true });
@@ -70,7 +48,6 @@ describe.each(storeKinds)('statements per page on $kind', ({ kind, skip }) => {
   });
 
   it.skipIf(skip)('the detail: the session and the user', async () => {
-    const ctx = { store, clock, app };
     const { admin, operator } = await createOperatorWithAdmins(ctx);
     const general = await createUser(ctx, { operatorCode: operator.operatorCode });
     const agent = await loginAs(ctx, admin);
