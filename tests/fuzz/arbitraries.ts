@@ -114,6 +114,24 @@ export const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEA
 const text = (s: string): Val => ({ k: 'text', s });
 const raw = (s: string): Val => ({ k: 'raw', s });
 
+/** Mostly `usual`, else one of `others`: the two weights in that order. */
+function mostly<T>(
+  usual: T,
+  others: readonly T[],
+  [usualWeight, othersWeight]: [number, number],
+): fc.Arbitrary<T> {
+  return fc.oneof(
+    { weight: usualWeight, arbitrary: fc.constant(usual) },
+    { weight: othersWeight, arbitrary: fc.constantFrom(...others) },
+  );
+}
+
+/** One of the keys, each drawn as often as its weight says. */
+function weighted<K extends string>(weights: Record<K, number>): fc.Arbitrary<K> {
+  const keys = Object.keys(weights) as K[];
+  return fc.oneof(...keys.map((key) => ({ weight: weights[key], arbitrary: fc.constant(key) })));
+}
+
 /** Invalid UTF-8, a lone surrogate, NUL, truncated and malformed escapes, separators. */
 export const RAW_ESCAPES = [
   '%C3%28',
@@ -602,10 +620,7 @@ function bodyFor(route: FuzzRoute): fc.Arbitrary<Body> {
       weight: 14,
       arbitrary: fc.record({
         b: fc.constant('form' as const),
-        ct: fc.oneof(
-          { weight: 6, arbitrary: fc.constant(FORM_TYPES[0]!) },
-          { weight: 2, arbitrary: fc.constantFrom(...FORM_TYPES) },
-        ),
+        ct: mostly(FORM_TYPES[0]!, FORM_TYPES, [6, 2]),
         fields: fieldsFor(route),
         sep: fc.constantFrom('&', '&', '&', '&', ';', '&&'),
       }),
@@ -652,20 +667,10 @@ function bodyFor(route: FuzzRoute): fc.Arbitrary<Body> {
       weight: multipartRoute ? 10 : 2,
       arbitrary: fc.record({
         b: fc.constant('multipart' as const),
-        framing: fc.oneof(
-          { weight: 8, arbitrary: fc.constant<Framing>('ok') },
-          {
-            weight: 4,
-            arbitrary: fc.constantFrom<Framing>(
-              'quoted',
-              'missing',
-              'empty',
-              'mismatch',
-              'truncated',
-              'noClose',
-              'mixed',
-            ),
-          },
+        framing: mostly<Framing>(
+          'ok',
+          ['quoted', 'missing', 'empty', 'mismatch', 'truncated', 'noClose', 'mixed'],
+          [8, 4],
         ),
         fields: fieldsFor(route, 12),
         file: fc.option(filePart, { freq: 2 }),
@@ -743,26 +748,26 @@ const WILDCARDS = [
 ];
 
 /** Half the requests carry the valid token in the form field, where the app reads it (D-19). */
-const CSRF_MODES: fc.WeightedArbitrary<CsrfMode>[] = [
-  { weight: 75, arbitrary: fc.constant('body') },
-  { weight: 6, arbitrary: fc.constant('header') },
-  { weight: 6, arbitrary: fc.constant('query') },
-  { weight: 10, arbitrary: fc.constant('none') },
-  { weight: 8, arbitrary: fc.constant('junk') },
-  { weight: 8, arbitrary: fc.constant('twice') },
-  { weight: 6, arbitrary: fc.constant('validAndJunk') },
-  { weight: 3, arbitrary: fc.constant('emptyString') },
-  { weight: 3, arbitrary: fc.constant('otherSession') },
-];
+const csrfMode = weighted<CsrfMode>({
+  body: 75,
+  header: 6,
+  query: 6,
+  none: 10,
+  junk: 8,
+  twice: 8,
+  validAndJunk: 6,
+  emptyString: 3,
+  otherSession: 3,
+});
 
-const COOKIE_MODES: fc.WeightedArbitrary<CookieMode>[] = [
-  { weight: 60, arbitrary: fc.constant('normal') },
-  { weight: 1, arbitrary: fc.constant('none') },
-  { weight: 1, arbitrary: fc.constant('junkSession') },
-  { weight: 1, arbitrary: fc.constant('duplicateSession') },
-  { weight: 1, arbitrary: fc.constant('malformed') },
-  { weight: 1, arbitrary: fc.constant('preOnly') },
-];
+const cookieMode = weighted<CookieMode>({
+  normal: 60,
+  none: 1,
+  junkSession: 1,
+  duplicateSession: 1,
+  malformed: 1,
+  preOnly: 1,
+});
 
 const HEADER_NAMES = [
   'x-forwarded-for',
@@ -799,26 +804,18 @@ export function requestArb(routes: FuzzRoute[], role: Role): fc.Arbitrary<FuzzRe
       method,
       pathId: pathIdArb,
       wildcard: fc.constantFrom(...WILDCARDS),
-      variant: fc.oneof(
-        { weight: 20, arbitrary: fc.constant<PathVariant>('plain') },
-        {
-          weight: 2,
-          arbitrary: fc.constantFrom<PathVariant>(
-            'trailingSlash',
-            'doubleSlash',
-            'upperCase',
-            'dotSegment',
-            'encodedSlash',
-          ),
-        },
+      variant: mostly<PathVariant>(
+        'plain',
+        ['trailingSlash', 'doubleSlash', 'upperCase', 'dotSegment', 'encodedSlash'],
+        [20, 2],
       ),
       query: fc.oneof(
         { weight: 3, arbitrary: fc.constant<Field[]>([]) },
         { weight: 2, arbitrary: fieldsFor(route, 6) },
       ),
       body: bodyFor(route),
-      csrf: fc.oneof(...CSRF_MODES),
-      cookies: fc.oneof(...COOKIE_MODES),
+      csrf: csrfMode,
+      cookies: cookieMode,
       headers: fc.oneof(
         { weight: 6, arbitrary: fc.constant<[string, Val][]>([]) },
         {
