@@ -29,83 +29,66 @@ export type UserActionKind =
   | 'alreadyExecuted'
   | 'invalidActionToken';
 
+/** The class of a refusal that carries nothing but its kind. */
+function refusal<K extends UserActionKind>(kind: K) {
+  return class extends UserActionError {
+    readonly kind = kind;
+  };
+}
+
 /**
  * SPEC §1: at most eight general users per operator, not counting deleted ones. A bulk
  * registration (§4.12) also says how many still fit and how many it asked for.
  */
-export class UserLimitReached extends UserActionError {
-  readonly kind = 'userLimitReached';
+export class UserLimitReached extends refusal('userLimitReached') {
   constructor(readonly room?: { remaining: number; requested: number }) {
     super('general user limit reached');
   }
 }
 
 /** SPEC §4.5: someone changed (or deleted) the user after the form was shown. */
-export class StaleUpdate extends UserActionError {
-  readonly kind = 'staleUpdate';
-}
+export class StaleUpdate extends refusal('staleUpdate') {}
 
 /** SPEC §2: admin users cannot be deleted. */
-export class AdminCannotBeDeleted extends UserActionError {
-  readonly kind = 'adminCannotBeDeleted';
-}
+export class AdminCannotBeDeleted extends refusal('adminCannotBeDeleted') {}
 
 /** SPEC §4.5, §4.6, §4.8, D-12: a deleted user cannot be changed, deleted again, unlocked or reissued. */
-export class UserDeleted extends UserActionError {
-  readonly kind = 'userDeleted';
-}
+export class UserDeleted extends refusal('userDeleted') {}
 
 /** SPEC §2: unknown, or another operator's user (never told apart). */
-export class UserNotFound extends UserActionError {
-  readonly kind = 'userNotFound';
-}
+export class UserNotFound extends refusal('userNotFound') {}
 
 /** SPEC §4.8: only a locked user can be unlocked. */
-export class NotLocked extends UserActionError {
-  readonly kind = 'notLocked';
-}
+export class NotLocked extends refusal('notLocked') {}
 
 /** SPEC §2 row 2: an admin cannot change their own 有効/無効. */
-export class OwnEnabledChange extends UserActionError {
-  readonly kind = 'ownEnabledChange';
-}
+export class OwnEnabledChange extends refusal('ownEnabledChange') {}
 
 /**
  * An admin's メールアドレス is changed by that admin only: otherwise one admin could
  * point the other's address at a mailbox of their own and reissue the other's password,
  * which goes to that address (SPEC D-16, ASVS V7.5.1).
  */
-export class AdminEmailOwnOnly extends UserActionError {
-  readonly kind = 'adminEmailOwnOnly';
-}
+export class AdminEmailOwnOnly extends refusal('adminEmailOwnOnly') {}
 
 /** SPEC §4.7: bulk delete with no user ticked. */
-export class NoneSelected extends UserActionError {
-  readonly kind = 'noneSelected';
-}
+export class NoneSelected extends refusal('noneSelected') {}
 
 /** SPEC D-11: one or more ticked users cannot be deleted, so none is. */
-export class BulkDeleteBlocked extends UserActionError {
-  readonly kind = 'bulkDeleteBlocked';
+export class BulkDeleteBlocked extends refusal('bulkDeleteBlocked') {
   constructor(readonly userIds: string[]) {
     super(`bulk delete blocked by ${userIds.length} user(s)`);
   }
 }
 
 /** SPEC D-22: the admin's reset of a second factor, for a user who has none. */
-export class SecondFactorNotEnabled extends UserActionError {
-  readonly kind = 'secondFactorNotEnabled';
-}
+export class SecondFactorNotEnabled extends refusal('secondFactorNotEnabled') {}
 
 /** SPEC §4: every 実行 executes at most once; this token was already used. */
-export class AlreadyExecuted extends UserActionError {
-  readonly kind = 'alreadyExecuted';
-}
+export class AlreadyExecuted extends refusal('alreadyExecuted') {}
 
 /** The token is unknown, expired, of another session or of another action. */
-export class InvalidActionToken extends UserActionError {
-  readonly kind = 'invalidActionToken';
-}
+export class InvalidActionToken extends refusal('invalidActionToken') {}
 
 export interface DescribedError {
   id: MessageId;
