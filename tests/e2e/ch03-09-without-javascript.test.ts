@@ -1,19 +1,21 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chromiumMissing, snapshot, useHarness } from './harness.js';
+import { reloadShowsTheSamePage } from './history.js';
 import {
   button,
   type CastOverrides,
   castWithHanako,
-  clickAndWait,
   detailRows,
-  link,
+  follow,
   listedStates,
   messages,
   openDetail,
   openDetailFromMenu,
   openUserManagement,
   outbox,
+  press,
+  recordDialogs,
   search,
   selectBox,
   storedUser,
@@ -25,19 +27,16 @@ import {
  */
 describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pages (Chromium)', () => {
   const h = useHarness();
-  const dialogs: string[] = [];
+  const dialogs: string[][] = [];
   /** The manual's cast, 花子 signed in with JavaScript off. */
   async function castWithoutJs(overrides: CastOverrides = {}) {
     const cast = await castWithHanako(h, { javaScriptEnabled: false, overrides });
     // Without JavaScript no page can open a dialog; one would mean the flag is not honoured.
-    cast.admin.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
+    dialogs.push(recordDialogs(cast.admin));
     return cast;
   }
   afterEach(() => {
-    expect(dialogs).toEqual([]);
+    expect(dialogs.flat()).toEqual([]);
   });
 
   it('ch. 3: search, detail, and CSV出力 through its confirmation page (キャンセル, then OK)', async () => {
@@ -48,21 +47,21 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     expect(await admin.locator('.pager-range').first().textContent()).toBe('1 - 4 件 (全4件)');
     await openDetail(admin, JIRO);
     expect((await detailRows(admin)).ユーザ名).toBe('事業者 二郎');
-    await clickAndWait(admin, link(admin, '戻る'));
+    await follow(admin, '戻る');
 
     // CSV出力 → ユーザ情報CSV出力確認画面; キャンセル returns to the same list.
-    await clickAndWait(admin, button(admin, 'CSV出力'));
+    await press(admin, 'CSV出力');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報CSV出力確認画面');
     expect(await messages(admin, 'info')).toEqual([
       'info.csv.confirm : ユーザ情報をCSV出力します。よろしいですか。',
     ]);
     await snapshot(admin, 'nojs-csv-confirm');
-    await clickAndWait(admin, link(admin, 'キャンセル'));
+    await follow(admin, 'キャンセル');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報一覧画面');
     expect(await admin.locator('#userName').inputValue()).toBe('事業者');
 
     // OK downloads the file of that search.
-    await clickAndWait(admin, button(admin, 'CSV出力'));
+    await press(admin, 'CSV出力');
     const [download] = await Promise.all([admin.waitForEvent('download'), button(admin, 'OK').click()]);
     expect(download.suggestedFilename()).toMatch(/^ユーザ情報一覧_\d{14}\.csv$/);
     const lines = fs
@@ -81,18 +80,18 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
       email: hanako.email.replace(/^hanako@/, 'saburo@'),
     };
     await openUserManagement(admin, 'links');
-    await clickAndWait(admin, link(admin, '新規登録'));
+    await follow(admin, '新規登録');
     await admin.locator('#department').fill(SABURO.department);
     await admin.locator('#userName').fill(SABURO.userName);
     await admin.locator('#email').fill(SABURO.email);
-    await clickAndWait(admin, button(admin, '確認'));
+    await press(admin, '確認');
     expect(await messages(admin, 'info')).toEqual([
       'info.regist.confirm : 下記の情報で登録します。よろしいですか。',
     ]);
-    await clickAndWait(admin, button(admin, '戻る'));
+    await press(admin, '戻る');
     expect(await admin.locator('#userName').inputValue()).toBe(SABURO.userName);
-    await clickAndWait(admin, button(admin, '確認'));
-    await clickAndWait(admin, button(admin, '実行'));
+    await press(admin, '確認');
+    await press(admin, '実行');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録完了画面');
     const saburoId = (await detailRows(admin)).ユーザID!;
     expect(saburoId).toMatch(/^U\d{9}$/);
@@ -102,16 +101,16 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
   it('ch. 5: change → 確認 → 実行 → completion; the detail shows the change', async () => {
     const { admin, jiro } = await castWithoutJs();
     await openDetailFromMenu(admin, jiro.userId, { userName: '二郎' });
-    await clickAndWait(admin, link(admin, '変更'));
+    await follow(admin, '変更');
     await admin.locator('#department').fill('需給管理部');
-    await clickAndWait(admin, button(admin, '確認'));
+    await press(admin, '確認');
     expect(await messages(admin, 'info')).toEqual([
       'info.update.confirm : 下記の情報で変更します。よろしいですか。',
     ]);
     expect((await detailRows(admin)).所属部署).toBe('需給管理部');
-    await clickAndWait(admin, button(admin, '実行'));
+    await press(admin, '実行');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更完了画面');
-    await clickAndWait(admin, link(admin, 'ユーザ情報詳細画面へ'));
+    await follow(admin, 'ユーザ情報詳細画面へ');
     expect((await detailRows(admin)).所属部署).toBe('需給管理部');
   });
 
@@ -119,10 +118,10 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     const { admin, jiro } = await castWithoutJs();
     const JIRO = jiro.userId;
     await openDetailFromMenu(admin, JIRO, { userName: '二郎' });
-    await clickAndWait(admin, link(admin, '削除'));
+    await follow(admin, '削除');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報削除画面');
     // 実行 on the delete screen: without the dialog, the server's confirmation page asks.
-    await clickAndWait(admin, button(admin, '実行'));
+    await press(admin, '実行');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報削除確認画面');
     expect(await messages(admin, 'info')).toEqual([
       'info.delete.confirm : 下記のユーザ情報を削除します。よろしいですか。',
@@ -130,13 +129,13 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     await snapshot(admin, 'nojs-delete-confirm');
     expect((await storedUser(h, JIRO)).deleted).toBe(0);
     // The page stands in for the dialog (D-15): キャンセル and OK.
-    await clickAndWait(admin, link(admin, 'キャンセル'));
+    await follow(admin, 'キャンセル');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報詳細画面');
     expect((await storedUser(h, JIRO)).deleted).toBe(0);
 
-    await clickAndWait(admin, link(admin, '削除'));
-    await clickAndWait(admin, button(admin, '実行'));
-    await clickAndWait(admin, button(admin, 'OK'));
+    await follow(admin, '削除');
+    await press(admin, '実行');
+    await press(admin, 'OK');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報削除完了画面');
     expect((await storedUser(h, JIRO)).deleted).toBe(1);
   });
@@ -146,24 +145,21 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     const ICHIRO = ichiro.userId;
     await openDetailFromMenu(admin, ICHIRO);
     expect((await detailRows(admin)).ユーザロック).toBe('ロック中');
-    await clickAndWait(admin, button(admin, 'ユーザロック解除'));
+    await press(admin, 'ユーザロック解除');
     expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除確認画面');
     expect(await messages(admin, 'info')).toEqual([
       'info.unlock.confirm : ユーザロックを解除します。よろしいですか。',
     ]);
-    await clickAndWait(admin, link(admin, 'キャンセル'));
+    await follow(admin, 'キャンセル');
     expect((await storedUser(h, ICHIRO)).locked).toBe(1);
-    await clickAndWait(admin, button(admin, 'ユーザロック解除'));
-    await clickAndWait(admin, button(admin, 'OK'));
+    await press(admin, 'ユーザロック解除');
+    await press(admin, 'OK');
     expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除完了画面');
     expect((await detailRows(admin)).ユーザロック).toBe('利用可能');
     expect((await storedUser(h, ICHIRO)).locked).toBe(0);
     // The completion is a GET of its own (PRG) without JavaScript too: a reload shows it again.
     expect(new URL(admin.url()).pathname).toBe(`/users/${ICHIRO}/unlock/done`);
-    const reloaded = await admin.reload({ waitUntil: 'domcontentloaded' });
-    expect(reloaded?.request().method()).toBe('GET');
-    expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除完了画面');
-    expect(await messages(admin, 'error')).toEqual([]);
+    await reloadShowsTheSamePage(admin, 'ユーザロック解除完了画面');
     expect(await outbox(h, { event: 'unlocked', recipient: ichiro.email })).toHaveLength(1);
   });
 
@@ -171,17 +167,17 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     const { admin, hanako, ichiro } = await castWithoutJs();
     const ICHIRO = ichiro.userId;
     await openDetailFromMenu(admin, ICHIRO);
-    await clickAndWait(admin, button(admin, 'パスワード再発行'));
+    await press(admin, 'パスワード再発行');
     expect(await admin.locator('h1').textContent()).toBe('パスワード再発行確認画面');
     expect(await messages(admin, 'info')).toEqual([
       'info.reissue.confirm : パスワードを再発行します。よろしいですか。',
     ]);
-    await clickAndWait(admin, link(admin, 'キャンセル'));
+    await follow(admin, 'キャンセル');
     expect(await outbox(h, { event: 'passwordReissued', recipient: [ichiro.email, hanako.email] })).toEqual(
       [],
     );
-    await clickAndWait(admin, button(admin, 'パスワード再発行'));
-    await clickAndWait(admin, button(admin, 'OK'));
+    await press(admin, 'パスワード再発行');
+    await press(admin, 'OK');
     expect(await admin.locator('h1').textContent()).toBe('パスワード再発行完了画面');
     expect(await outbox(h, { event: 'passwordReissued', recipient: ichiro.email })).toHaveLength(1);
   });
@@ -194,7 +190,7 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     await search(admin);
     await selectBox(admin, TARO).check();
     await selectBox(admin, JIRO).check();
-    await clickAndWait(admin, button(admin, '一括削除'));
+    await press(admin, '一括削除');
     const refusal = (await messages(admin, 'error')).join();
     expect(refusal).toMatch(/^error\.bulkDelete\.blocked : /);
     expect(refusal).toContain(TARO);
@@ -204,7 +200,7 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     await search(admin);
     await selectBox(admin, ICHIRO).check();
     await selectBox(admin, JIRO).check();
-    await clickAndWait(admin, button(admin, '一括削除'));
+    await press(admin, '一括削除');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報一括削除確認画面');
     expect(await messages(admin, 'info')).toEqual([
       'info.bulkDelete.confirm : 選択したユーザ情報（2件）を一括削除します。よろしいですか。',
@@ -217,14 +213,14 @@ describe.skipIf(chromiumMissing)('ch. 3–9 without JavaScript: confirmation pag
     expect(await box.getAttribute('tabindex')).toBe('0');
     expect(await box.locator('table.results').count()).toBe(1);
     await snapshot(admin, 'nojs-bulk-delete-confirm');
-    await clickAndWait(admin, link(admin, 'キャンセル'));
+    await follow(admin, 'キャンセル');
     expect((await storedUser(h, ICHIRO)).deleted).toBe(0);
 
     await search(admin);
     await selectBox(admin, ICHIRO).check();
     await selectBox(admin, JIRO).check();
-    await clickAndWait(admin, button(admin, '一括削除'));
-    await clickAndWait(admin, button(admin, 'OK'));
+    await press(admin, '一括削除');
+    await press(admin, 'OK');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報一括削除完了画面');
     await openUserManagement(admin, 'menu');
     await search(admin, { showDeleted: true });

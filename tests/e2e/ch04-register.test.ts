@@ -1,19 +1,20 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { chromiumMissing, type Harness, logIn, snapshot, useHarness } from './harness.js';
+import { backToExecutedConfirmation, backToForm, reloadShowsTheSamePage } from './history.js';
 import {
-  button,
   castWithHanako,
-  clickAndWait,
   detailRows,
   fillPhone,
-  link,
+  follow,
   listRows,
   type ManualCast,
   messages,
   openDetail,
   openUserManagement,
   outbox,
+  press,
+  recordDialogs,
   search,
   temporaryPasswordIn,
 } from './manual-helpers.js';
@@ -45,10 +46,10 @@ async function fillRegisterForm(page: Page, values: NewUser): Promise<void> {
 /** ①–④ and 実行 without a stop: the completion screen's new ユーザID. */
 async function register(page: Page, values: NewUser): Promise<string> {
   await openUserManagement(page, 'menu');
-  await clickAndWait(page, link(page, '新規登録'));
+  await follow(page, '新規登録');
   await fillRegisterForm(page, values);
-  await clickAndWait(page, button(page, '確認'));
-  await clickAndWait(page, button(page, '実行'));
+  await press(page, '確認');
+  await press(page, '実行');
   expect(await page.locator('h1').textContent()).toBe('ユーザ情報登録完了画面');
   return (await detailRows(page)).ユーザID!;
 }
@@ -72,7 +73,7 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
     const NEW_USER = saburo(cast);
     // ①② ユーザ情報管理 from the menu, then [新規登録] at the top right of the list.
     await openUserManagement(admin, 'menu');
-    await clickAndWait(admin, link(admin, '新規登録'));
+    await follow(admin, '新規登録');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録画面');
     // ③ 権限区分 offers only 7:登録作業者(一般); 事業者コード is the admin's own, read-only.
     expect(await admin.locator('#role option').allTextContents()).toEqual(['7:登録作業者(一般)']);
@@ -81,7 +82,7 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
 
     // ⑤ A wrong mail address: the form again, the message at the top and next to the field.
     await fillRegisterForm(admin, { ...NEW_USER, email: 'saburo at operator0001' });
-    await clickAndWait(admin, button(admin, '確認'));
+    await press(admin, '確認');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録画面');
     expect((await messages(admin, 'error'))[0]).toMatch(/^error\.form\.invalid : 入力内容に誤りがあります/);
     const emailRow = admin.locator('tr.field', { has: admin.locator('#email') });
@@ -96,7 +97,7 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
 
     // ③→④ Corrected: ユーザ情報登録確認画面 with the manual's message and 参加登録申請者名.
     await admin.locator('#email').fill(NEW_USER.email);
-    await clickAndWait(admin, button(admin, '確認'));
+    await press(admin, '確認');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録確認画面');
     expect(await messages(admin, 'info')).toEqual([
       'info.regist.confirm : 下記の情報で登録します。よろしいですか。',
@@ -114,7 +115,7 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
     await snapshot(admin, 'ch04-register-confirm');
 
     // ④ 戻る: the form with the confirmed values, nothing registered.
-    await clickAndWait(admin, button(admin, '戻る'));
+    await press(admin, '戻る');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録画面');
     expect(await admin.locator('#department').inputValue()).toBe(NEW_USER.department);
     expect(await admin.locator('#userName').inputValue()).toBe(NEW_USER.userName);
@@ -123,9 +124,9 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
     expect(await usersNamed(h, operator.operatorCode, NEW_USER.userName)).toEqual([]);
 
     // ④ again, then [実行]: ⑥ the completion screen with the new ユーザID.
-    await clickAndWait(admin, button(admin, '確認'));
+    await press(admin, '確認');
     expect(await detailRows(admin)).toEqual(confirmation);
-    await clickAndWait(admin, button(admin, '実行'));
+    await press(admin, '実行');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録完了画面');
     const infos = await messages(admin, 'info');
     expect(infos[0]).toBe('info.regist.complete : ユーザ情報の登録が完了しました。');
@@ -142,7 +143,7 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
     await snapshot(admin, 'ch04-register-complete');
 
     // The new user in the list, and its detail from there.
-    await clickAndWait(admin, link(admin, 'ユーザ情報一覧画面へ'));
+    await follow(admin, 'ユーザ情報一覧画面へ');
     await search(admin, { userName: '三郎' });
     expect(await listRows(admin)).toEqual([
       [
@@ -193,11 +194,7 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
     const cast = await castWithHanako(h);
     const { admin, operator } = cast;
     const again = { ...saburo(cast), userName: '事業者 四郎' };
-    let dialogs = 0;
-    admin.on('dialog', async (dialog) => {
-      dialogs += 1;
-      await dialog.dismiss();
-    });
+    const dialogs = recordDialogs(admin);
     const newUserId = await register(admin, again);
     const completion = new URL(admin.url());
     expect(completion.pathname).toBe('/users/new/done');
@@ -205,15 +202,11 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
 
     // Reload: the same completion page, no resubmission prompt, no error, nobody registered twice.
     for (let i = 0; i < 2; i++) {
-      const reloaded = await admin.reload({ waitUntil: 'domcontentloaded' });
-      expect(reloaded?.request().method()).toBe('GET');
-      expect(reloaded?.status()).toBe(200);
+      await reloadShowsTheSamePage(admin, 'ユーザ情報登録完了画面');
       expect(admin.url()).toBe(completion.href);
-      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録完了画面');
-      expect(await messages(admin, 'error')).toEqual([]);
       expect((await detailRows(admin)).ユーザID).toBe(newUserId);
     }
-    expect(dialogs).toBe(0);
+    expect(dialogs).toEqual([]);
     expect(await usersNamed(h, operator.operatorCode, again.userName)).toHaveLength(1);
     expect(await outbox(h, { event: 'registered', recipient: again.email })).toHaveLength(1);
     await snapshot(admin, 'ch04-register-complete-reloaded');
@@ -225,37 +218,26 @@ describe.skipIf(chromiumMissing)('ch. 4: register a user (Chromium)', () => {
       const { admin, operator } = cast;
       const values = { ...saburo(cast), userName: javaScriptEnabled ? '事業者 五郎' : '事業者 六郎' };
       await openUserManagement(admin, 'menu');
-      await clickAndWait(admin, link(admin, '新規登録'));
+      await follow(admin, '新規登録');
       await fillRegisterForm(admin, values);
-      await clickAndWait(admin, button(admin, '確認'));
+      await press(admin, '確認');
       // The confirmation is a page of its own: its URL carries a sealed token, no typed value.
       const confirmation = new URL(admin.url());
       expect(confirmation.pathname).toBe('/users/new/confirm');
       expect(decodeURIComponent(confirmation.href)).not.toContain(values.userName);
       expect(confirmation.href).not.toContain(encodeURIComponent(values.email));
       expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録確認画面');
-      await clickAndWait(admin, button(admin, '実行'));
+      await press(admin, '実行');
       expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録完了画面');
 
       // Back: the confirmation again, fetched by a GET (no "Confirm Form Resubmission",
       // no net::ERR_CACHE_MISS), telling that it was executed and offering no 実行.
-      const back = await admin.goBack({ waitUntil: 'domcontentloaded' });
-      expect(back?.request().method()).toBe('GET');
-      expect(back?.status()).toBe(200);
-      expect(admin.url()).toBe(confirmation.href);
-      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録確認画面');
-      expect(await messages(admin, 'error')).toEqual([
-        'error.alreadyExecuted : この操作はすでに実行されています。一覧画面から最新の状態を確認してください。',
-      ]);
-      expect(await button(admin, '実行').count()).toBe(0);
+      await backToExecutedConfirmation(admin, confirmation, 'ユーザ情報登録確認画面');
       expect((await detailRows(admin)).ユーザ名).toBe(values.userName);
       await snapshot(admin, `ch04-register-confirm-after-back-js-${javaScriptEnabled ? 'on' : 'off'}`);
 
       // Back again: the form.
-      const form = await admin.goBack({ waitUntil: 'domcontentloaded' });
-      expect(form?.request().method()).toBe('GET');
-      expect(new URL(admin.url()).pathname).toBe('/users/new');
-      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録画面');
+      await backToForm(admin, '/users/new', 'ユーザ情報登録画面');
       // Forward twice: the confirmation and the completion again, nobody registered twice.
       await admin.goForward({ waitUntil: 'domcontentloaded' });
       expect(await admin.locator('h1').textContent()).toBe('ユーザ情報登録確認画面');

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { chromiumMissing, snapshot, useHarness } from './harness.js';
+import { backToExecutedConfirmation, backToForm } from './history.js';
 import {
   actionLabels,
-  button,
   castWithHanako,
-  clickAndWait,
   detailRows,
   fillPhone,
-  link,
+  follow,
   messages,
   openDetailFromMenu,
   outbox,
+  press,
   storedUser,
 } from './manual-helpers.js';
 
@@ -26,7 +26,7 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
     const ICHIRO = ichiro.userId;
     // ①–④ menu, search, the ユーザID, then [変更] at the bottom right of the detail.
     await openDetailFromMenu(admin, ICHIRO);
-    await clickAndWait(admin, link(admin, '変更'));
+    await follow(admin, '変更');
 
     // ⑤ ユーザ情報変更画面: ユーザID, 権限区分, 事業者コード, 参加登録申請者名 read-only.
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更画面');
@@ -46,15 +46,15 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
 
     // The form's [戻る] abandons the change: back on the detail, nothing changed.
     await admin.locator('#department').fill('捨てる値');
-    await clickAndWait(admin, link(admin, '戻る'));
+    await follow(admin, '戻る');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報詳細画面');
     expect((await detailRows(admin)).所属部署).toBe('総合エネルギー事業部');
 
     // ⑤ change 所属部署 and 電話番号, [確認] → ⑥ ユーザ情報変更確認画面.
-    await clickAndWait(admin, link(admin, '変更'));
+    await follow(admin, '変更');
     await admin.locator('#department').fill('需給管理部');
     await fillPhone(admin, ['06', '1111', '2222']);
-    await clickAndWait(admin, button(admin, '確認'));
+    await press(admin, '確認');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更確認画面');
     expect(await messages(admin, 'info')).toEqual([
       'info.update.confirm : 下記の情報で変更します。よろしいですか。',
@@ -72,15 +72,15 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
     await snapshot(admin, 'ch05-change-confirm');
 
     // ⑥ [戻る]: the form with the new values; nothing saved yet.
-    await clickAndWait(admin, button(admin, '戻る'));
+    await press(admin, '戻る');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更画面');
     expect(await admin.locator('#department').inputValue()).toBe('需給管理部');
     expect(await admin.locator('input[name="phone1"]').inputValue()).toBe('06');
     expect((await storedUser(h, ICHIRO)).department).toBe('総合エネルギー事業部');
 
     // ⑤→⑥→ [実行] → ⑧ completion.
-    await clickAndWait(admin, button(admin, '確認'));
-    await clickAndWait(admin, button(admin, '実行'));
+    await press(admin, '確認');
+    await press(admin, '実行');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更完了画面');
     expect((await messages(admin, 'info'))[0]).toBe(
       'info.update.complete : ユーザ情報の変更が完了しました。',
@@ -89,7 +89,7 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
     await snapshot(admin, 'ch05-change-complete');
 
     // The detail, reached again from the completion screen, shows the new values.
-    await clickAndWait(admin, link(admin, 'ユーザ情報詳細画面へ'));
+    await follow(admin, 'ユーザ情報詳細画面へ');
     expect(await detailRows(admin)).toMatchObject({
       ユーザID: ICHIRO,
       所属部署: '需給管理部',
@@ -105,22 +105,22 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
     const JIRO = jiro.userId;
     // 花子 opens 二郎's form and gets as far as the confirmation…
     await openDetailFromMenu(admin, JIRO);
-    await clickAndWait(admin, link(admin, '変更'));
+    await follow(admin, '変更');
     await admin.locator('#department').fill('花子の入力した部署');
-    await clickAndWait(admin, button(admin, '確認'));
+    await press(admin, '確認');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更確認画面');
 
     // …while 太郎, in another browser, changes 二郎's name and executes first.
     const other = await h.signIn(taro);
     await other.goto(`/users/${JIRO}`);
-    await clickAndWait(other, link(other, '変更'));
+    await follow(other, '変更');
     await other.locator('#userName').fill('事業者 次郎');
-    await clickAndWait(other, button(other, '確認'));
-    await clickAndWait(other, button(other, '実行'));
+    await press(other, '確認');
+    await press(other, '実行');
     expect(await other.locator('h1').textContent()).toBe('ユーザ情報変更完了画面');
 
     // 花子's 実行 is refused with a message; 太郎's change stands, hers is not applied.
-    await clickAndWait(admin, button(admin, '実行'));
+    await press(admin, '実行');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更画面');
     expect(await messages(admin, 'error')).toEqual([STALE]);
     // The form again: what she typed kept, the name 太郎 stored beside the name field.
@@ -136,20 +136,20 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
     });
 
     // The same when the other change lands between the form and 確認.
-    await clickAndWait(admin, link(admin, '変更'));
+    await follow(admin, '変更');
     await admin.locator('#department').fill('花子の二度目の部署');
     await other.goto(`/users/${JIRO}/change`);
     await fillPhone(other, ['011', '222', '3333']);
-    await clickAndWait(other, button(other, '確認'));
-    await clickAndWait(other, button(other, '実行'));
-    await clickAndWait(admin, button(admin, '確認'));
+    await press(other, '確認');
+    await press(other, '実行');
+    await press(admin, '確認');
     expect(await messages(admin, 'error')).toEqual([STALE]);
     expect(await admin.locator('#phone1-hint').textContent()).toContain('現在の値: 011-222-3333');
     // She takes the newer phone, keeps her department, and goes through deliberately.
     await fillPhone(admin, ['011', '222', '3333']);
-    await clickAndWait(admin, button(admin, '確認'));
+    await press(admin, '確認');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更確認画面');
-    await clickAndWait(admin, button(admin, '実行'));
+    await press(admin, '実行');
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更完了画面');
     await admin.goto(`/users/${JIRO}`);
     expect(await detailRows(admin)).toMatchObject({
@@ -166,32 +166,21 @@ describe.skipIf(chromiumMissing)('ch. 5: change a user (Chromium)', () => {
       const ICHIRO = ichiro.userId;
       const department = javaScriptEnabled ? '戻る確認部' : '戻る確認課';
       await openDetailFromMenu(admin, ICHIRO);
-      await clickAndWait(admin, link(admin, '変更'));
+      await follow(admin, '変更');
       await admin.locator('#department').fill(department);
-      await clickAndWait(admin, button(admin, '確認'));
+      await press(admin, '確認');
       const confirmation = new URL(admin.url());
       expect(confirmation.pathname).toBe(`/users/${ICHIRO}/change/confirm`);
       expect(decodeURIComponent(confirmation.href)).not.toContain(department);
       expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更確認画面');
-      await clickAndWait(admin, button(admin, '実行'));
+      await press(admin, '実行');
       expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更完了画面');
 
-      const back = await admin.goBack({ waitUntil: 'domcontentloaded' });
-      expect(back?.request().method()).toBe('GET');
-      expect(back?.status()).toBe(200);
-      expect(admin.url()).toBe(confirmation.href);
-      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更確認画面');
-      expect(await messages(admin, 'error')).toEqual([
-        'error.alreadyExecuted : この操作はすでに実行されています。一覧画面から最新の状態を確認してください。',
-      ]);
-      expect(await button(admin, '実行').count()).toBe(0);
+      await backToExecutedConfirmation(admin, confirmation, 'ユーザ情報変更確認画面');
       expect((await detailRows(admin)).所属部署).toBe(department);
       await snapshot(admin, `ch05-change-confirm-after-back-js-${javaScriptEnabled ? 'on' : 'off'}`);
 
-      const form = await admin.goBack({ waitUntil: 'domcontentloaded' });
-      expect(form?.request().method()).toBe('GET');
-      expect(new URL(admin.url()).pathname).toBe(`/users/${ICHIRO}/change`);
-      expect(await admin.locator('h1').textContent()).toBe('ユーザ情報変更画面');
+      await backToForm(admin, `/users/${ICHIRO}/change`, 'ユーザ情報変更画面');
       expect((await storedUser(h, ICHIRO)).department).toBe(department);
     });
   }

@@ -5,9 +5,8 @@ import {
   actionLabels,
   button,
   castWithHanako,
-  clickAndWait,
   detailRows,
-  link,
+  follow,
   listedStates,
   messages,
   openDetail,
@@ -38,7 +37,7 @@ describe.skipIf(chromiumMissing)('ch. 6: delete a user (Chromium)', () => {
 
     // ①–④ menu, search, the ユーザID, [削除].
     await openDetailFromMenu(admin, JIRO, { userName: '二郎' });
-    await clickAndWait(admin, link(admin, '削除'));
+    await follow(admin, '削除');
 
     // ⑤ ユーザ情報削除画面: the user read-only, [戻る] and [実行].
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報削除画面');

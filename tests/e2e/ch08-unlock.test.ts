@@ -1,19 +1,19 @@
-import type { Dialog } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PASSWORD } from '../helpers/factories.js';
 import { chromiumMissing, logIn, snapshot, useHarness } from './harness.js';
+import { reloadShowsTheSamePage } from './history.js';
 import {
   actionLabels,
   button,
   castWithHanako,
-  clickAndWait,
   detailRows,
-  link,
+  follow,
   lockByWrongPasswords,
   messages,
   openDetailFromMenu,
   outbox,
   pressWithDialog,
+  recordDialogs,
   storedUser,
   tryLogin,
 } from './manual-helpers.js';
@@ -61,19 +61,8 @@ describe.skipIf(chromiumMissing)('ch. 8: unlock a user (Chromium)', () => {
     // page and unlocks nothing again; back returns to the detail, forward to the completion.
     const completion = admin.url();
     expect(new URL(completion).pathname).toBe(`/users/${ICHIRO}/unlock/done`);
-    let dialogs = 0;
-    const countDialog = async (dialog: Dialog) => {
-      dialogs += 1;
-      await dialog.dismiss();
-    };
-    admin.on('dialog', countDialog);
-    for (let i = 0; i < 2; i++) {
-      const reloaded = await admin.reload({ waitUntil: 'domcontentloaded' });
-      expect(reloaded?.request().method()).toBe('GET');
-      expect(reloaded?.status()).toBe(200);
-      expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除完了画面');
-      expect(await messages(admin, 'error')).toEqual([]);
-    }
+    const dialogs = recordDialogs(admin);
+    for (let i = 0; i < 2; i++) await reloadShowsTheSamePage(admin, 'ユーザロック解除完了画面');
     await admin.goBack({ waitUntil: 'domcontentloaded' });
     expect(new URL(admin.url()).pathname).toBe(`/users/${ICHIRO}`);
     expect(await admin.locator('h1').textContent()).toBe('ユーザ情報詳細画面');
@@ -82,8 +71,7 @@ describe.skipIf(chromiumMissing)('ch. 8: unlock a user (Chromium)', () => {
     expect(admin.url()).toBe(completion);
     expect(await admin.locator('h1').textContent()).toBe('ユーザロック解除完了画面');
     expect(await messages(admin, 'error')).toEqual([]);
-    admin.off('dialog', countDialog);
-    expect(dialogs).toBe(0);
+    expect(dialogs).toEqual([]);
     expect(await outbox(h, { event: 'unlocked' })).toHaveLength(3);
     const audits = await h.store.db
       .selectFrom('audit_records')
@@ -94,7 +82,7 @@ describe.skipIf(chromiumMissing)('ch. 8: unlock a user (Chromium)', () => {
     expect(audits).toHaveLength(1);
 
     // The detail: 利用可能, and nothing left to unlock.
-    await clickAndWait(admin, link(admin, 'ユーザ情報詳細画面へ'));
+    await follow(admin, 'ユーザ情報詳細画面へ');
     expect((await detailRows(admin)).ユーザロック).toBe('利用可能');
     expect(await actionLabels(admin)).not.toContain('ユーザロック解除');
 

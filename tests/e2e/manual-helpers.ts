@@ -95,6 +95,16 @@ export function link(page: Page, name: string): Locator {
   return page.locator('main').getByRole('link', { name, exact: true });
 }
 
+/** Presses a button of the main area by its exact label and waits for the page it loads. */
+export async function press(page: Page, name: string): Promise<void> {
+  await clickAndWait(page, button(page, name));
+}
+
+/** Follows a link of the main area by its exact label and waits for the page it loads. */
+export async function follow(page: Page, name: string): Promise<void> {
+  await clickAndWait(page, link(page, name));
+}
+
 /**
  * Manual step ①: from TOP, [ユーザ情報管理] in the menu at the top left, or in the link
  * page of 参加登録 (reached from the menu's 参加登録).
@@ -108,7 +118,7 @@ export async function openUserManagement(page: Page, via: 'menu' | 'links'): Pro
   } else {
     await clickAndWait(page, menu.getByRole('link', { name: '参加登録' }));
     expect(await page.locator('h1').textContent()).toBe('参加登録');
-    await clickAndWait(page, link(page, 'ユーザ情報管理'));
+    await follow(page, 'ユーザ情報管理');
   }
   expect(new URL(page.url()).pathname).toBe('/users');
   expect(await page.locator('h1').textContent()).toBe('ユーザ情報一覧画面');
@@ -132,7 +142,7 @@ export async function search(page: Page, c: Conditions = {}): Promise<void> {
   await form.locator('input[type="checkbox"][name="enabled"][value="1"]').setChecked(c.enabled ?? false);
   await form.locator('input[type="checkbox"][name="enabled"][value="0"]').setChecked(c.disabled ?? false);
   await form.locator('#showDeleted').setChecked(c.showDeleted ?? false);
-  await clickAndWait(page, button(page, '検索'));
+  await press(page, '検索');
 }
 
 /** The result rows of ユーザ情報一覧画面: the cells after 選択, in the manual's columns. */
@@ -212,6 +222,16 @@ export async function pressWithDialog(page: Page, target: Locator, answer: 'ok' 
   }
   expect(type).toBe('confirm');
   return question;
+}
+
+/** Records the message of each dialog the page opens, dismissing it: for pages where none may open. */
+export function recordDialogs(page: Page): string[] {
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  return dialogs;
 }
 
 export interface OutboxRow {
