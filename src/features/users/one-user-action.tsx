@@ -5,26 +5,23 @@ import { pageContext, sendPage } from '../../web/render.js';
 import type { AuditAction } from '../audit/service.js';
 import type { ActionContext } from './action.js';
 import type { User } from './model.js';
+import { completionRoute, executeToCompletion, type RefusalScreen, refusedOn } from './outcome-routes.js';
 import {
-  completionRoute,
-  type RefusalScreen,
-  redirectToCompletion,
-  refusedOn,
-  sendCompletion,
-} from './outcome-routes.js';
-import {
-  actionContext,
-  detailLink,
   type IdRequest,
-  LIST_LINK,
   loadTargetOr404,
   parseActionForm,
   peekToken,
   readConfirmation,
   redirectToConfirmation,
 } from './shared-routes.js';
-import type { PageLink } from './shared-views.js';
-import { ActionConfirmPage, crumbs, resultRows } from './shared-views.js';
+import {
+  ActionConfirmPage,
+  crumbs,
+  detailLink,
+  LIST_LINK,
+  type PageLink,
+  resultRows,
+} from './shared-views.js';
 
 /**
  * An action on one user posted from a screen of that user (delete, unlock, reissue: SPEC
@@ -62,13 +59,12 @@ export function oneUserActionRoute(app: FastifyInstance, action: OneUserAction):
   completionRoute(app, {
     path: `/users/:id/${action.path}/done`,
     action: action.path,
-    render: (request, reply, { user }) =>
-      sendCompletion(request, reply, {
-        title: action.completeTitle,
-        breadcrumbs: crumbs.detail(user.userId, ...action.via, action.completeTitle),
-        info: { id: action.complete },
-        ...action.result(user, requireAuth(request).operatorName),
-      }),
+    page: ({ user, operatorName }) => ({
+      title: action.completeTitle,
+      breadcrumbs: crumbs.detail(user.userId, ...action.via, action.completeTitle),
+      info: { id: action.complete },
+      ...action.result(user, operatorName),
+    }),
   });
 }
 
@@ -152,13 +148,14 @@ async function handle({ app, action, request, reply, user, operatorName }: OnTar
       const path = `/users/${encodeURIComponent(user.userId)}/${action.path}/confirm`;
       return redirectToConfirmation(reply, path, form.token);
     }
-    const ctx = { ...actionContext(app, request, form.token), userId: user.userId };
-    await action.execute(app, ctx);
-    return redirectToCompletion(app, request, reply, {
+    return executeToCompletion(app, request, reply, {
+      token: form.token,
+      run: async (ctx) => {
+        await action.execute(app, { ...ctx, userId: user.userId });
+        return [user.userId];
+      },
       path: `/users/${encodeURIComponent(user.userId)}/${action.path}/done`,
       action: action.path,
-      userIds: [user.userId],
-      executedAt: ctx.now,
     });
   });
 }

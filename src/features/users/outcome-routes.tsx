@@ -5,12 +5,13 @@ import { type InputSpec, one, requireInput } from '../../web/input.js';
 import type { Crumb, ShownMessage } from '../../web/layout.js';
 import { pageContext, sendPage } from '../../web/render.js';
 import type { AuditAction } from '../audit/service.js';
-import { recordActionAudit } from './action.js';
+import { type ActionContext, recordActionAudit } from './action.js';
 import { issueReceipt, type Receipt, verifyReceipt } from './action-tokens.js';
 import { describeUserActionError, UserActionError } from './errors.js';
 import type { User } from './model.js';
 import { findOperatorUser } from './repository.js';
-import { ActionErrorPage, CompletionPage, type PageLink } from './shared-views.js';
+import { actionContext } from './shared-routes.js';
+import { type PageLink, ResultPage } from './shared-views.js';
 
 /**
  * How an action's outcome is shown, for the register, change, delete, bulk-delete, unlock,
@@ -18,12 +19,37 @@ import { ActionErrorPage, CompletionPage, type PageLink } from './shared-views.j
  * went through, on its completion page behind a signed receipt (Post/Redirect/Get).
  */
 
-/** Where a refused action is shown, and what its audit record names. */
-export interface RefusalScreen {
+/** What a page after an action shows besides its messages: the user concerned, the ways on. */
+interface ResultScreen {
   title: string;
   breadcrumbs: Crumb[];
-  rows?: [string, string][];
+  rows?: [string, string][] | undefined;
   links: PageLink[];
+}
+
+function sendResultPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  screen: ResultScreen,
+  outcome: { infos: ShownMessage[] } | { error: ShownMessage },
+  status = 200,
+): FastifyReply {
+  return sendPage(
+    reply,
+    <ResultPage
+      page={pageContext(request)}
+      title={screen.title}
+      breadcrumbs={screen.breadcrumbs}
+      outcome={outcome}
+      rows={screen.rows}
+      links={screen.links}
+    />,
+    status,
+  );
+}
+
+/** Where a refused action is shown, and what its audit record names. */
+export interface RefusalScreen extends ResultScreen {
   action: AuditAction;
   targetUserId?: string | null;
   /** Shows the refusal on another screen (the list, for bulk delete) instead of an error page. */
@@ -57,18 +83,7 @@ export async function sendRefusal(
     });
   }
   if (screen.render) return screen.render(shown, described.status);
-  return sendPage(
-    reply,
-    <ActionErrorPage
-      page={pageContext(request)}
-      title={screen.title}
-      breadcrumbs={screen.breadcrumbs}
-      error={shown}
-      rows={screen.rows}
-      links={screen.links}
-    />,
-    described.status,
-  );
+  return sendResultPage(request, reply, screen, { error: shown }, described.status);
 }
 
 /**
@@ -89,31 +104,6 @@ export async function refusedOn(
   }
 }
 
-/** A completion page (完了画面) for the request, with the mail notice line after the action's. */
-export function sendCompletion(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  page: {
-    title: string;
-    breadcrumbs: Crumb[];
-    info: ShownMessage;
-    rows: [string, string][];
-    links: PageLink[];
-  },
-): FastifyReply {
-  return sendPage(
-    reply,
-    <CompletionPage
-      page={pageContext(request)}
-      title={page.title}
-      breadcrumbs={page.breadcrumbs}
-      infos={[page.info, { id: 'info.mail.notice' }]}
-      rows={page.rows}
-      links={page.links}
-    />,
-  );
-}
-
 /** SPEC D-19: what a completion page reads from its query. */
 const RECEIPT_QUERY = { receipt: one('受付票', 4096) } satisfies InputSpec;
 
@@ -122,19 +112,29 @@ const RECEIPT_QUERY = { receipt: one('受付票', 4096) } satisfies InputSpec;
  * Other to its completion page, whose URL carries a receipt of this session naming the
  * action and the users it concerned. Reloading or going back to it executes nothing.
  */
-export function redirectToCompletion(
+export async function executeToCompletion(
   app: FastifyInstance,
   request: FastifyRequest,
   reply: FastifyReply,
-  done: { path: string; action: string; userIds: readonly string[]; executedAt: Date },
-): FastifyReply {
+  execute: {
+    /** The posted confirmation token, used by the action (SPEC §4: at most once, D-18). */
+    token: string;
+    /** Runs the action; answers the IDs of the users it concerned. */
+    run: (ctx: ActionContext) => Promise<readonly string[]>;
+    /** The completion page's path and the action its receipt names. */
+    path: string;
+    action: string;
+  },
+): Promise<FastifyReply> {
+  const ctx = actionContext(app, request, execute.token);
+  const userIds = await execute.run(ctx);
   const receipt = issueReceipt(app.keys.actionToken, {
     sessionId: requireAuth(request).session.id,
-    action: done.action,
-    userIds: done.userIds,
-    executedAt: done.executedAt,
+    action: execute.action,
+    userIds,
+    executedAt: ctx.now,
   });
-  return reply.redirect(`${done.path}?receipt=${receipt}`, 303);
+  return reply.redirect(`${execute.path}?receipt=${receipt}`, 303);
 }
 
 /** What a completion page shows: its receipt, and its users as they are now. */
@@ -144,6 +144,13 @@ export interface Completed {
   users: User[];
   /** The first of them: the user of a one-user action. */
   user: User;
+  /** The name of the viewer's operator, as the pages show it beside a user. */
+  operatorName: string;
+}
+
+/** What a completion page shows: its title and trail, the action's message, the users, the ways on. */
+export interface CompletionScreen extends ResultScreen {
+  info: ShownMessage;
 }
 
 const NO_RECEIPT_BACK = { href: '/users', label: 'ユーザ情報一覧画面へ戻る' };
@@ -177,7 +184,7 @@ async function readReceipt(
     if (user) users.push(user);
   }
   const [user] = users;
-  return user ? { receipt, users, user } : 'notFound';
+  return user ? { receipt, users, user, operatorName: auth.operatorName } : 'notFound';
 }
 
 /**
@@ -191,12 +198,8 @@ export function completionRoute(
   options: {
     path: string;
     action: string;
-    /** May read more of the users it shows (never write: a GET, D-18). */
-    render: (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      done: Completed,
-    ) => FastifyReply | Promise<FastifyReply>;
+    /** What the page shows; it may read more of its users (never write: a GET, D-18). */
+    page: (done: Completed) => CompletionScreen | Promise<CompletionScreen>;
   },
 ): void {
   app.get(options.path, async (request, reply) => {
@@ -204,6 +207,8 @@ export function completionRoute(
     if (done === 'notFound') return sendUserNotFound(request, reply);
     if (done === 'invalid')
       return sendErrorPage(request, reply, 404, [{ id: 'error.receipt.invalid' }], NO_RECEIPT_BACK);
-    return options.render(request, reply, done);
+    const screen = await options.page(done);
+    // The mail notice line follows the action's message (SPEC §5).
+    return sendResultPage(request, reply, screen, { infos: [screen.info, { id: 'info.mail.notice' }] });
   });
 }

@@ -13,12 +13,11 @@ import {
 import { AlreadyExecuted, InvalidActionToken } from './errors.js';
 import type { User } from './model.js';
 import { findOperatorUser } from './repository.js';
-import type { PageLink } from './shared-views.js';
 
 /**
  * Route helpers shared by the register, change, delete, bulk-delete, unlock and reissue
- * routes: the action form, its context and target, the confirmation's token (D-18) and the
- * links back. How the outcome is shown (refusal, completion) is in outcome-routes.tsx.
+ * routes: the action form, its context and target, the confirmation's token (D-18). How the
+ * outcome is shown (refusal, completion) is in outcome-routes.tsx.
  */
 
 /** The fields of every 実行 / confirmation form (SPEC §4, D-15), read totally (D-19). */
@@ -178,9 +177,3 @@ export type ListWithMessage = (
   status: number,
   restore: { selectedUserIds?: readonly string[] },
 ) => Promise<FastifyReply>;
-
-export const LIST_LINK: PageLink = { href: '/users', label: 'ユーザ情報一覧画面へ' };
-export const detailLink = (userId: string): PageLink => ({
-  href: `/users/${userId}`,
-  label: 'ユーザ情報詳細画面へ',
-});

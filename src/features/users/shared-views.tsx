@@ -90,6 +90,32 @@ export function LinkButton({ href, label }: { href: string; label: string }): VN
 }
 
 /**
+ * A confirmation page (D-15, D-18): the question, what it confirms, and its answers. Shown
+ * again after its 実行 (back from the completion page, PRG), it says so instead of asking,
+ * shows what it names as it is now, and leads on with `executedLinks` instead of answering.
+ */
+export function ConfirmLayout(props: {
+  page: PageBase;
+  title: string;
+  breadcrumbs: Crumb[];
+  question: ShownMessage;
+  executed: boolean | undefined;
+  executedLinks: PageLink[];
+  answers: ComponentChildren;
+  children: ComponentChildren;
+}): VNode {
+  const messages: Partial<LayoutProps> = props.executed
+    ? { errors: [{ id: 'error.alreadyExecuted' }] }
+    : { infos: [props.question] };
+  return (
+    <Layout {...props.page} title={props.title} breadcrumbs={props.breadcrumbs} {...messages}>
+      {props.children}
+      {props.executed ? <LinkActions links={props.executedLinks} /> : props.answers}
+    </Layout>
+  );
+}
+
+/**
  * The confirmation page of an action on one user (delete, unlock, reissue) for browsers
  * without JavaScript: the same token, now with confirmed=1.
  */
@@ -105,26 +131,24 @@ export function ActionConfirmPage(
   // SPEC D-15: without JavaScript this page is the browser's dialog, so it answers with
   // the dialog's buttons: キャンセル and OK.
   return (
-    <Layout
-      {...props.page}
+    <ConfirmLayout
+      page={props.page}
       title={props.title}
       breadcrumbs={props.breadcrumbs}
-      {...executedOr(props.executed, [{ id: props.info }])}
-    >
-      <DetailTable rows={userDetailRows(props.user, props.operatorName)} />
-      {props.executed ? (
-        <ExecutedActions
-          links={[detailPageLink(props.user.userId), { href: '/users', label: 'ユーザ情報一覧画面へ' }]}
-        />
-      ) : (
+      question={{ id: props.info }}
+      executed={props.executed}
+      executedLinks={[detailLink(props.user.userId), LIST_LINK]}
+      answers={
         <DialogAnswers
           cancelHref={`/users/${props.user.userId}`}
           action={props.action}
           csrfToken={props.page.csrfToken}
           token={props.token}
         />
-      )}
-    </Layout>
+      }
+    >
+      <DetailTable rows={userDetailRows(props.user, props.operatorName)} />
+    </ConfirmLayout>
   );
 }
 
@@ -156,21 +180,8 @@ export function DialogAnswers(props: {
   );
 }
 
-/**
- * A confirmation page shown again after its 実行 (back from the completion page, PRG):
- * the message says it was executed, instead of the question.
- */
-export function executedOr(executed: boolean | undefined, infos: ShownMessage[]) {
-  return executed ? { errors: [{ id: 'error.alreadyExecuted' } as ShownMessage] } : { infos };
-}
-
-const detailPageLink = (userId: string): PageLink => ({
-  href: `/users/${userId}`,
-  label: 'ユーザ情報詳細画面へ',
-});
-
-/** Where an executed confirmation leads instead of 戻る and 実行. */
-export function ExecutedActions({ links }: { links: PageLink[] }): VNode {
+/** Links as buttons: where to go next. */
+function LinkActions({ links }: { links: PageLink[] }): VNode {
   return (
     <div class="actions">
       {links.map((l) => (
@@ -239,49 +250,40 @@ export interface PageLink {
   label: string;
 }
 
-/** Below a result's message: the user concerned, if any, and where to go next. */
-function ResultBody(props: { rows?: [string, string][] | undefined; links: PageLink[] }): VNode {
-  return (
-    <>
-      {props.rows ? <DetailTable rows={props.rows} /> : null}
-      <div class="actions">
-        {props.links.map((l) => (
-          <LinkButton href={l.href} label={l.label} />
-        ))}
-      </div>
-    </>
-  );
-}
+export const LIST_LINK: PageLink = { href: '/users', label: 'ユーザ情報一覧画面へ' };
+export const detailLink = (userId: string): PageLink => ({
+  href: `/users/${userId}`,
+  label: 'ユーザ情報詳細画面へ',
+});
 
-/** A completion page (完了画面): what was done, the user concerned, where to go next. */
-export function CompletionPage(props: {
+/**
+ * The page after an action (SPEC §4: the message at the top): its completion page (完了画面)
+ * or its refusal, on the one error screen; then the user concerned, if any, and where to go
+ * next.
+ */
+export function ResultPage(props: {
   page: PageBase;
   title: string;
   breadcrumbs: Crumb[];
-  infos: ShownMessage[];
-  rows?: [string, string][];
-  links: PageLink[];
-}): VNode {
-  return (
-    <Layout {...props.page} title={props.title} breadcrumbs={props.breadcrumbs} infos={props.infos}>
-      <ResultBody rows={props.rows} links={props.links} />
-    </Layout>
-  );
-}
-
-/** A refused action: the message at the top, the user concerned if known, a way back. */
-export function ActionErrorPage(props: {
-  page: PageBase;
-  title: string;
-  breadcrumbs: Crumb[];
-  error: ShownMessage;
+  outcome: { infos: ShownMessage[] } | { error: ShownMessage };
   rows?: [string, string][] | undefined;
   links: PageLink[];
 }): VNode {
-  return (
-    <ErrorPage page={props.page} title={props.title} breadcrumbs={props.breadcrumbs} errors={[props.error]}>
-      <ResultBody rows={props.rows} links={props.links} />
+  const { page, title, breadcrumbs, outcome } = props;
+  const body = (
+    <>
+      {props.rows ? <DetailTable rows={props.rows} /> : null}
+      <LinkActions links={props.links} />
+    </>
+  );
+  return 'error' in outcome ? (
+    <ErrorPage page={page} title={title} breadcrumbs={breadcrumbs} errors={[outcome.error]}>
+      {body}
     </ErrorPage>
+  ) : (
+    <Layout {...page} title={title} breadcrumbs={breadcrumbs} infos={outcome.infos}>
+      {body}
+    </Layout>
   );
 }
 

@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { tokenPurpose } from '../action.js';
 import type { User } from '../model.js';
 import { type OneUserAction, oneUserActionRoute } from '../one-user-action.js';
-import { detailLink, LIST_LINK } from '../shared-routes.js';
-import { resultRows } from '../shared-views.js';
+import { detailLink, LIST_LINK, resultRows } from '../shared-views.js';
 import { assertReissuable, assertUnlockable, reissuePassword, unlockUser } from './service.js';
 
 /** The completion page of both: the user as it is now, back to it or to the list. */

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { fieldErrors } from '../../../lib/fields.js';
 import { requireAuth } from '../../../web/guards.js';
 import { type InputSpec, one, requireInput } from '../../../web/input.js';
@@ -9,11 +9,11 @@ import type { FieldErrorIds } from '../form-views.js';
 import type { User } from '../model.js';
 import {
   type Completed,
+  type CompletionScreen,
   completionRoute,
+  executeToCompletion,
   type RefusalScreen,
-  redirectToCompletion,
   refusedOn,
-  sendCompletion,
 } from '../outcome-routes.js';
 import {
   formValuesOf,
@@ -23,18 +23,15 @@ import {
   ZChangeUserForm,
 } from '../schemas.js';
 import {
-  actionContext,
   confirmationToken,
-  detailLink,
   type IdRequest,
-  LIST_LINK,
   loadTargetOr404,
   parseActionForm,
   peekToken,
   readConfirmation,
   redirectToConfirmation,
 } from '../shared-routes.js';
-import { crumbs, resultRows } from '../shared-views.js';
+import { crumbs, detailLink, LIST_LINK, resultRows } from '../shared-views.js';
 import { assertChangeable, assertCurrentVersion, type ChangePayload, changeUser } from './service.js';
 import { ChangeConfirmPage, type ChangeConflict, ChangeFormPage, differingValues } from './views.js';
 
@@ -124,7 +121,7 @@ export async function userChangeRoutes(app: FastifyInstance): Promise<void> {
   route('get', '/confirm', showConfirmation);
   route('post', '/back', back);
   route('post', '', execute);
-  completionRoute(app, { path: '/users/:id/change/done', action: 'change', render: sendChangeCompletion });
+  completionRoute(app, { path: '/users/:id/change/done', action: 'change', page: changeCompletion });
 }
 
 /** SPEC D-19: the form's query, a confirmation's sealed token after 戻る. */
@@ -198,9 +195,16 @@ const back: Step = async (app, request, reply, user) =>
 const execute: Step = async (app, request, reply, user) =>
   refusedOn(app, request, reply, refusal(request, user), async () => {
     const form = parseActionForm(request.body);
-    const ctx = { ...actionContext(app, request, form.token), userId: user.userId };
     try {
-      await changeUser(app.store.db, ctx);
+      return await executeToCompletion(app, request, reply, {
+        token: form.token,
+        run: async (ctx) => {
+          await changeUser(app.store.db, { ...ctx, userId: user.userId });
+          return [user.userId];
+        },
+        path: `/users/${encodeURIComponent(user.userId)}/change/done`,
+        action: 'change',
+      });
     } catch (error) {
       if (!(error instanceof StaleUpdate)) throw error;
       // The transaction rolled back, the token's use with it: what it confirmed is still readable.
@@ -212,25 +216,15 @@ const execute: Step = async (app, request, reply, user) =>
       );
       return sendConflict(app, request, reply, formValuesOf(typed));
     }
-    return redirectToCompletion(app, request, reply, {
-      path: `/users/${encodeURIComponent(user.userId)}/change/done`,
-      action: 'change',
-      userIds: [user.userId],
-      executedAt: ctx.now,
-    });
   });
 
 /** ユーザ情報変更完了画面 (PRG): the user as stored now; reloading it changes nothing. */
-function sendChangeCompletion(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  { user }: Completed,
-): FastifyReply {
-  return sendCompletion(request, reply, {
+function changeCompletion({ user, operatorName }: Completed): CompletionScreen {
+  return {
     title: 'ユーザ情報変更完了画面',
     breadcrumbs: crumbs.detail(user.userId, FORM_TITLE, 'ユーザ情報変更完了画面'),
     info: { id: 'info.update.complete' },
-    rows: resultRows(user, requireAuth(request).operatorName),
+    rows: resultRows(user, operatorName),
     links: [detailLink(user.userId), LIST_LINK],
-  });
+  };
 }

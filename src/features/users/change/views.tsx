@@ -14,11 +14,12 @@ import { ROLE_LABELS, type User } from '../model.js';
 import { enabledLabel } from '../presenters.js';
 import type { UserFormValues } from '../schemas.js';
 import {
+  ConfirmLayout,
   type ConfirmPageProps,
   crumbs,
-  ExecutedActions,
-  executedOr,
+  detailLink,
   Hidden,
+  LIST_LINK,
   LinkButton,
   type PageBase,
   TokenButton,
@@ -170,11 +171,30 @@ export function ChangeConfirmPage(props: ConfirmPageProps & { user: User; values
   const { user, values } = props;
   const { csrfToken } = props.page;
   return (
-    <Layout
-      {...props.page}
+    <ConfirmLayout
+      page={props.page}
       title="ユーザ情報変更確認画面"
       breadcrumbs={crumbs.detail(user.userId, 'ユーザ情報変更画面', 'ユーザ情報変更確認画面')}
-      {...executedOr(props.executed, [{ id: 'info.update.confirm' }])}
+      question={{ id: 'info.update.confirm' }}
+      executed={props.executed}
+      executedLinks={[detailLink(user.userId), LIST_LINK]}
+      answers={
+        <div class="actions">
+          <TokenButton
+            action={`/users/${user.userId}/change/back`}
+            csrfToken={csrfToken}
+            token={props.token}
+            label="戻る"
+          />
+          <TokenButton
+            action={`/users/${user.userId}/change`}
+            csrfToken={csrfToken}
+            token={props.token}
+            label="実行"
+            primary
+          />
+        </div>
+      }
     >
       <DetailTable
         rows={[
@@ -191,30 +211,6 @@ export function ChangeConfirmPage(props: ConfirmPageProps & { user: User; values
           [FIELD_LABELS.validTo, values.validTo ?? ''],
         ]}
       />
-      {props.executed ? (
-        <ExecutedActions
-          links={[
-            { href: `/users/${user.userId}`, label: 'ユーザ情報詳細画面へ' },
-            { href: '/users', label: 'ユーザ情報一覧画面へ' },
-          ]}
-        />
-      ) : (
-        <div class="actions">
-          <TokenButton
-            action={`/users/${user.userId}/change/back`}
-            csrfToken={csrfToken}
-            token={props.token}
-            label="戻る"
-          />
-          <TokenButton
-            action={`/users/${user.userId}/change`}
-            csrfToken={csrfToken}
-            token={props.token}
-            label="実行"
-            primary
-          />
-        </div>
-      )}
-    </Layout>
+    </ConfirmLayout>
   );
 }

@@ -4,28 +4,20 @@ import { requireAuth } from '../../../web/guards.js';
 import type { ShownMessage } from '../../../web/layout.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
-import {
-  BulkDeleteBlocked,
-  describeUserActionError,
-  InvalidActionToken,
-  NoneSelected,
-  UserActionError,
-} from '../errors.js';
+import { describeUserActionError, InvalidActionToken, NoneSelected, UserActionError } from '../errors.js';
 import type { User } from '../model.js';
 import { type OneUserAction, oneUserActionRoute } from '../one-user-action.js';
 import {
   type Completed,
+  type CompletionScreen,
   completionRoute,
-  redirectToCompletion,
+  executeToCompletion,
   refusedOn,
-  sendCompletion,
 } from '../outcome-routes.js';
 import { findOperatorUser } from '../repository.js';
 import {
-  actionContext,
   confirmationToken,
   type IdRequest,
-  LIST_LINK,
   type ListWithMessage,
   loadTargetOr404,
   parseActionForm,
@@ -34,12 +26,12 @@ import {
   redirectToConfirmation,
   tokenWithPayload,
 } from '../shared-routes.js';
-import { crumbs } from '../shared-views.js';
+import { crumbs, LIST_LINK } from '../shared-views.js';
 import {
   assertDeletable,
   bulkDeleteUsers,
   deleteUser,
-  findBulkDeleteBlockers,
+  findBulkDeletable,
   selectedUserIds,
 } from './service.js';
 import { BulkDeleteConfirmPage, DeletePage } from './views.js';
@@ -77,17 +69,13 @@ export async function userDeleteRoutes(
   );
   // 実行: with JavaScript the browser's dialog already asked (confirmed=1); without, a page asks (D-15).
   oneUserActionRoute(app, DELETE);
-  app.post('/users/bulk-delete', async (request, reply) =>
-    bulkDelete(app, request, reply, options.listWithMessage),
-  );
-  app.get('/users/bulk-delete/confirm', async (request, reply) =>
-    showBulkConfirmation(app, request, reply, options.listWithMessage),
-  );
-  completionRoute(app, {
-    path: '/users/bulk-delete/done',
-    action: 'bulkDelete',
-    render: sendBulkDeleteCompletion,
-  });
+  const bulk =
+    (step: (on: BulkDeleteRequest) => Promise<FastifyReply>) =>
+    (request: FastifyRequest, reply: FastifyReply) =>
+      step({ app, request, reply, listWithMessage: options.listWithMessage });
+  app.post('/users/bulk-delete', bulk(bulkDelete));
+  app.get('/users/bulk-delete/confirm', bulk(showBulkConfirmation));
+  completionRoute(app, { path: '/users/bulk-delete/done', action: 'bulkDelete', page: bulkDeleteCompletion });
 }
 
 /** ユーザ情報削除画面: read-only; errors (admin, already deleted) at the top and no 実行. */
@@ -125,14 +113,15 @@ interface BulkDeleteSelection {
   listQuery: string;
 }
 
-function bulkRefusal(
-  app: FastifyInstance,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  listWithMessage: ListWithMessage,
-  listQuery: string,
-  userIds: readonly string[],
-) {
+/** One request of bulk delete, started from the list, where its refusals show (manual ch. 7 ⑤). */
+interface BulkDeleteRequest {
+  app: FastifyInstance;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  listWithMessage: ListWithMessage;
+}
+
+function bulkRefusal(on: BulkDeleteRequest, listQuery: string, userIds: readonly string[]) {
   return {
     title: 'ユーザ情報一括削除画面',
     breadcrumbs: crumbs.list('ユーザ情報一括削除画面'),
@@ -141,7 +130,9 @@ function bulkRefusal(
     // Manual ch. 7 ⑤: the refusal appears at the top of ユーザ情報一覧画面, the boxes
     // that were ticked still ticked, so the user can untick the blocking ones and retry.
     render: (message: ShownMessage, status: number) =>
-      listWithMessage(app, request, reply, listQuery, message, status, { selectedUserIds: userIds }),
+      on.listWithMessage(on.app, on.request, on.reply, listQuery, message, status, {
+        selectedUserIds: userIds,
+      }),
   };
 }
 
@@ -149,16 +140,11 @@ function bulkRefusal(
  * The confirmation page without JavaScript (D-15), a GET of the token (PRG); it writes
  * nothing (D-18). A user that became undeletable meanwhile is refused on the list.
  */
-async function showBulkConfirmation(
-  app: FastifyInstance,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  listWithMessage: ListWithMessage,
-): Promise<FastifyReply> {
+async function showBulkConfirmation(on: BulkDeleteRequest): Promise<FastifyReply> {
+  const { app, request, reply } = on;
   const auth = requireAuth(request);
   let selection: BulkDeleteSelection = { userIds: [], listQuery: '' };
-  const screen = () =>
-    bulkRefusal(app, request, reply, listWithMessage, selection.listQuery, selection.userIds);
+  const screen = () => bulkRefusal(on, selection.listQuery, selection.userIds);
   return refusedOn(app, request, reply, screen, async () => {
     const confirmation = await readConfirmation<BulkDeleteSelection>(app, request, tokenPurpose.bulkDelete());
     if (!isSelection(confirmation.payload)) throw new InvalidActionToken();
@@ -171,13 +157,7 @@ async function showBulkConfirmation(
         if (user) users.push(user);
       }
     } else {
-      const { deletable, blocked } = await findBulkDeleteBlockers(
-        app.store.db,
-        auth.user.operatorCode,
-        selection.userIds,
-      );
-      if (blocked.length > 0) throw new BulkDeleteBlocked(blocked);
-      users = deletable;
+      users = await findBulkDeletable(app.store.db, auth.user.operatorCode, selection.userIds);
     }
     return sendPage(
       reply,
@@ -209,26 +189,16 @@ function isSelection(value: unknown): value is BulkDeleteSelection {
  * Bulk delete, posted by the list page: _csrf, token (purpose 'bulkDelete'), confirmed,
  * userIds. D-11: all or nothing; an ID of another operator reads as unknown (SPEC §2).
  */
-async function bulkDelete(
-  app: FastifyInstance,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  listWithMessage: ListWithMessage,
-): Promise<FastifyReply> {
-  const auth = requireAuth(request);
+async function bulkDelete(on: BulkDeleteRequest): Promise<FastifyReply> {
+  const { app, request, reply } = on;
   const form = parseActionForm(request.body);
   const userIds = selectedUserIds(form.userIds);
-  const screen = bulkRefusal(app, request, reply, listWithMessage, form.listQuery, userIds);
-  return refusedOn(app, request, reply, screen, async () => {
+  return refusedOn(app, request, reply, bulkRefusal(on, form.listQuery, userIds), async () => {
     if (userIds.length === 0) throw new NoneSelected();
     if (form.confirmed !== '1') {
       await peekToken(app, request, form.token, tokenPurpose.bulkDelete());
-      const { deletable, blocked } = await findBulkDeleteBlockers(
-        app.store.db,
-        auth.user.operatorCode,
-        userIds,
-      );
-      if (blocked.length > 0) throw new BulkDeleteBlocked(blocked);
+      const operatorCode = requireAuth(request).user.operatorCode;
+      const deletable = await findBulkDeletable(app.store.db, operatorCode, userIds);
       // The same token, now carrying the ticked users and the list's query for the GET (PRG).
       const payload: BulkDeleteSelection = {
         userIds: deletable.map((u) => u.userId),
@@ -237,28 +207,22 @@ async function bulkDelete(
       const token = tokenWithPayload(app, request, form.token, tokenPurpose.bulkDelete(), payload);
       return redirectToConfirmation(reply, '/users/bulk-delete/confirm', token);
     }
-    const ctx = { ...actionContext(app, request, form.token), userIds };
-    const deleted = await bulkDeleteUsers(app.store.db, ctx);
-    return redirectToCompletion(app, request, reply, {
+    return executeToCompletion(app, request, reply, {
+      token: form.token,
+      run: async (ctx) => (await bulkDeleteUsers(app.store.db, { ...ctx, userIds })).map((u) => u.userId),
       path: '/users/bulk-delete/done',
       action: 'bulkDelete',
-      userIds: deleted.map((u) => u.userId),
-      executedAt: ctx.now,
     });
   });
 }
 
 /** ユーザ情報一括削除完了画面 (PRG): the deleted users; reloading it deletes nothing. */
-function sendBulkDeleteCompletion(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  { receipt, users }: Completed,
-): FastifyReply {
-  return sendCompletion(request, reply, {
+function bulkDeleteCompletion({ receipt, users }: Completed): CompletionScreen {
+  return {
     title: 'ユーザ情報一括削除完了画面',
     breadcrumbs: crumbs.list('ユーザ情報一括削除完了画面'),
     info: { id: 'info.bulkDelete.complete', params: { count: receipt.userIds.length } },
     rows: users.map((u): [string, string] => [u.userId, u.userName]),
     links: [LIST_LINK],
-  });
+  };
 }

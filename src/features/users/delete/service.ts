@@ -60,15 +60,11 @@ export function selectedUserIds(userIds: string[]): string[] {
 }
 
 /**
- * SPEC D-11: which of the selected users cannot be deleted (admin, deleted, unknown or
- * another operator's, the last two alike). Used by the confirmation page and, inside
- * the transaction, by the execution.
+ * SPEC D-11: the selected users, if every one of them can be deleted; otherwise the refusal
+ * names those that cannot (admin, deleted, unknown or another operator's, the last two
+ * alike). Used by the confirmation page and, inside the transaction, by the execution.
  */
-export async function findBulkDeleteBlockers(
-  db: Db,
-  operatorCode: string,
-  userIds: string[],
-): Promise<{ deletable: User[]; blocked: string[] }> {
+export async function findBulkDeletable(db: Db, operatorCode: string, userIds: string[]): Promise<User[]> {
   const deletable: User[] = [];
   const blocked: string[] = [];
   for (const userId of userIds) {
@@ -76,7 +72,8 @@ export async function findBulkDeleteBlockers(
     if (!user || user.role === 'admin' || user.deleted) blocked.push(userId);
     else deletable.push(user);
   }
-  return { deletable, blocked };
+  if (blocked.length > 0) throw new BulkDeleteBlocked(blocked);
+  return deletable;
 }
 
 /** SPEC §4.7 bulk delete, all or nothing (D-11). */
@@ -88,8 +85,7 @@ export async function bulkDeleteUsers(
   if (userIds.length === 0) throw new NoneSelected();
   return db.transaction().execute(async (tx) => {
     await consumeToken(tx, ctx, tokenPurpose.bulkDelete());
-    const { deletable, blocked } = await findBulkDeleteBlockers(tx, ctx.actor.operatorCode, userIds);
-    if (blocked.length > 0) throw new BulkDeleteBlocked(blocked);
+    const deletable = await findBulkDeletable(tx, ctx.actor.operatorCode, userIds);
     const deleted: User[] = [];
     for (const user of deletable) deleted.push(await markDeleted(tx, ctx, user));
     await recordActionAudit(tx, ctx, { action: 'bulkDelete', detail: auditViews(deletable) });

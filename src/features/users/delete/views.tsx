@@ -4,11 +4,11 @@ import { DetailTable, Layout, type ShownMessage } from '../../../web/layout.js';
 import { ROLE_LABELS, type User } from '../model.js';
 import { enabledLabel, userDetailRows } from '../presenters.js';
 import {
+  ConfirmLayout,
   type ConfirmPageProps,
   crumbs,
   DataTable,
-  ExecutedActions,
-  executedOr,
+  LIST_LINK,
   LinkButton,
   type PageBase,
   TokenButton,
@@ -59,29 +59,14 @@ export function BulkDeleteConfirmPage(
   },
 ): VNode {
   return (
-    <Layout
-      {...props.page}
+    <ConfirmLayout
+      page={props.page}
       title="ユーザ情報一括削除確認画面"
       breadcrumbs={crumbs.list('ユーザ情報一括削除確認画面')}
-      {...executedOr(props.executed, [
-        { id: 'info.bulkDelete.confirm', params: { count: props.users.length } },
-      ])}
-    >
-      <DataTable
-        label="一括削除するユーザ情報"
-        headers={['ユーザID', 'ユーザ名', '権限区分', '事業者コード', '参加登録申請者名', '有効/無効']}
-        rows={props.users.map((u) => [
-          u.userId,
-          u.userName,
-          ROLE_LABELS[u.role],
-          u.operatorCode,
-          props.operatorName,
-          enabledLabel(u.enabled),
-        ])}
-      />
-      {props.executed ? (
-        <ExecutedActions links={[{ href: '/users', label: 'ユーザ情報一覧画面へ' }]} />
-      ) : (
+      question={{ id: 'info.bulkDelete.confirm', params: { count: props.users.length } }}
+      executed={props.executed}
+      executedLinks={[LIST_LINK]}
+      answers={
         <div class="actions">
           <LinkButton href={props.listQuery ? `/users?${props.listQuery}` : '/users'} label="キャンセル" />
           <TokenButton
@@ -97,7 +82,20 @@ export function BulkDeleteConfirmPage(
             ]}
           />
         </div>
-      )}
-    </Layout>
+      }
+    >
+      <DataTable
+        label="一括削除するユーザ情報"
+        headers={['ユーザID', 'ユーザ名', '権限区分', '事業者コード', '参加登録申請者名', '有効/無効']}
+        rows={props.users.map((u) => [
+          u.userId,
+          u.userName,
+          ROLE_LABELS[u.role],
+          u.operatorCode,
+          props.operatorName,
+          enabledLabel(u.enabled),
+        ])}
+      />
+    </ConfirmLayout>
   );
 }

@@ -8,10 +8,10 @@ import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
 import { formIdOf, newFormId } from '../action-tokens.js';
 import { describeUserActionError, UserLimitReached } from '../errors.js';
-import { completionRoute, refusedOn, sendCompletion } from '../outcome-routes.js';
+import { completionRoute } from '../outcome-routes.js';
 import { countGeneralUsers } from '../repository.js';
-import { confirmationToken, LIST_LINK, readConfirmation, redirectToConfirmation } from '../shared-routes.js';
-import { crumbs } from '../shared-views.js';
+import { confirmationToken, redirectToConfirmation } from '../shared-routes.js';
+import { crumbs, LIST_LINK } from '../shared-views.js';
 import { type CheckResult, checkBulkRegisterCsv } from './bulk-check.js';
 import {
   bulkRegisterTemplate,
@@ -26,8 +26,10 @@ import {
   BulkRegisterFormPage,
   COMPLETE_TITLE,
   CONFIRM_TITLE,
+  UPLOAD_LINK,
   UPLOAD_TITLE,
 } from './bulk-views.js';
+import { registerConfirmationRoute } from './confirmation-route.js';
 import { registerExecuteRoute } from './execute-route.js';
 import { assertRoomForGeneralUsers, type BulkRegisterPayload, bulkRegisterUsers } from './service.js';
 
@@ -75,8 +77,6 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
   return upload;
 }
 
-const UPLOAD_LINK = { href: '/users/bulk-register', label: 'ユーザ情報一括登録画面へ' };
-
 /** A confirmation page whose token does not hold: on the upload's screen, with the way back. */
 const CONFIRM_REFUSAL = {
   title: UPLOAD_TITLE,
@@ -116,29 +116,13 @@ function confirmationRoutes(app: FastifyInstance): void {
     confirm(app, request, reply),
   );
 
-  // The confirmation page (PRG): a GET of the sealed token, the checked rows in it (eight at
-  // most: the limit of eight is told before); it writes nothing (D-18).
-  app.get('/users/bulk-register/confirm', async (request, reply) =>
-    refusedOn(app, request, reply, CONFIRM_REFUSAL, async () => {
-      const auth = requireAuth(request);
-      const confirmation = await readConfirmation<BulkRegisterPayload>(
-        app,
-        request,
-        tokenPurpose.bulkRegister(),
-      );
-      return sendPage(
-        reply,
-        <BulkRegisterConfirmPage
-          page={pageContext(request)}
-          operatorCode={auth.user.operatorCode}
-          operatorName={auth.operatorName}
-          rows={confirmation.payload.rows}
-          token={confirmation.token}
-          executed={confirmation.used}
-        />,
-      );
-    }),
-  );
+  // The checked rows are in the token (eight at most: the limit of eight is told before).
+  registerConfirmationRoute<BulkRegisterPayload>(app, {
+    path: '/users/bulk-register/confirm',
+    purpose: tokenPurpose.bulkRegister(),
+    screen: CONFIRM_REFUSAL,
+    render: (props, { rows }) => <BulkRegisterConfirmPage {...props} rows={rows} />,
+  });
 }
 
 /** 実行: every row of the confirmation in one transaction, or none (SPEC §4.12, §4: at most once). */
@@ -162,14 +146,13 @@ function completionPageRoute(app: FastifyInstance): void {
   completionRoute(app, {
     path: '/users/bulk-register/done',
     action: 'bulkRegister',
-    render: (request, reply, { receipt, users }) =>
-      sendCompletion(request, reply, {
-        title: COMPLETE_TITLE,
-        breadcrumbs: crumbs.list(UPLOAD_TITLE, COMPLETE_TITLE),
-        info: { id: 'info.bulkRegist.complete', params: { count: receipt.userIds.length } },
-        rows: users.map((u): [string, string] => [u.userId, u.userName]),
-        links: [LIST_LINK, UPLOAD_LINK],
-      }),
+    page: ({ receipt, users }) => ({
+      title: COMPLETE_TITLE,
+      breadcrumbs: crumbs.list(UPLOAD_TITLE, COMPLETE_TITLE),
+      info: { id: 'info.bulkRegist.complete', params: { count: receipt.userIds.length } },
+      rows: users.map((u): [string, string] => [u.userId, u.userName]),
+      links: [LIST_LINK, UPLOAD_LINK],
+    }),
   });
 }
 

@@ -13,13 +13,14 @@ import {
 } from '../../../web/layout.js';
 import { REGISTRABLE_ROLE, ROLE_LABELS } from '../model.js';
 import {
-  type ConfirmPageProps,
+  ConfirmLayout,
   crumbs,
   DataTable,
-  ExecutedActions,
-  executedOr,
+  LIST_LINK,
+  LinkButton,
   type PageBase,
   ScrollBox,
+  TokenButton,
 } from '../shared-views.js';
 import { BULK_REGISTER_MAX_ROWS, type BulkRegisterRow, type CsvIssue } from './bulk-check.js';
 import {
@@ -29,6 +30,7 @@ import {
   UPLOAD_LIMITS,
   type UploadEncoding,
 } from './bulk-csv.js';
+import type { RegisterConfirmProps } from './confirmation-route.js';
 
 /**
  * The screens of SPEC §4.12 bulk register: the upload form (with the format explained and
@@ -38,6 +40,7 @@ import {
 export const UPLOAD_TITLE = 'ユーザ情報一括登録画面';
 export const CONFIRM_TITLE = 'ユーザ情報一括登録確認画面';
 export const COMPLETE_TITLE = 'ユーザ情報一括登録完了画面';
+export const UPLOAD_LINK = { href: '/users/bulk-register', label: 'ユーザ情報一括登録画面へ' };
 
 /** A number as the page shows it: 1,000. */
 const shown = (n: number) => n.toLocaleString('ja-JP');
@@ -241,17 +244,27 @@ export function BulkRegisterFormPage(props: BulkRegisterFormProps): VNode {
 const ROW_FIELDS = ['department', 'userName', 'phone', 'email', 'validFrom', 'validTo'] as const;
 
 /** ユーザ情報一括登録確認画面: the rows exactly as 実行 will register them. */
-export function BulkRegisterConfirmPage(
-  props: ConfirmPageProps & { operatorCode: string; rows: BulkRegisterRow[] },
-): VNode {
+export function BulkRegisterConfirmPage(props: RegisterConfirmProps & { rows: BulkRegisterRow[] }): VNode {
   return (
-    <Layout
-      {...props.page}
+    <ConfirmLayout
+      page={props.page}
       title={CONFIRM_TITLE}
       breadcrumbs={crumbs.list(UPLOAD_TITLE, CONFIRM_TITLE)}
-      {...executedOr(props.executed, [
-        { id: 'info.bulkRegist.confirm', params: { count: props.rows.length } },
-      ])}
+      question={{ id: 'info.bulkRegist.confirm', params: { count: props.rows.length } }}
+      executed={props.executed}
+      executedLinks={[LIST_LINK, UPLOAD_LINK]}
+      answers={
+        <div class="actions">
+          <LinkButton href={UPLOAD_LINK.href} label="戻る" />
+          <TokenButton
+            action="/users/bulk-register"
+            csrfToken={props.page.csrfToken}
+            token={props.token}
+            label="実行"
+            primary
+          />
+        </div>
+      }
     >
       <DetailTable
         rows={[
@@ -273,27 +286,6 @@ export function BulkRegisterConfirmPage(
           formatDate(row.validTo),
         ])}
       />
-      {props.executed ? (
-        <ExecutedActions
-          links={[
-            { href: '/users', label: 'ユーザ情報一覧画面へ' },
-            { href: '/users/bulk-register', label: 'ユーザ情報一括登録画面へ' },
-          ]}
-        />
-      ) : (
-        <div class="actions">
-          <a class="button button-secondary" href="/users/bulk-register">
-            戻る
-          </a>
-          <form method="post" action="/users/bulk-register">
-            <CsrfField token={props.page.csrfToken} />
-            <input type="hidden" name="token" value={props.token} />
-            <button type="submit" class="button button-primary">
-              実行
-            </button>
-          </form>
-        </div>
-      )}
-    </Layout>
+    </ConfirmLayout>
   );
 }

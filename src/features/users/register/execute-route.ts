@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
 import { UserLimitReached } from '../errors.js';
 import type { User } from '../model.js';
-import { type RefusalScreen, redirectToCompletion, refusedOn } from '../outcome-routes.js';
-import { actionContext, parseActionForm } from '../shared-routes.js';
+import { executeToCompletion, type RefusalScreen, refusedOn } from '../outcome-routes.js';
+import { parseActionForm } from '../shared-routes.js';
 import type { RegisterContext } from './service.js';
 
 /**
@@ -28,15 +28,16 @@ export function registerExecuteRoute(
     const form = parseActionForm(request.body);
     const screen = (error: unknown): RefusalScreen =>
       error instanceof UserLimitReached ? options.confirmationScreen : options.screen;
-    return refusedOn(app, request, reply, screen, async () => {
-      const ctx = { ...actionContext(app, request, form.token), dialect: app.store.dialect };
-      const users = await options.register(app.store.db, ctx);
-      return redirectToCompletion(app, request, reply, {
+    return refusedOn(app, request, reply, screen, async () =>
+      executeToCompletion(app, request, reply, {
+        token: form.token,
+        run: async (ctx) => {
+          const users = await options.register(app.store.db, { ...ctx, dialect: app.store.dialect });
+          return users.map((u) => u.userId);
+        },
         path: options.donePath,
         action: options.action,
-        userIds: users.map((u) => u.userId),
-        executedAt: ctx.now,
-      });
-    });
+      }),
+    );
   });
 }

@@ -7,7 +7,7 @@ import { tokenPurpose } from '../action.js';
 import { formIdOf, newFormId } from '../action-tokens.js';
 import type { FieldErrorIds } from '../form-views.js';
 import { MAX_GENERAL_USERS } from '../model.js';
-import { completionRoute, type RefusalScreen, refusedOn, sendCompletion } from '../outcome-routes.js';
+import { completionRoute, type RefusalScreen, refusedOn } from '../outcome-routes.js';
 import { countGeneralUsers } from '../repository.js';
 import {
   formValuesOf,
@@ -16,16 +16,9 @@ import {
   type UserFormValues,
   ZRegisterUserForm,
 } from '../schemas.js';
-import {
-  confirmationToken,
-  detailLink,
-  LIST_LINK,
-  parseActionForm,
-  peekToken,
-  readConfirmation,
-  redirectToConfirmation,
-} from '../shared-routes.js';
-import { crumbs, resultRows } from '../shared-views.js';
+import { confirmationToken, parseActionForm, peekToken, redirectToConfirmation } from '../shared-routes.js';
+import { crumbs, detailLink, LIST_LINK, resultRows } from '../shared-views.js';
+import { registerConfirmationRoute } from './confirmation-route.js';
 import { registerExecuteRoute } from './execute-route.js';
 import { type RegisterPayload, registerUser } from './service.js';
 import { RegisterConfirmPage, RegisterFormPage } from './views.js';
@@ -96,25 +89,14 @@ function formRoute(app: FastifyInstance): void {
 function confirmationRoutes(app: FastifyInstance): void {
   app.post('/users/new/confirm', async (request, reply) => confirm(app, request, reply));
 
-  // The confirmation page (PRG): a GET of the sealed token; it writes nothing (D-18).
-  app.get('/users/new/confirm', async (request, reply) =>
-    refusedOn(app, request, reply, REFUSAL, async () => {
-      const auth = requireAuth(request);
-      const confirmation = await readConfirmation<RegisterPayload>(app, request, tokenPurpose.register());
-      const { formId: _formId, ...values } = confirmation.payload;
-      return sendPage(
-        reply,
-        <RegisterConfirmPage
-          page={pageContext(request)}
-          operatorCode={auth.user.operatorCode}
-          operatorName={auth.operatorName}
-          values={formValuesOf(values)}
-          token={confirmation.token}
-          executed={confirmation.used}
-        />,
-      );
-    }),
-  );
+  registerConfirmationRoute<RegisterPayload>(app, {
+    path: '/users/new/confirm',
+    purpose: tokenPurpose.register(),
+    screen: REFUSAL,
+    render: (props, { formId: _formId, ...values }) => (
+      <RegisterConfirmPage {...props} values={formValuesOf(values)} />
+    ),
+  });
 }
 
 /** 戻る on the confirmation: to the form with the confirmed values (a GET again, PRG). */
@@ -145,14 +127,13 @@ function completionPageRoute(app: FastifyInstance): void {
   completionRoute(app, {
     path: '/users/new/done',
     action: 'register',
-    render: (request, reply, { user }) =>
-      sendCompletion(request, reply, {
-        title: 'ユーザ情報登録完了画面',
-        breadcrumbs: crumbs.list(FORM_TITLE, 'ユーザ情報登録完了画面'),
-        info: { id: 'info.regist.complete' },
-        rows: resultRows(user, requireAuth(request).operatorName),
-        links: [LIST_LINK, detailLink(user.userId)],
-      }),
+    page: ({ user, operatorName }) => ({
+      title: 'ユーザ情報登録完了画面',
+      breadcrumbs: crumbs.list(FORM_TITLE, 'ユーザ情報登録完了画面'),
+      info: { id: 'info.regist.complete' },
+      rows: resultRows(user, operatorName),
+      links: [LIST_LINK, detailLink(user.userId)],
+    }),
   });
 }
 

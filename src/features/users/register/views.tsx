@@ -12,15 +12,8 @@ import {
 import { ContactFieldRows, describeField, type FieldErrorIds, phoneText, topErrors } from '../form-views.js';
 import { REGISTRABLE_ROLE, ROLE_LABELS } from '../model.js';
 import type { UserFormValues } from '../schemas.js';
-import {
-  type ConfirmPageProps,
-  crumbs,
-  ExecutedActions,
-  executedOr,
-  LinkButton,
-  type PageBase,
-  TokenButton,
-} from '../shared-views.js';
+import { ConfirmLayout, crumbs, LIST_LINK, LinkButton, type PageBase, TokenButton } from '../shared-views.js';
+import type { RegisterConfirmProps } from './confirmation-route.js';
 
 /** The screens of SPEC §4.4 register (manual ch. 4): the form and its confirmation. */
 
@@ -94,26 +87,24 @@ function registerRows(
   ];
 }
 
-export function RegisterConfirmPage(
-  props: ConfirmPageProps & { operatorCode: string; values: UserFormValues },
-): VNode {
+export function RegisterConfirmPage(props: RegisterConfirmProps & { values: UserFormValues }): VNode {
   const { csrfToken } = props.page;
   return (
-    <Layout
-      {...props.page}
+    <ConfirmLayout
+      page={props.page}
       title="ユーザ情報登録確認画面"
       breadcrumbs={crumbs.list('ユーザ情報登録画面', 'ユーザ情報登録確認画面')}
-      {...executedOr(props.executed, [{ id: 'info.regist.confirm' }])}
-    >
-      <DetailTable rows={registerRows(props.operatorCode, props.operatorName, props.values)} />
-      {props.executed ? (
-        <ExecutedActions links={[{ href: '/users', label: 'ユーザ情報一覧画面へ' }]} />
-      ) : (
+      question={{ id: 'info.regist.confirm' }}
+      executed={props.executed}
+      executedLinks={[LIST_LINK]}
+      answers={
         <div class="actions">
           <TokenButton action="/users/new/back" csrfToken={csrfToken} token={props.token} label="戻る" />
           <TokenButton action="/users/new" csrfToken={csrfToken} token={props.token} label="実行" primary />
         </div>
-      )}
-    </Layout>
+      }
+    >
+      <DetailTable rows={registerRows(props.operatorCode, props.operatorName, props.values)} />
+    </ConfirmLayout>
   );
 }

@@ -2,25 +2,16 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { requireAuth, sendUserNotFound } from '../../../web/guards.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
-import {
-  completionRoute,
-  type RefusalScreen,
-  redirectToCompletion,
-  refusedOn,
-  sendCompletion,
-} from '../outcome-routes.js';
+import { completionRoute, executeToCompletion, type RefusalScreen, refusedOn } from '../outcome-routes.js';
 import { findOperatorUserWithFactor, hasEnabledSecondFactor } from '../repository.js';
 import {
-  actionContext,
-  detailLink,
   type IdRequest,
-  LIST_LINK,
   parseActionForm,
   peekToken,
   readConfirmation,
   redirectToConfirmation,
 } from '../shared-routes.js';
-import { crumbs } from '../shared-views.js';
+import { crumbs, detailLink, LIST_LINK } from '../shared-views.js';
 import { assertSecondFactorResettable, resetSecondFactor } from './service.js';
 import { RESET_COMPLETE_TITLE, resetRows, SecondFactorResetConfirmPage } from './views.js';
 
@@ -45,18 +36,13 @@ export async function userSecondFactorRoutes(app: FastifyInstance): Promise<void
   completionRoute(app, {
     path: `/users/:id/${PATH}/done`,
     action: 'secondFactorReset',
-    render: async (request, reply, { user }) =>
-      sendCompletion(request, reply, {
-        title: RESET_COMPLETE_TITLE,
-        breadcrumbs: crumbs.detail(user.userId, RESET_COMPLETE_TITLE),
-        info: { id: 'info.secondFactorReset.complete' },
-        rows: resetRows(
-          user,
-          requireAuth(request).operatorName,
-          await hasEnabledSecondFactor(app.store.db, user.userId),
-        ),
-        links: [detailLink(user.userId), LIST_LINK],
-      }),
+    page: async ({ user, operatorName }) => ({
+      title: RESET_COMPLETE_TITLE,
+      breadcrumbs: crumbs.detail(user.userId, RESET_COMPLETE_TITLE),
+      info: { id: 'info.secondFactorReset.complete' },
+      rows: resetRows(user, operatorName, await hasEnabledSecondFactor(app.store.db, user.userId)),
+      links: [detailLink(user.userId), LIST_LINK],
+    }),
   });
 }
 
@@ -110,13 +96,14 @@ async function handle(app: FastifyInstance, request: IdRequest, reply: FastifyRe
       const path = `/users/${encodeURIComponent(user.userId)}/${PATH}/confirm`;
       return redirectToConfirmation(reply, path, form.token);
     }
-    const ctx = { ...actionContext(app, request, form.token), userId: user.userId };
-    await resetSecondFactor(app.store.db, ctx);
-    return redirectToCompletion(app, request, reply, {
+    return executeToCompletion(app, request, reply, {
+      token: form.token,
+      run: async (ctx) => {
+        await resetSecondFactor(app.store.db, { ...ctx, userId: user.userId });
+        return [user.userId];
+      },
       path: `/users/${encodeURIComponent(user.userId)}/${PATH}/done`,
       action: 'secondFactorReset',
-      userIds: [user.userId],
-      executedAt: ctx.now,
     });
   });
 }

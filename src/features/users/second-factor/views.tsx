@@ -1,8 +1,8 @@
 import type { VNode } from 'preact';
-import { DetailTable, Layout } from '../../../web/layout.js';
+import { DetailTable } from '../../../web/layout.js';
 import type { User } from '../model.js';
 import { userDetailRowsWithFactor } from '../presenters.js';
-import { crumbs, DialogAnswers, ExecutedActions, executedOr, type PageBase } from '../shared-views.js';
+import { ConfirmLayout, crumbs, DialogAnswers, LIST_LINK, type PageBase } from '../shared-views.js';
 
 export const RESET_CONFIRM_TITLE = '二要素認証リセット確認画面';
 export const RESET_COMPLETE_TITLE = '二要素認証リセット完了画面';
@@ -26,21 +26,17 @@ export function SecondFactorResetConfirmPage(props: {
 }): VNode {
   const { user } = props;
   return (
-    <Layout
-      {...props.page}
+    <ConfirmLayout
+      page={props.page}
       title={RESET_CONFIRM_TITLE}
       breadcrumbs={crumbs.detail(user.userId, RESET_CONFIRM_TITLE)}
-      {...executedOr(props.executed !== undefined, [{ id: 'info.secondFactorReset.confirm' }])}
-    >
-      <DetailTable rows={resetRows(user, props.operatorName, props.executed?.secondFactor ?? true)} />
-      {props.executed ? (
-        <ExecutedActions
-          links={[
-            { href: `/users/${encodeURIComponent(user.userId)}`, label: 'ユーザ情報詳細画面へ' },
-            { href: '/users', label: 'ユーザ情報一覧画面へ' },
-          ]}
-        />
-      ) : (
+      question={{ id: 'info.secondFactorReset.confirm' }}
+      executed={props.executed !== undefined}
+      executedLinks={[
+        { href: `/users/${encodeURIComponent(user.userId)}`, label: 'ユーザ情報詳細画面へ' },
+        LIST_LINK,
+      ]}
+      answers={
         <DialogAnswers
           cancelHref={`/users/${encodeURIComponent(user.userId)}`}
           action={`/users/${encodeURIComponent(user.userId)}/second-factor-reset`}
@@ -48,7 +44,9 @@ export function SecondFactorResetConfirmPage(props: {
           token={props.token}
           danger
         />
-      )}
-    </Layout>
+      }
+    >
+      <DetailTable rows={resetRows(user, props.operatorName, props.executed?.secondFactor ?? true)} />
+    </ConfirmLayout>
   );
 }
