@@ -8,13 +8,15 @@ import { listPasskeys } from '../auth/passkeys/repository.js';
 import { pendingEnrolment, secondFactorStatus } from '../auth/second-factor.js';
 import { listOwnSessions } from '../auth/sessions.js';
 import { totpQrSvg } from '../auth/totp.js';
+import type { User } from '../users/model.js';
+import type { AccountContext } from './own-audit.js';
 import type { PasskeyFormErrors } from './passkeys-service.js';
 import { EnrolmentPage, type PendingSecret } from './second-factor-views.js';
 import { type AccountFormErrors, AccountPage } from './views.js';
 
 /**
  * What the account screens' routes share: the keys that seal a second factor's secret,
- * the context an action is audited with, the password's rate limit, and the two pages a
+ * who acts and the context an action is audited with, the password's rate limit, and the two pages a
  * refused form is shown again on, read afresh.
  */
 
@@ -22,8 +24,17 @@ export function secretKeys(app: FastifyInstance): SecretKeySource {
   return { current: app.appConfig.secretsKey, previous: app.appConfig.secretsKeyPrevious };
 }
 
-export function actionContext(app: FastifyInstance, request: FastifyRequest): { ip: string; now: Date } {
+export function actionContext(app: FastifyInstance, request: FastifyRequest): AccountContext {
   return { ip: request.ip, now: app.clock.now() };
+}
+
+/** Who acts on their own account: the signed-in user, the session they act from, where and when. */
+export function ownActor(
+  app: FastifyInstance,
+  request: FastifyRequest,
+): { user: User; currentSessionId: string } & AccountContext {
+  const auth = requireAuth(request);
+  return { user: auth.user, currentSessionId: auth.session.id, ...actionContext(app, request) };
 }
 
 /** Each route that checks the password has it: no guessing the password at speed from a session. */

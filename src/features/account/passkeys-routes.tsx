@@ -4,7 +4,7 @@ import { type InputSpec, one, requireInput } from '../../web/input.js';
 import { sendPage } from '../../web/render.js';
 import { passkeyRegistrationOptions } from '../auth/passkeys/registration.js';
 import { relyingParty } from '../auth/passkeys/webauthn.js';
-import { passwordRateLimit, renderPasskeyFormPage } from './pages.js';
+import { ownActor, passwordRateLimit, renderPasskeyFormPage } from './pages.js';
 import { type PasskeyFormErrors, registerOwnPasskey, removeOwnPasskey } from './passkeys-service.js';
 
 /** SPEC D-19: the registration's fields; a WebAuthn response is a few kilobytes of JSON. */
@@ -65,34 +65,26 @@ async function sendOptions(app: FastifyInstance, request: FastifyRequest, reply:
 }
 
 async function registerPasskey(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-  const auth = requireAuth(request);
   const form = requireInput(request.body, REGISTER_FORM);
   const rp = relyingPartyOf(app, request);
   if (!rp) return showAgain(app, request, reply, { response: 'error.passkey.failed' });
   const result = await registerOwnPasskey(app.store.db, {
-    user: auth.user,
-    sessionId: auth.session.id,
+    ...ownActor(app, request),
     name: form.name,
     response: form.response,
     rp,
-    ip: request.ip,
-    now: app.clock.now(),
   });
   if (!result.ok) return showAgain(app, request, reply, result.errors);
   return reply.redirect('/account?done=passkeyAdded', 303);
 }
 
 async function removePasskey(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-  const auth = requireAuth(request);
   const form = requireInput(request.body, REMOVE_FORM);
   const id = /^[0-9]{1,12}$/.test(form.passkey) ? Number(form.passkey) : undefined;
   const result = await removeOwnPasskey(app.store.db, {
-    user: auth.user,
+    ...ownActor(app, request),
     passkeyId: id,
     password: form.password,
-    currentSessionId: auth.session.id,
-    ip: request.ip,
-    now: app.clock.now(),
   });
   if (!result.ok) return showAgain(app, request, reply, result.errors);
   return reply.redirect('/account?done=passkeyRemoved', 303);

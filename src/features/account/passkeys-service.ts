@@ -32,6 +32,29 @@ export function passkeyNameProblem(name: string): MessageId | undefined {
   return undefined;
 }
 
+/**
+ * In the transaction of a passkey's registration or removal: the user's other sessions end
+ * (ASVS V7.4.3), the audit record names the passkey and how many ended, the mail goes out.
+ */
+async function afterPasskeyChange(
+  tx: Db,
+  input: { user: User; currentSessionId: string } & AccountContext,
+  change: {
+    action: 'passkeyRegister' | 'passkeyRemove';
+    event: 'passkeyAdded' | 'passkeyRemoved';
+    name: string;
+  },
+): Promise<void> {
+  const { user } = input;
+  const ended = await endOtherSessions(tx, user.userId, input.currentSessionId);
+  await recordOwnAudit(tx, user, input, {
+    action: change.action,
+    outcome: 'success',
+    detail: { passkey: change.name, sessions: ended },
+  });
+  await queueNotice(tx, { event: change.event, at: input.now, user, name: change.name });
+}
+
 const REGISTRATION_MESSAGES = {
   passkeyChallenge: 'error.passkey.failed',
   passkeyInvalid: 'error.passkey.failed',
@@ -44,7 +67,8 @@ export async function registerOwnPasskey(
   db: Db,
   input: {
     user: User;
-    sessionId: string;
+    /** The session the registration's challenge was issued to; the user's others end. */
+    currentSessionId: string;
     name: string;
     response: string;
     rp: RelyingParty;
@@ -61,7 +85,7 @@ export async function registerOwnPasskey(
   };
   const checked = await verifyPasskeyRegistration(db, {
     userId: user.userId,
-    sessionId: input.sessionId,
+    sessionId: input.currentSessionId,
     response: input.response,
     rp: input.rp,
     now: input.now,
@@ -75,13 +99,7 @@ export async function registerOwnPasskey(
       now: input.now,
     });
     if (!inserted.ok) return inserted;
-    const ended = await endOtherSessions(tx, user.userId, input.sessionId);
-    await recordOwnAudit(tx, user, input, {
-      action: 'passkeyRegister',
-      outcome: 'success',
-      detail: { passkey: name, sessions: ended },
-    });
-    await queueNotice(tx, { event: 'passkeyAdded', at: input.now, user, name });
+    await afterPasskeyChange(tx, input, { action: 'passkeyRegister', event: 'passkeyAdded', name });
     return inserted;
   });
   if (!stored.ok) return failure(stored.reason);
@@ -110,13 +128,7 @@ export async function removeOwnPasskey(
   const removed = await db.transaction().execute(async (tx) => {
     const name = await deletePasskey(tx, user.userId, passkeyId);
     if (name === undefined) return false;
-    const ended = await endOtherSessions(tx, user.userId, input.currentSessionId);
-    await recordOwnAudit(tx, user, input, {
-      action: 'passkeyRemove',
-      outcome: 'success',
-      detail: { passkey: name, sessions: ended },
-    });
-    await queueNotice(tx, { event: 'passkeyRemoved', at: input.now, user, name });
+    await afterPasskeyChange(tx, input, { action: 'passkeyRemove', event: 'passkeyRemoved', name });
     return true;
   });
   if (!removed) {

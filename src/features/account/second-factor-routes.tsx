@@ -6,6 +6,7 @@ import { confirmEnrolment, secondFactorStatus, startEnrolment } from '../auth/se
 import {
   actionContext,
   ENROLMENT_OPEN,
+  ownActor,
   passwordRateLimit,
   renderAccountPage,
   renderEnrolmentPage,
@@ -44,15 +45,12 @@ export function secondFactorRoutes(app: FastifyInstance): void {
   );
 
   app.post('/account/second-factor/remove', { config: { rateLimit } }, async (request, reply) => {
-    const auth = requireAuth(request);
     const form = requireInput(request.body, REMOVE_FORM);
     const result = await removeOwnSecondFactor(app.store.db, {
-      user: auth.user,
+      ...ownActor(app, request),
       password: form.password,
       code: form.code,
       keys: secretKeys(app),
-      currentSessionId: auth.session.id,
-      ...actionContext(app, request),
     });
     if (!result.ok) {
       return sendPage(reply, await renderAccountPage(app, request, { removeErrors: result.errors }), 400);

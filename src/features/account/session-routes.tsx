@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { requireAuth } from '../../web/guards.js';
 import { type InputSpec, one, requireInput } from '../../web/input.js';
 import { sendPage } from '../../web/render.js';
-import { actionContext, passwordRateLimit, renderAccountPage } from './pages.js';
+import { ownActor, passwordRateLimit, renderAccountPage } from './pages.js';
 import { endOtherSessionsOfOwn, endSessionOfOwn } from './service.js';
 
 const END_SESSION_FORM = { session: one('セッション', 64) } satisfies InputSpec;
@@ -11,14 +10,8 @@ const END_OTHERS_FORM = { password: one('パスワード', 1024) } satisfies Inp
 /** ASVS V7.5.2: the user ends one of their other sessions, or all of them after the password. */
 export function ownSessionRoutes(app: FastifyInstance): void {
   app.post('/account/sessions/end', async (request, reply) => {
-    const auth = requireAuth(request);
     const form = requireInput(request.body, END_SESSION_FORM);
-    const ended = await endSessionOfOwn(app.store.db, {
-      user: auth.user,
-      currentSessionId: auth.session.id,
-      sessionId: form.session,
-      ...actionContext(app, request),
-    });
+    const ended = await endSessionOfOwn(app.store.db, { ...ownActor(app, request), sessionId: form.session });
     if (!ended) {
       const errors = [{ id: 'error.sessions.notFound' as const }];
       return sendPage(reply, await renderAccountPage(app, request, { errors }), 404);
@@ -28,13 +21,10 @@ export function ownSessionRoutes(app: FastifyInstance): void {
 
   const rateLimit = passwordRateLimit(app);
   app.post('/account/sessions/end-others', { config: { rateLimit } }, async (request, reply) => {
-    const auth = requireAuth(request);
     const form = requireInput(request.body, END_OTHERS_FORM);
     const result = await endOtherSessionsOfOwn(app.store.db, {
-      user: auth.user,
-      currentSessionId: auth.session.id,
+      ...ownActor(app, request),
       password: form.password,
-      ...actionContext(app, request),
     });
     if (!result.ok) {
       return sendPage(reply, await renderAccountPage(app, request, { endOthersError: result.error }), 400);

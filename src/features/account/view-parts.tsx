@@ -37,23 +37,48 @@ export function fieldErrorMessages<K extends string>(
   });
 }
 
+/** A required one-line entry of something secret the user types: a password, a code. */
+function SecretRow(props: {
+  label: string;
+  name: string;
+  type: 'password' | 'text';
+  inputmode?: 'numeric' | undefined;
+  autocomplete: 'current-password' | 'one-time-code';
+  maxLength: number;
+  field: FieldDescription & { htmlFor: string };
+}): VNode {
+  // Preact's input types are a union by type; 'password' and 'text' take the same attributes here.
+  const type = props.type as 'text';
+  return (
+    <FieldRow label={props.label} required {...props.field}>
+      <input
+        id={props.field.htmlFor}
+        name={props.name}
+        type={type}
+        inputmode={props.inputmode}
+        autocomplete={props.autocomplete}
+        maxlength={props.maxLength}
+        required
+        {...fieldAria(props.field)}
+      />
+    </FieldRow>
+  );
+}
+
 /**
  * The user's password, entered again before an action that a stolen session alone must
  * not take (removing a factor, ending the other sessions, removing a passkey).
  */
 export function CurrentPasswordRow(props: { field: FieldDescription & { htmlFor: string } }): VNode {
   return (
-    <FieldRow label="パスワード" required {...props.field}>
-      <input
-        id={props.field.htmlFor}
-        name="password"
-        type="password"
-        autocomplete="current-password"
-        maxlength={256}
-        required
-        {...fieldAria(props.field)}
-      />
-    </FieldRow>
+    <SecretRow
+      label="パスワード"
+      name="password"
+      type="password"
+      autocomplete="current-password"
+      maxLength={256}
+      field={props.field}
+    />
   );
 }
 
@@ -64,18 +89,15 @@ export function CodeRow(props: {
   numeric?: boolean;
 }): VNode {
   return (
-    <FieldRow label="確認コード" required {...props.field}>
-      <input
-        id={props.field.htmlFor}
-        name="code"
-        type="text"
-        inputmode={props.numeric ? 'numeric' : undefined}
-        autocomplete="one-time-code"
-        maxlength={props.maxLength}
-        required
-        {...fieldAria(props.field)}
-      />
-    </FieldRow>
+    <SecretRow
+      label="確認コード"
+      name="code"
+      type="text"
+      inputmode={props.numeric ? 'numeric' : undefined}
+      autocomplete="one-time-code"
+      maxLength={props.maxLength}
+      field={props.field}
+    />
   );
 }
 
