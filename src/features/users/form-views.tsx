@@ -1,5 +1,5 @@
 import type { ComponentChildren, VNode } from 'preact';
-import { FIELD_LABELS, type LabelledField, labelsOf } from '../../lib/field-labels.js';
+import { FIELD_LABELS, type LabelledField } from '../../lib/field-labels.js';
 import type { MessageId } from '../../lib/messages.js';
 import { type FieldDescription, FieldRow, fieldAria, type ShownMessage } from '../../web/layout.js';
 import type { UserFormValues } from './schemas.js';
@@ -11,27 +11,17 @@ import type { UserFormValues } from './schemas.js';
 
 export type FieldErrorIds = Record<string, MessageId>;
 
-/**
- * Field labels, used for the `{field}` of a message and for the error next to the field; in
- * the order of the forms, which is the order of the errors at the top.
- */
-const FORM_FIELD_LABELS: Record<string, string> = labelsOf(
-  'role',
-  'department',
-  'userName',
-  'phone',
-  'email',
-  'enabled',
-  'validFrom',
-  'validTo',
-);
-
 /** The control a field's error links to: the first of the three parts of 電話番号. */
 const controlId = (name: string): string => (name === 'phone' ? 'phone1' : name);
 
+/** The label of a field for the `{field}` of its message and for the error next to it. */
+function fieldLabel(name: string): string {
+  return Object.hasOwn(FIELD_LABELS, name) ? FIELD_LABELS[name as LabelledField] : name;
+}
+
 function fieldError(errors: FieldErrorIds, name: string): ShownMessage | undefined {
   const id = errors[name];
-  return id ? { id, params: { field: FORM_FIELD_LABELS[name] ?? name } } : undefined;
+  return id ? { id, params: { field: fieldLabel(name) } } : undefined;
 }
 
 /**
@@ -69,7 +59,8 @@ export function describeField(
 export function topErrors(errors: FieldErrorIds): ShownMessage[] {
   if (Object.keys(errors).length === 0) return [];
   const out: ShownMessage[] = [{ id: 'error.form.invalid' }];
-  for (const [name, label] of Object.entries(FORM_FIELD_LABELS)) {
+  // FIELD_LABELS lists the fields in the forms' order (SPEC §3), the order of the errors here.
+  for (const [name, label] of Object.entries(FIELD_LABELS)) {
     const error = fieldError(errors, name);
     if (error) out.push({ ...error, field: { id: controlId(name), label } });
   }
