@@ -153,6 +153,74 @@ export function ActionConfirmPage(
 }
 
 /**
+ * A form whose 確認 leads to a confirmation page (register, bulk register, change, SPEC §4):
+ * its CSRF field and hidden fields (this showing's form ID, D-18; the version, §4.5), its
+ * rows, 戻る and 確認.
+ */
+export function ConfirmableForm(props: {
+  action: string;
+  csrfToken: string;
+  hidden: [string, string][];
+  /** Where 戻る leads. */
+  back: string;
+  /** A file upload (bulk register). */
+  multipart?: boolean;
+  children: ComponentChildren;
+}): VNode {
+  return (
+    <form
+      method="post"
+      action={props.action}
+      enctype={props.multipart ? 'multipart/form-data' : undefined}
+      class="form"
+      novalidate
+    >
+      <CsrfField token={props.csrfToken} />
+      {props.hidden.map(([name, value]) => (
+        <Hidden name={name} value={value} />
+      ))}
+      <table class="form-table">
+        <tbody>{props.children}</tbody>
+      </table>
+      <div class="actions">
+        <LinkButton href={props.back} label="戻る" />
+        <button type="submit" class="button button-primary">
+          確認
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * A confirmation's answers (register, bulk register, change): 戻る to the form, a post of the
+ * token that keeps what was typed (`back.post`) or a link (`back.href`), and 実行.
+ */
+export function ExecuteAnswers(props: {
+  back: { post: string } | { href: string };
+  action: string;
+  csrfToken: string;
+  token: string;
+}): VNode {
+  return (
+    <div class="actions">
+      {'post' in props.back ? (
+        <TokenButton action={props.back.post} csrfToken={props.csrfToken} token={props.token} label="戻る" />
+      ) : (
+        <LinkButton href={props.back.href} label="戻る" />
+      )}
+      <TokenButton
+        action={props.action}
+        csrfToken={props.csrfToken}
+        token={props.token}
+        label="実行"
+        primary
+      />
+    </div>
+  );
+}
+
+/**
  * A confirmation page's answers where the browser's dialog would ask (D-15): キャンセル
  * back to the user, OK posting the same token with confirmed=1.
  */
@@ -161,8 +229,10 @@ export function DialogAnswers(props: {
   action: string;
   csrfToken: string;
   token: string;
-  /** A button that destroys (the second factor's reset): red instead of primary. */
+  /** A button that destroys (the second factor's reset, bulk delete): red instead of primary. */
   danger?: boolean;
+  /** More fields OK posts (bulk delete's selection). */
+  hidden?: [string, string][];
 }): VNode {
   return (
     <div class="actions">
@@ -175,6 +245,7 @@ export function DialogAnswers(props: {
         primary={!props.danger}
         danger={props.danger}
         confirmed="1"
+        hidden={props.hidden}
       />
     </div>
   );

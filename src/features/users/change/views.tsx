@@ -1,6 +1,6 @@
 import type { VNode } from 'preact';
 import { FIELD_LABELS } from '../../../lib/field-labels.js';
-import { CsrfField, DetailTable, FieldRow, fieldAria, Layout } from '../../../web/layout.js';
+import { DetailTable, FieldRow, fieldAria, Layout } from '../../../web/layout.js';
 import {
   ContactFieldRows,
   type CurrentValues,
@@ -14,15 +14,15 @@ import { ROLE_LABELS, type User } from '../model.js';
 import { enabledLabel } from '../presenters.js';
 import type { UserFormValues } from '../schemas.js';
 import {
+  ConfirmableForm,
   ConfirmLayout,
   type ConfirmPageProps,
   crumbs,
   detailLink,
+  ExecuteAnswers,
   Hidden,
   LIST_LINK,
-  LinkButton,
   type PageBase,
-  TokenButton,
 } from '../shared-views.js';
 
 /** The screens of SPEC §4.5 change (manual ch. 5): the form and its confirmation. */
@@ -139,37 +139,29 @@ export function ChangeFormPage(props: {
       breadcrumbs={crumbs.detail(user.userId, 'ユーザ情報変更画面')}
       errors={[...topErrors(errors), ...(props.conflict ? [{ id: 'error.user.staleUpdate' as const }] : [])]}
     >
-      <form method="post" action={`/users/${user.userId}/change/confirm`} class="form" novalidate>
-        <CsrfField token={props.page.csrfToken} />
-        <Hidden name="version" value={values.version ?? ''} />
-        <table class="form-table">
-          <tbody>
-            <FixedRows user={user} operatorName={props.operatorName} />
-            <ContactFieldRows values={values} errors={errors} current={current} />
-            <EnabledField
-              enabled={values.enabled ?? ''}
-              ownUser={props.ownUser}
-              errors={errors}
-              current={current.enabled}
-            />
-            {date('validFrom')}
-            {date('validTo')}
-          </tbody>
-        </table>
-        <div class="actions">
-          <LinkButton href={`/users/${user.userId}`} label="戻る" />
-          <button type="submit" class="button button-primary">
-            確認
-          </button>
-        </div>
-      </form>
+      <ConfirmableForm
+        action={`/users/${user.userId}/change/confirm`}
+        csrfToken={props.page.csrfToken}
+        hidden={[['version', values.version ?? '']]}
+        back={`/users/${user.userId}`}
+      >
+        <FixedRows user={user} operatorName={props.operatorName} />
+        <ContactFieldRows values={values} errors={errors} current={current} />
+        <EnabledField
+          enabled={values.enabled ?? ''}
+          ownUser={props.ownUser}
+          errors={errors}
+          current={current.enabled}
+        />
+        {date('validFrom')}
+        {date('validTo')}
+      </ConfirmableForm>
     </Layout>
   );
 }
 
 export function ChangeConfirmPage(props: ConfirmPageProps & { user: User; values: UserFormValues }): VNode {
   const { user, values } = props;
-  const { csrfToken } = props.page;
   return (
     <ConfirmLayout
       page={props.page}
@@ -179,21 +171,12 @@ export function ChangeConfirmPage(props: ConfirmPageProps & { user: User; values
       executed={props.executed}
       executedLinks={[detailLink(user.userId), LIST_LINK]}
       answers={
-        <div class="actions">
-          <TokenButton
-            action={`/users/${user.userId}/change/back`}
-            csrfToken={csrfToken}
-            token={props.token}
-            label="戻る"
-          />
-          <TokenButton
-            action={`/users/${user.userId}/change`}
-            csrfToken={csrfToken}
-            token={props.token}
-            label="実行"
-            primary
-          />
-        </div>
+        <ExecuteAnswers
+          back={{ post: `/users/${user.userId}/change/back` }}
+          action={`/users/${user.userId}/change`}
+          csrfToken={props.page.csrfToken}
+          token={props.token}
+        />
       }
     >
       <DetailTable

@@ -8,6 +8,7 @@ import {
   type ConfirmPageProps,
   crumbs,
   DataTable,
+  DialogAnswers,
   LIST_LINK,
   LinkButton,
   type PageBase,
@@ -67,21 +68,17 @@ export function BulkDeleteConfirmPage(
       executed={props.executed}
       executedLinks={[LIST_LINK]}
       answers={
-        <div class="actions">
-          <LinkButton href={props.listQuery ? `/users?${props.listQuery}` : '/users'} label="キャンセル" />
-          <TokenButton
-            action="/users/bulk-delete"
-            csrfToken={props.page.csrfToken}
-            token={props.token}
-            label="OK"
-            danger
-            confirmed="1"
-            hidden={[
-              ...props.users.map((u): [string, string] => ['userIds', u.userId]),
-              ['listQuery', props.listQuery],
-            ]}
-          />
-        </div>
+        <DialogAnswers
+          cancelHref={props.listQuery ? `/users?${props.listQuery}` : '/users'}
+          action="/users/bulk-delete"
+          csrfToken={props.page.csrfToken}
+          token={props.token}
+          danger
+          hidden={[
+            ...props.users.map((u): [string, string] => ['userIds', u.userId]),
+            ['listQuery', props.listQuery],
+          ]}
+        />
       }
     >
       <DataTable

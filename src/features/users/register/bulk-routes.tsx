@@ -8,7 +8,6 @@ import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
 import { formIdOf, newFormId } from '../action-tokens.js';
 import { describeUserActionError, UserLimitReached } from '../errors.js';
-import { completionRoute } from '../outcome-routes.js';
 import { countGeneralUsers } from '../repository.js';
 import { confirmationToken, redirectToConfirmation } from '../shared-routes.js';
 import { crumbs, LIST_LINK } from '../shared-views.js';
@@ -29,8 +28,7 @@ import {
   UPLOAD_LINK,
   UPLOAD_TITLE,
 } from './bulk-views.js';
-import { registerConfirmationRoute } from './confirmation-route.js';
-import { registerExecuteRoute } from './execute-route.js';
+import { confirmedRegistrationRoutes } from './confirmed-routes.js';
 import { assertRoomForGeneralUsers, type BulkRegisterPayload, bulkRegisterUsers } from './service.js';
 
 /**
@@ -88,9 +86,31 @@ const CONFIRM_REFUSAL = {
 /** SPEC §4.12 bulk register (一括登録): upload → checked → confirmation → 実行 → completion. Admins only (§2). */
 export async function userBulkRegisterRoutes(app: FastifyInstance): Promise<void> {
   uploadFormRoutes(app);
-  confirmationRoutes(app);
-  executeRoute(app);
-  completionPageRoute(app);
+  app.post('/users/bulk-register/confirm', { config: { multipart: true } }, async (request, reply) =>
+    confirm(app, request, reply),
+  );
+  confirmedRegistrationRoutes<BulkRegisterPayload>(app, {
+    path: '/users/bulk-register',
+    action: 'bulkRegister',
+    purpose: tokenPurpose.bulkRegister(),
+    screen: CONFIRM_REFUSAL,
+    confirmationScreen: {
+      ...CONFIRM_REFUSAL,
+      title: CONFIRM_TITLE,
+      breadcrumbs: crumbs.list(UPLOAD_TITLE, CONFIRM_TITLE),
+    },
+    // The checked rows are in the token (eight at most: the limit of eight is told before).
+    confirmationPage: (props, { rows }) => <BulkRegisterConfirmPage {...props} rows={rows} />,
+    // Every row of the confirmation in one transaction, or none (SPEC §4.12, §4: at most once).
+    register: bulkRegisterUsers,
+    completionPage: ({ receipt, users }) => ({
+      title: COMPLETE_TITLE,
+      breadcrumbs: crumbs.list(UPLOAD_TITLE, COMPLETE_TITLE),
+      info: { id: 'info.bulkRegist.complete', params: { count: receipt.userIds.length } },
+      rows: users.map((u): [string, string] => [u.userId, u.userName]),
+      links: [LIST_LINK, UPLOAD_LINK],
+    }),
+  });
 }
 
 /** The upload form and its CSV template. */
@@ -107,52 +127,6 @@ function uploadFormRoutes(app: FastifyInstance): void {
       .type('text/csv; charset=utf-8')
       .header('Content-Disposition', attachmentDisposition(TEMPLATE_FILE_NAME, TEMPLATE_ASCII_FILE_NAME))
       .send(bulkRegisterTemplate());
-  });
-}
-
-/** 確認 (the upload's post) and the confirmation page it redirects to. */
-function confirmationRoutes(app: FastifyInstance): void {
-  app.post('/users/bulk-register/confirm', { config: { multipart: true } }, async (request, reply) =>
-    confirm(app, request, reply),
-  );
-
-  // The checked rows are in the token (eight at most: the limit of eight is told before).
-  registerConfirmationRoute<BulkRegisterPayload>(app, {
-    path: '/users/bulk-register/confirm',
-    purpose: tokenPurpose.bulkRegister(),
-    screen: CONFIRM_REFUSAL,
-    render: (props, { rows }) => <BulkRegisterConfirmPage {...props} rows={rows} />,
-  });
-}
-
-/** 実行: every row of the confirmation in one transaction, or none (SPEC §4.12, §4: at most once). */
-function executeRoute(app: FastifyInstance): void {
-  registerExecuteRoute(app, {
-    path: '/users/bulk-register',
-    donePath: '/users/bulk-register/done',
-    action: 'bulkRegister',
-    screen: CONFIRM_REFUSAL,
-    confirmationScreen: {
-      ...CONFIRM_REFUSAL,
-      title: CONFIRM_TITLE,
-      breadcrumbs: crumbs.list(UPLOAD_TITLE, CONFIRM_TITLE),
-    },
-    register: bulkRegisterUsers,
-  });
-}
-
-/** The completion page (PRG): reloading it registers nobody again. */
-function completionPageRoute(app: FastifyInstance): void {
-  completionRoute(app, {
-    path: '/users/bulk-register/done',
-    action: 'bulkRegister',
-    page: ({ receipt, users }) => ({
-      title: COMPLETE_TITLE,
-      breadcrumbs: crumbs.list(UPLOAD_TITLE, COMPLETE_TITLE),
-      info: { id: 'info.bulkRegist.complete', params: { count: receipt.userIds.length } },
-      rows: users.map((u): [string, string] => [u.userId, u.userName]),
-      links: [LIST_LINK, UPLOAD_LINK],
-    }),
   });
 }
 

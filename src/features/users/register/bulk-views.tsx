@@ -3,7 +3,6 @@ import { FIELD_LABELS } from '../../../lib/field-labels.js';
 import { formatDate } from '../../../lib/japan-time.js';
 import { message } from '../../../lib/messages.js';
 import {
-  CsrfField,
   DetailTable,
   type FieldDescription,
   FieldRow,
@@ -13,14 +12,14 @@ import {
 } from '../../../web/layout.js';
 import { REGISTRABLE_ROLE, ROLE_LABELS } from '../model.js';
 import {
+  ConfirmableForm,
   ConfirmLayout,
   crumbs,
   DataTable,
+  ExecuteAnswers,
   LIST_LINK,
-  LinkButton,
   type PageBase,
   ScrollBox,
-  TokenButton,
 } from '../shared-views.js';
 import { BULK_REGISTER_MAX_ROWS, type BulkRegisterRow, type CsvIssue } from './bulk-check.js';
 import {
@@ -30,7 +29,7 @@ import {
   UPLOAD_LIMITS,
   type UploadEncoding,
 } from './bulk-csv.js';
-import type { RegisterConfirmProps } from './confirmation-route.js';
+import type { RegisterConfirmProps } from './views.js';
 
 /**
  * The screens of SPEC §4.12 bulk register: the upload form (with the format explained and
@@ -187,40 +186,26 @@ function UploadForm(props: BulkRegisterFormProps): VNode {
   };
   const encoding: FieldDescription = { htmlFor: 'encoding', hint: '通常は「自動判定」のままで構いません。' };
   return (
-    <form
-      method="post"
+    <ConfirmableForm
       action="/users/bulk-register/confirm"
-      enctype="multipart/form-data"
-      class="form"
-      novalidate
+      multipart
+      csrfToken={props.page.csrfToken}
+      hidden={[['formId', props.formId]]}
+      back="/users"
     >
-      <CsrfField token={props.page.csrfToken} />
-      <input type="hidden" name="formId" value={props.formId} />
-      <table class="form-table">
-        <tbody>
-          <FieldRow label="CSVファイル" required {...file}>
-            <input id="file" name="file" type="file" accept=".csv,text/csv" required {...fieldAria(file)} />
-          </FieldRow>
-          <FieldRow label="文字コード" {...encoding}>
-            <select id="encoding" name="encoding" {...fieldAria(encoding)}>
-              {UPLOAD_ENCODINGS.map((e) => (
-                <option value={e.value} selected={e.value === props.encoding}>
-                  {e.label}
-                </option>
-              ))}
-            </select>
-          </FieldRow>
-        </tbody>
-      </table>
-      <div class="actions">
-        <a class="button button-secondary" href="/users">
-          戻る
-        </a>
-        <button type="submit" class="button button-primary">
-          確認
-        </button>
-      </div>
-    </form>
+      <FieldRow label="CSVファイル" required {...file}>
+        <input id="file" name="file" type="file" accept=".csv,text/csv" required {...fieldAria(file)} />
+      </FieldRow>
+      <FieldRow label="文字コード" {...encoding}>
+        <select id="encoding" name="encoding" {...fieldAria(encoding)}>
+          {UPLOAD_ENCODINGS.map((e) => (
+            <option value={e.value} selected={e.value === props.encoding}>
+              {e.label}
+            </option>
+          ))}
+        </select>
+      </FieldRow>
+    </ConfirmableForm>
   );
 }
 
@@ -254,16 +239,12 @@ export function BulkRegisterConfirmPage(props: RegisterConfirmProps & { rows: Bu
       executed={props.executed}
       executedLinks={[LIST_LINK, UPLOAD_LINK]}
       answers={
-        <div class="actions">
-          <LinkButton href={UPLOAD_LINK.href} label="戻る" />
-          <TokenButton
-            action="/users/bulk-register"
-            csrfToken={props.page.csrfToken}
-            token={props.token}
-            label="実行"
-            primary
-          />
-        </div>
+        <ExecuteAnswers
+          back={{ href: UPLOAD_LINK.href }}
+          action="/users/bulk-register"
+          csrfToken={props.page.csrfToken}
+          token={props.token}
+        />
       }
     >
       <DetailTable

@@ -7,7 +7,7 @@ import { tokenPurpose } from '../action.js';
 import { formIdOf, newFormId } from '../action-tokens.js';
 import type { FieldErrorIds } from '../form-views.js';
 import { MAX_GENERAL_USERS } from '../model.js';
-import { completionRoute, type RefusalScreen, refusedOn } from '../outcome-routes.js';
+import { type RefusalScreen, refusedOn } from '../outcome-routes.js';
 import { countGeneralUsers } from '../repository.js';
 import {
   formValuesOf,
@@ -18,8 +18,7 @@ import {
 } from '../schemas.js';
 import { confirmationToken, parseActionForm, peekToken, redirectToConfirmation } from '../shared-routes.js';
 import { crumbs, detailLink, LIST_LINK, resultRows } from '../shared-views.js';
-import { registerConfirmationRoute } from './confirmation-route.js';
-import { registerExecuteRoute } from './execute-route.js';
+import { confirmedRegistrationRoutes } from './confirmed-routes.js';
 import { type RegisterPayload, registerUser } from './service.js';
 import { RegisterConfirmPage, RegisterFormPage } from './views.js';
 
@@ -67,10 +66,26 @@ function sendForm(
 /** SPEC §4.4 register (manual ch. 4): form → 確認 → confirmation → 実行 → completion. */
 export async function userRegisterRoutes(app: FastifyInstance): Promise<void> {
   formRoute(app);
-  confirmationRoutes(app);
+  app.post('/users/new/confirm', async (request, reply) => confirm(app, request, reply));
   backRoute(app);
-  executeRoute(app);
-  completionPageRoute(app);
+  confirmedRegistrationRoutes<RegisterPayload>(app, {
+    path: '/users/new',
+    action: 'register',
+    purpose: tokenPurpose.register(),
+    screen: REFUSAL,
+    confirmationScreen: { ...REFUSAL, title: 'ユーザ情報登録確認画面' },
+    confirmationPage: (props, { formId: _formId, ...values }) => (
+      <RegisterConfirmPage {...props} values={formValuesOf(values)} />
+    ),
+    register: async (db, ctx) => [await registerUser(db, ctx)],
+    completionPage: ({ user, operatorName }) => ({
+      title: 'ユーザ情報登録完了画面',
+      breadcrumbs: crumbs.list(FORM_TITLE, 'ユーザ情報登録完了画面'),
+      info: { id: 'info.regist.complete' },
+      rows: resultRows(user, operatorName),
+      links: [LIST_LINK, detailLink(user.userId)],
+    }),
+  });
 }
 
 /** The form; `?token=…` after 戻る on the confirmation: the confirmed values kept (SPEC §4.4). */
@@ -85,20 +100,6 @@ function formRoute(app: FastifyInstance): void {
   });
 }
 
-/** 確認 (the form's post) and the confirmation page it redirects to. */
-function confirmationRoutes(app: FastifyInstance): void {
-  app.post('/users/new/confirm', async (request, reply) => confirm(app, request, reply));
-
-  registerConfirmationRoute<RegisterPayload>(app, {
-    path: '/users/new/confirm',
-    purpose: tokenPurpose.register(),
-    screen: REFUSAL,
-    render: (props, { formId: _formId, ...values }) => (
-      <RegisterConfirmPage {...props} values={formValuesOf(values)} />
-    ),
-  });
-}
-
 /** 戻る on the confirmation: to the form with the confirmed values (a GET again, PRG). */
 function backRoute(app: FastifyInstance): void {
   app.post('/users/new/back', async (request, reply) => {
@@ -107,33 +108,6 @@ function backRoute(app: FastifyInstance): void {
       await peekToken<RegisterPayload>(app, request, form.token, tokenPurpose.register());
       return reply.redirect(`/users/new?token=${form.token}`, 303);
     });
-  });
-}
-
-/** 実行: the confirmed user registered, then the completion page (PRG). */
-function executeRoute(app: FastifyInstance): void {
-  registerExecuteRoute(app, {
-    path: '/users/new',
-    donePath: '/users/new/done',
-    action: 'register',
-    screen: REFUSAL,
-    confirmationScreen: { ...REFUSAL, title: 'ユーザ情報登録確認画面' },
-    register: async (db, ctx) => [await registerUser(db, ctx)],
-  });
-}
-
-/** The completion page (PRG): the registered user as stored now; reloading it registers nobody. */
-function completionPageRoute(app: FastifyInstance): void {
-  completionRoute(app, {
-    path: '/users/new/done',
-    action: 'register',
-    page: ({ user, operatorName }) => ({
-      title: 'ユーザ情報登録完了画面',
-      breadcrumbs: crumbs.list(FORM_TITLE, 'ユーザ情報登録完了画面'),
-      info: { id: 'info.regist.complete' },
-      rows: resultRows(user, operatorName),
-      links: [LIST_LINK, detailLink(user.userId)],
-    }),
   });
 }
 

@@ -1,7 +1,6 @@
 import type { VNode } from 'preact';
 import { FIELD_LABELS } from '../../../lib/field-labels.js';
 import {
-  CsrfField,
   DetailTable,
   type FieldDescription,
   FieldRow,
@@ -12,8 +11,15 @@ import {
 import { ContactFieldRows, describeField, type FieldErrorIds, phoneText, topErrors } from '../form-views.js';
 import { REGISTRABLE_ROLE, ROLE_LABELS } from '../model.js';
 import type { UserFormValues } from '../schemas.js';
-import { ConfirmLayout, crumbs, LIST_LINK, LinkButton, type PageBase, TokenButton } from '../shared-views.js';
-import type { RegisterConfirmProps } from './confirmation-route.js';
+import {
+  ConfirmableForm,
+  ConfirmLayout,
+  type ConfirmPageProps,
+  crumbs,
+  ExecuteAnswers,
+  LIST_LINK,
+  type PageBase,
+} from '../shared-views.js';
 
 /** The screens of SPEC §4.4 register (manual ch. 4): the form and its confirmation. */
 
@@ -36,37 +42,30 @@ export function RegisterFormPage(props: {
       breadcrumbs={crumbs.list('ユーザ情報登録画面')}
       errors={[...topErrors(errors), ...(props.topMessages ?? [])]}
     >
-      <form method="post" action="/users/new/confirm" class="form" novalidate>
-        <CsrfField token={props.page.csrfToken} />
-        <input type="hidden" name="formId" value={props.formId} />
-        <table class="form-table">
-          <tbody>
-            <FieldRow label={FIELD_LABELS.role} required {...role}>
-              <select id="role" name="role" required {...fieldAria(role)}>
-                <option value={REGISTRABLE_ROLE.value} selected>
-                  {REGISTRABLE_ROLE.label}
-                </option>
-              </select>
-            </FieldRow>
-            <FieldRow label={FIELD_LABELS.operatorCode} {...operatorCode}>
-              <input
-                id="operatorCode"
-                type="text"
-                value={props.operatorCode}
-                readonly
-                {...fieldAria(operatorCode)}
-              />
-            </FieldRow>
-            <ContactFieldRows values={props.values} errors={errors} />
-          </tbody>
-        </table>
-        <div class="actions">
-          <LinkButton href="/users" label="戻る" />
-          <button type="submit" class="button button-primary">
-            確認
-          </button>
-        </div>
-      </form>
+      <ConfirmableForm
+        action="/users/new/confirm"
+        csrfToken={props.page.csrfToken}
+        hidden={[['formId', props.formId]]}
+        back="/users"
+      >
+        <FieldRow label={FIELD_LABELS.role} required {...role}>
+          <select id="role" name="role" required {...fieldAria(role)}>
+            <option value={REGISTRABLE_ROLE.value} selected>
+              {REGISTRABLE_ROLE.label}
+            </option>
+          </select>
+        </FieldRow>
+        <FieldRow label={FIELD_LABELS.operatorCode} {...operatorCode}>
+          <input
+            id="operatorCode"
+            type="text"
+            value={props.operatorCode}
+            readonly
+            {...fieldAria(operatorCode)}
+          />
+        </FieldRow>
+        <ContactFieldRows values={props.values} errors={errors} />
+      </ConfirmableForm>
     </Layout>
   );
 }
@@ -87,8 +86,10 @@ function registerRows(
   ];
 }
 
+/** What the confirmation pages of register and bulk register take besides what they confirm. */
+export type RegisterConfirmProps = ConfirmPageProps & { operatorCode: string };
+
 export function RegisterConfirmPage(props: RegisterConfirmProps & { values: UserFormValues }): VNode {
-  const { csrfToken } = props.page;
   return (
     <ConfirmLayout
       page={props.page}
@@ -98,10 +99,12 @@ export function RegisterConfirmPage(props: RegisterConfirmProps & { values: User
       executed={props.executed}
       executedLinks={[LIST_LINK]}
       answers={
-        <div class="actions">
-          <TokenButton action="/users/new/back" csrfToken={csrfToken} token={props.token} label="戻る" />
-          <TokenButton action="/users/new" csrfToken={csrfToken} token={props.token} label="実行" primary />
-        </div>
+        <ExecuteAnswers
+          back={{ post: '/users/new/back' }}
+          action="/users/new"
+          csrfToken={props.page.csrfToken}
+          token={props.token}
+        />
       }
     >
       <DetailTable rows={registerRows(props.operatorCode, props.operatorName, props.values)} />
