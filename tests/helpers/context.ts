@@ -1,6 +1,6 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { KyselyPlugin } from 'kysely';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Store } from '../../src/db/connect.js';
@@ -8,16 +8,10 @@ import { deriveCsrfToken, SESSION_COOKIE } from '../../src/features/auth/plugin.
 import type { User } from '../../src/features/users/model.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { japanDate } from '../../src/lib/japan-time.js';
-import { DEFAULT_PASSWORD } from './factories.js';
-import { openTestStore, type StoreKind } from './stores.js';
+import { createOperatorWithUser, DEFAULT_PASSWORD, type UserValues } from './factories.js';
+import { openTestStore, type StoreKind, storeKinds } from './stores.js';
 
-export {
-  createOperator,
-  createOperatorWithAdmins,
-  createUser,
-  DEFAULT_PASSWORD,
-  type UserValues,
-} from './factories.js';
+export * from './factories.js';
 
 /** 2026-04-01 10:00 in Japan. */
 export const TEST_START = '2026-04-01T01:00:00.000Z';
@@ -87,6 +81,48 @@ export function useTestContext(
     await ctx.close?.();
   });
   return ctx;
+}
+
+/** What a test context is built with beyond the store: configuration and a query plugin. */
+export interface TestContextSetup {
+  config?: Partial<Config>;
+  plugin?: KyselyPlugin;
+}
+
+/** The store a `describeOnStores` block runs on, and whether its tests are skipped there. */
+export interface StoreRun {
+  kind: StoreKind;
+  skip: boolean;
+}
+
+/**
+ * The tests of `body` once on each store kind (`describe.each(storeKinds)`), each run with
+ * a test context of its own (`useTestContext`). `title` names the run with `$kind`.
+ */
+export function describeOnStores(title: string, body: (ctx: TestContext, run: StoreRun) => void): void;
+export function describeOnStores(
+  title: string,
+  setup: TestContextSetup,
+  body: (ctx: TestContext, run: StoreRun) => void,
+): void;
+export function describeOnStores(
+  title: string,
+  setupOrBody: TestContextSetup | ((ctx: TestContext, run: StoreRun) => void),
+  maybeBody?: (ctx: TestContext, run: StoreRun) => void,
+): void {
+  const setup = typeof setupOrBody === 'function' ? {} : setupOrBody;
+  const body = typeof setupOrBody === 'function' ? setupOrBody : maybeBody!;
+  describe.each(storeKinds)(title, ({ kind, skip }) => {
+    const ctx = useTestContext(kind, skip, setup.config, setup.plugin ? { plugin: setup.plugin } : {});
+    body(ctx, { kind, skip });
+  });
+}
+
+/** Puts the test clock back to `TEST_START` after each test (for tests that move it). */
+export function resetClockAfterEach(ctx: Pick<TestContext, 'clock'>): void {
+  afterEach(() => {
+    ctx.clock?.set(TEST_START);
+  });
 }
 
 export function todayInJapan(ctx: Pick<TestContext, 'clock'>): string {
@@ -185,4 +221,16 @@ export async function loginAs(
   const res = await agent.post('/login', { userId: user.userId, password });
   if (res.statusCode !== 303) throw new Error(`login of ${user.userId} failed with ${res.statusCode}`);
   return agent;
+}
+
+/**
+ * An operator with its two admins and a general user (`values` for the user), the admin
+ * logged in: the start of most user-management tests.
+ */
+export async function setupOperatorWithUser(
+  ctx: TestContext,
+  values: Omit<UserValues, 'operatorCode'> = {},
+): Promise<Awaited<ReturnType<typeof createOperatorWithUser>> & { agent: Agent }> {
+  const world = await createOperatorWithUser(ctx, values);
+  return { ...world, agent: await loginAs(ctx, world.admin) };
 }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../src/db/connect.js';
+import type { NewUserRow } from '../../src/db/schema.js';
 import { normaliseText, type Role, toSearchKey, type User } from '../../src/features/users/model.js';
 import { findUser, generateUserId, insertUser } from '../../src/features/users/repository.js';
 import type { Clock } from '../../src/lib/clock.js';
@@ -147,4 +148,72 @@ export async function createOperatorWithAdmins(ctx: FactoryContext) {
   const admin = await createAdmin(ctx, { operatorCode: operator.operatorCode });
   const otherAdmin = await createAdmin(ctx, { operatorCode: operator.operatorCode });
   return { operator, admin, otherAdmin };
+}
+
+/** A general user (`values`) of a new operator with its two admins. */
+export async function createOperatorWithUser(
+  ctx: FactoryContext,
+  values: Omit<UserValues, 'operatorCode'> = {},
+): Promise<{ operator: TestOperator; admin: User; otherAdmin: User; user: User }> {
+  const { operator, admin, otherAdmin } = await createOperatorWithAdmins(ctx);
+  const user = await createUser(ctx, { ...values, operatorCode: operator.operatorCode });
+  return { operator, admin, otherAdmin, user };
+}
+
+/** Just the user of `createOperatorWithUser`: for tests of a user's own login and pages. */
+export async function createUserOfNewOperator(
+  ctx: FactoryContext,
+  values: Omit<UserValues, 'operatorCode'> = {},
+): Promise<User> {
+  return (await createOperatorWithUser(ctx, values)).user;
+}
+
+/**
+ * An operator with its two admins, `live` general users and one deleted general user (the
+ * limit of eight counts only live ones, SPEC §4.4), for tests near the limit.
+ */
+export async function createOperatorWithGeneralUsers(ctx: FactoryContext, live: number) {
+  const { operator, admin, otherAdmin } = await createOperatorWithAdmins(ctx);
+  for (let i = 0; i < live; i++) await createUser(ctx, { operatorCode: operator.operatorCode });
+  await createUser(ctx, { operatorCode: operator.operatorCode, deleted: true });
+  return { operator, admin, otherAdmin };
+}
+
+/**
+ * A users row to insert directly, many at a time (no hashing, no look-ups): a general user
+ * valid from 2020 on, not locked, its password not temporary; `deleted` ones deleted at `now`.
+ */
+export function userRowValues(values: {
+  userId: string;
+  operatorCode: string;
+  userName: string;
+  email: string;
+  passwordHash: string;
+  now: string;
+  deleted?: boolean;
+}): NewUserRow {
+  return {
+    user_id: values.userId,
+    operator_code: values.operatorCode,
+    role: 'general',
+    department: '試験部',
+    user_name: values.userName,
+    user_name_key: toSearchKey(values.userName),
+    phone: null,
+    email: values.email,
+    enabled: 1,
+    valid_from: '2020-01-01',
+    valid_to: '9999-12-31',
+    locked: 0,
+    failed_login_count: 0,
+    deleted: values.deleted ? 1 : 0,
+    deleted_at: values.deleted ? values.now : null,
+    password_hash: values.passwordHash,
+    password_is_temporary: 0,
+    temporary_password_expires_at: null,
+    password_changed_at: values.now,
+    version: 1,
+    created_at: values.now,
+    updated_at: values.now,
+  };
 }

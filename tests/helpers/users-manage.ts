@@ -1,3 +1,5 @@
+import type { Selectable } from 'kysely';
+import type { Database } from '../../src/db/schema.js';
 import { hashToken } from '../../src/features/auth/sessions.js';
 import { issueActionToken } from '../../src/features/users/action-tokens.js';
 import type { Agent, Response, TestContext } from './context.js';
@@ -41,6 +43,11 @@ export function messageIds(body: string): string[] {
   return [...body.matchAll(/data-message-id="([^"]+)"/g)].map((m) => m[1]!);
 }
 
+/** The catalog IDs of the error messages at the top of a page. */
+export function errorIds(body: string): string[] {
+  return messageIds(/<div class="messages messages-error"[\s\S]*?<\/div>/.exec(body)?.[0] ?? '');
+}
+
 /** The text next to a field (its error), or undefined. */
 export function fieldErrorText(body: string, field: string): string | undefined {
   return new RegExp(`id="${field}-error"[^>]*>([^<]*)<`).exec(body)?.[1];
@@ -69,9 +76,59 @@ export async function auditFor(ctx: TestContext, action: string, targetUserId: s
   return q.orderBy('id').execute();
 }
 
-export async function sessionCount(ctx: TestContext, userId: string): Promise<number> {
-  const rows = await ctx.store.db.selectFrom('sessions').select('id').where('user_id', '=', userId).execute();
-  return rows.length;
+/** The tables that hold rows of one user (their `user_id`). */
+export type UserRowsTable =
+  | 'sessions'
+  | 'password_history'
+  | 'totp_factors'
+  | 'recovery_codes'
+  | 'login_challenges'
+  | 'passkeys'
+  | 'passkey_challenges';
+
+/** How many rows of `table` belong to the user. */
+export async function userRowCount(
+  ctx: Pick<TestContext, 'store'>,
+  table: UserRowsTable,
+  userId: string,
+): Promise<number> {
+  const row = await ctx.store.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The rows of `table` that belong to the user, as stored. */
+export async function rowsOfUser<T extends UserRowsTable>(
+  ctx: Pick<TestContext, 'store'>,
+  table: T,
+  userId: string,
+): Promise<Selectable<Database[T]>[]> {
+  const rows = await ctx.store.db
+    .selectFrom(table as UserRowsTable)
+    .selectAll()
+    .where('user_id', '=', userId)
+    .execute();
+  return rows as Selectable<Database[T]>[];
+}
+
+/** How many sessions the user has open. */
+export async function sessionCount(ctx: Pick<TestContext, 'store'>, userId: string): Promise<number> {
+  return userRowCount(ctx, 'sessions', userId);
+}
+
+/** The live general users of an operator, in user ID order (the limit of eight counts them). */
+export async function liveGeneralUsers(ctx: Pick<TestContext, 'store'>, operatorCode: string) {
+  return ctx.store.db
+    .selectFrom('users')
+    .selectAll()
+    .where('operator_code', '=', operatorCode)
+    .where('role', '=', 'general')
+    .where('deleted', '=', 0)
+    .orderBy('user_id')
+    .execute();
 }
 
 /** A complete, valid registration form. */
@@ -88,17 +145,32 @@ export function registerForm(overrides: Record<string, string> = {}): Record<str
   };
 }
 
+/** A form's POST and, when it answers 303 See Other, the GET of the page it names. */
+type PostAndFollow = (
+  agent: Agent,
+  url: string,
+  form: Record<string, string | string[] | undefined>,
+) => Promise<Response & { posted: Response }>;
+
+const postAndFollow: PostAndFollow = async (agent, url, form) => {
+  const posted = await agent.post(url, form);
+  return { ...(await agent.follow(posted)), posted };
+};
+
 /**
  * 実行 as a browser does it: the POST and, when it answers 303 See Other, the GET of the
  * completion page it names (Post/Redirect/Get). The page's answer, with the POST's.
  */
-export async function execute(
+export const execute: PostAndFollow = postAndFollow;
+
+/** The same 実行 posted `times` times at once (a double click, reloads): every answer. */
+export function executeAtOnce(
   agent: Agent,
   url: string,
   form: Record<string, string | string[] | undefined>,
-): Promise<Response & { posted: Response }> {
-  const posted = await agent.post(url, form);
-  return { ...(await agent.follow(posted)), posted };
+  times: number,
+): Promise<(Response & { posted: Response })[]> {
+  return Promise.all(Array.from({ length: times }, () => execute(agent, url, form)));
 }
 
 /**
@@ -107,13 +179,11 @@ export async function execute(
  * page's answer, with the POST's; an answer that is not a redirect (the form with its
  * errors) is both.
  */
-export async function submit(
-  agent: Agent,
-  url: string,
-  form: Record<string, string | string[] | undefined>,
-): Promise<Response & { posted: Response }> {
-  const posted = await agent.post(url, form);
-  return { ...(await agent.follow(posted)), posted };
+export const submit: PostAndFollow = postAndFollow;
+
+/** The user list's CSV export as its form posts it after the browser's dialog (confirmed=1). */
+export function exportCsv(agent: Agent, params: Record<string, string>): Promise<Response> {
+  return agent.post('/users/export', { confirmed: '1', ...params });
 }
 
 /** How many rows the tables an action writes to hold: a completion page must change none. */
@@ -137,3 +207,24 @@ export async function writtenRows(ctx: TestContext) {
     sessions: await count('sessions'),
   };
 }
+
+/**
+ * The header of the user list's CSV export: the manual's columns, then (SPEC D-22, beyond
+ * the manual) whether the user has a second factor.
+ */
+export const USER_CSV_HEADER = [
+  'ユーザID',
+  '権限区分',
+  '事業者コード',
+  '参加登録申請者名',
+  '所属部署',
+  'ユーザ名',
+  '電話番号',
+  'メールアドレス',
+  '有効/無効',
+  '適用開始日',
+  '適用終了日',
+  'ユーザロック',
+  '削除状態',
+  '二要素認証',
+];
