@@ -7,13 +7,16 @@ import * as userErrors from '../../src/features/users/errors.js';
 import {
   Agent,
   createOperatorWithAdmins,
+  createOperatorWithUser,
   createUser,
+  describeOnStores,
+  execute,
+  exportCsv,
+  formToken,
   loginAs,
+  submit,
   type TestContext,
-  useTestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
-import { execute, formToken, submit } from '../helpers/users-manage.js';
+} from '../helpers/integration.js';
 
 /**
  * SPEC §6: the audit screen and its CSV speak the manual's language: Japan time with
@@ -107,19 +110,16 @@ async function history(ctx: TestContext) {
     token: formToken(confirm.body, `/users/${general.userId}/change`),
   });
   expect(done.statusCode).toBe(200);
-  const exported = await agent.post('/users/export', {
+  const exported = await exportCsv(agent, {
     operatorCode: operator.operatorCode,
     userId: 'U',
     encoding: 'utf8',
-    confirmed: '1',
   });
   expect(exported.statusCode).toBe(200);
   return { operator, admin, general, stranger, agent };
 }
 
-describe.each(storeKinds)('audit screen, readable (SPEC §6) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('audit screen, readable (SPEC §6) on $kind', (ctx, { skip }) => {
   it.skipIf(skip)(
     'shows Japan time, Japanese labels, a change as field / before / after, never JSON',
     async () => {
@@ -326,8 +326,7 @@ describe.each(storeKinds)('audit screen, readable (SPEC §6) on $kind', ({ kind,
   });
 
   it.skipIf(skip)('shows refusals, reissues and bulk actions in words', async () => {
-    const { operator, admin } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: operator.operatorCode, userName: '試験 花子' });
+    const { operator, admin, user } = await createOperatorWithUser(ctx, { userName: '試験 花子' });
     ctx.clock.set('2026-06-10T03:00:00.000Z');
     const base = { operatorCode: operator.operatorCode, ip: '127.0.0.1', actorUserId: admin.userId };
     await recordAudit(ctx.store.db, {

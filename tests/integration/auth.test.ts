@@ -1,18 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { temporaryPasswordExpiry } from '../../src/lib/japan-time.js';
 import {
   Agent,
   createOperatorWithAdmins,
+  createOperatorWithUser,
   createUser,
   DEFAULT_PASSWORD,
+  describeOnStores,
   loginAs,
-  useTestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
+  rowsOfUser,
+  sessionCount,
+} from '../helpers/integration.js';
 
-describe.each(storeKinds)('login, sessions and password change on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('login, sessions and password change on $kind', (ctx, { skip }) => {
   async function auditActions(userId: string) {
     const rows = await ctx.store.db
       .selectFrom('audit_records')
@@ -54,8 +54,7 @@ describe.each(storeKinds)('login, sessions and password change on $kind', ({ kin
   it.skipIf(skip)(
     'locks at the fifth consecutive failure; a success before that resets the count',
     async () => {
-      const { operator } = await createOperatorWithAdmins(ctx);
-      const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+      const { user } = await createOperatorWithUser(ctx);
       const agent = new Agent(ctx.app);
       for (let i = 0; i < 4; i++)
         await agent.post('/login', { userId: user.userId, password: 'wrong password 123' });
@@ -90,8 +89,7 @@ describe.each(storeKinds)('login, sessions and password change on $kind', ({ kin
   it.skipIf(skip)(
     'ten parallel wrong attempts lock exactly at five and never let a wrong password in',
     async () => {
-      const { operator } = await createOperatorWithAdmins(ctx);
-      const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+      const { user } = await createOperatorWithUser(ctx);
       const results = await Promise.all(
         Array.from({ length: 10 }, async () => {
           const agent = new Agent(ctx.app);
@@ -113,12 +111,7 @@ describe.each(storeKinds)('login, sessions and password change on $kind', ({ kin
         .where('action', '=', 'lock')
         .execute();
       expect(locks).toHaveLength(1);
-      const sessions = await ctx.store.db
-        .selectFrom('sessions')
-        .select('id')
-        .where('user_id', '=', user.userId)
-        .execute();
-      expect(sessions).toHaveLength(0);
+      expect(await sessionCount(ctx, user.userId)).toBe(0);
     },
   );
 
@@ -290,8 +283,7 @@ describe.each(storeKinds)('login, sessions and password change on $kind', ({ kin
   it.skipIf(skip)(
     'rotates the session at login and ends other sessions when the password changes',
     async () => {
-      const { operator } = await createOperatorWithAdmins(ctx);
-      const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+      const { user } = await createOperatorWithUser(ctx);
       const first = await loginAs(ctx, user);
       const second = await loginAs(ctx, user);
       expect(first.sessionToken).not.toBe(second.sessionToken);
@@ -310,11 +302,7 @@ describe.each(storeKinds)('login, sessions and password change on $kind', ({ kin
       expect(revoked.statusCode).toBe(303);
       expect(revoked.location).toContain('expired=1');
       expect((await second.get('/')).statusCode).toBe(200);
-      const stored = await ctx.store.db
-        .selectFrom('sessions')
-        .select('id')
-        .where('user_id', '=', user.userId)
-        .execute();
+      const stored = await rowsOfUser(ctx, 'sessions', user.userId);
       expect(stored).toHaveLength(1);
       // Only a hash of the token is stored.
       expect(stored[0]!.id).not.toBe(second.sessionToken);
@@ -323,8 +311,7 @@ describe.each(storeKinds)('login, sessions and password change on $kind', ({ kin
   );
 
   it.skipIf(skip)('ends a session after 30 idle minutes and 12 hours after login', async () => {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const { user } = await createOperatorWithUser(ctx);
     const agent = await loginAs(ctx, user);
     ctx.clock.advance(29 * 60_000);
     expect((await agent.get('/')).statusCode).toBe(200);

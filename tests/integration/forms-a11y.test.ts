@@ -4,14 +4,15 @@ import { messages } from '../../src/lib/messages.js';
 import {
   Agent,
   createOperatorWithAdmins,
-  createUser,
+  createOperatorWithUser,
   DEFAULT_PASSWORD,
+  describeOnStores,
   loginAs,
-  useTestContext,
-} from '../helpers/context.js';
+  messageIds,
+  registerForm,
+  submit,
+} from '../helpers/integration.js';
 import { postMultipart, uploadParts } from '../helpers/multipart.js';
-import { storeKinds } from '../helpers/stores.js';
-import { messageIds, registerForm, submit } from '../helpers/users-manage.js';
 
 /**
  * Forms that a keyboard and a screen reader can use (WCAG 2.2 AA; the UX issue's item 5):
@@ -80,9 +81,7 @@ function expectFocusedSummary(body: string): void {
     expect(body, id).toMatch(new RegExp(`<(input|select)[^>]* id="${id}"`));
 }
 
-describe.each(storeKinds)('accessible forms (WCAG 2.2 AA) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('accessible forms (WCAG 2.2 AA) on $kind', (ctx, { skip }) => {
   it.skipIf(skip)('the register form: hints always, errors tied to fields, a summary of links', async () => {
     const { admin } = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
@@ -141,8 +140,7 @@ describe.each(storeKinds)('accessible forms (WCAG 2.2 AA) on $kind', ({ kind, sk
   it.skipIf(skip)(
     'the change form: 有効/無効 radios in a fieldset with a legend, tied to the error',
     async () => {
-      const { admin, operator } = await createOperatorWithAdmins(ctx);
-      const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+      const { admin, user } = await createOperatorWithUser(ctx);
       const agent = await loginAs(ctx, admin);
 
       const form = await agent.get(`/users/${user.userId}/change`);
@@ -205,8 +203,7 @@ describe.each(storeKinds)('accessible forms (WCAG 2.2 AA) on $kind', ({ kind, sk
   );
 
   it.skipIf(skip)('the password change lists every problem of the new password at once', async () => {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    const seed = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const { user: seed } = await createOperatorWithUser(ctx);
     // A mail address whose local part is the ユーザID: the ID alone breaks three rules.
     await ctx.store.db
       .updateTable('users')

@@ -3,14 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { consumeActionToken, issueReceipt } from '../../src/features/users/action-tokens.js';
 import {
   Agent,
-  createOperatorWithAdmins,
+  createOperatorWithUser,
   createUser,
   DEFAULT_PASSWORD,
+  issueToken,
   loginAs,
+  sessionIdOf,
+  storeKinds,
   useTestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
-import { issueToken, sessionIdOf } from '../helpers/users-manage.js';
+} from '../helpers/integration.js';
 
 /**
  * SPEC D-18: a GET never writes to the database, the rate limiter's counters and a
@@ -186,8 +187,7 @@ describe.each(storeKinds)('a GET writes nothing (D-18) on $kind', ({ kind, skip 
   });
 
   it.skipIf(skip)('only reads, for an admin, a general user and an anonymous visitor', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
-    const general = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const { admin, operator, user: general } = await createOperatorWithUser(ctx);
     const locked = await createUser(ctx, { operatorCode: operator.operatorCode, locked: true });
     const deleted = await createUser(ctx, { operatorCode: operator.operatorCode, deleted: true });
     const adminAgent = await loginAs(ctx, admin);

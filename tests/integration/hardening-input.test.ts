@@ -1,16 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseTrustProxy } from '../../src/config.js';
 import { safeNext } from '../../src/features/auth/login-pages.js';
 import { deriveCsrfToken } from '../../src/features/auth/plugin.js';
 import {
   Agent,
   createOperatorWithAdmins,
-  createUser,
+  createOperatorWithUser,
   DEFAULT_PASSWORD,
+  describeOnStores,
   loginAs,
-  useTestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
+  messageIds,
+  userRow,
+} from '../helpers/integration.js';
 
 /**
  * Hardening findings 5–8: the total input parser (SPEC D-19), `next` after login, CSRF
@@ -18,11 +19,7 @@ import { storeKinds } from '../helpers/stores.js';
  * and the client address behind a proxy (D-21). Each case is a request that answered a
  * 500, redirected off-site or was accepted before.
  */
-describe.each(storeKinds)('odd input, redirects and cross-site posts on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
-  const messageIds = (body: string) => [...body.matchAll(/data-message-id="([^"]+)"/g)].map((m) => m[1]);
-
+describeOnStores('odd input, redirects and cross-site posts on $kind', (ctx, { skip }) => {
   async function usersSnapshot() {
     return ctx.store.db.selectFrom('users').selectAll().orderBy('user_id').execute();
   }
@@ -47,12 +44,7 @@ describe.each(storeKinds)('odd input, redirects and cross-site posts on $kind', 
       expect(messageIds(res.body)).toContain(id);
     }
     // Nothing of the refused attempts was counted against the user.
-    const row = await ctx.store.db
-      .selectFrom('users')
-      .select('failed_login_count')
-      .where('user_id', '=', admin.userId)
-      .executeTakeFirstOrThrow();
-    expect(Number(row.failed_login_count)).toBe(0);
+    expect(Number((await userRow(ctx, admin.userId)).failed_login_count)).toBe(0);
   });
 
   it.skipIf(skip)('answers arrays on the password change and odd audit queries with 400', async () => {
@@ -102,8 +94,7 @@ describe.each(storeKinds)('odd input, redirects and cross-site posts on $kind', 
   });
 
   it.skipIf(skip)('follows only same-site paths after login (no open redirect, no 500)', async () => {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const { user } = await createOperatorWithUser(ctx);
     const attempts: [string, string][] = [
       ['/\t/evil.example', '/'],
       ['/\n/evil.example', '/'],
@@ -138,8 +129,7 @@ describe.each(storeKinds)('odd input, redirects and cross-site posts on $kind', 
   });
 
   it.skipIf(skip)('takes the CSRF token from the form field only', async () => {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const { user } = await createOperatorWithUser(ctx);
     const agent = new Agent(ctx.app);
     await agent.get('/login');
     const token = agent.csrfToken;
@@ -197,8 +187,7 @@ describe.each(storeKinds)('odd input, redirects and cross-site posts on $kind', 
   });
 
   it.skipIf(skip)('issues the pre-login cookie signed and replaces one the client made up', async () => {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const { user } = await createOperatorWithUser(ctx);
     const chosen = 'a'.repeat(60);
     const agent = new Agent(ctx.app);
     agent.cookies.set('cmus_pre', chosen);
@@ -221,86 +210,93 @@ describe.each(storeKinds)('odd input, redirects and cross-site posts on $kind', 
   });
 });
 
-describe.each(storeKinds)('client address behind a proxy (D-21) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip, { trustProxy: 1, loginRateLimitPerMinute: 20 });
+describeOnStores(
+  'client address behind a proxy (D-21) on $kind',
+  { config: { trustProxy: 1, loginRateLimitPerMinute: 20 } },
+  (ctx, { skip }) => {
+    it.skipIf(skip)(
+      'forged X-Forwarded-For entries change neither the rate limit nor the audit',
+      async () => {
+        const { admin } = await createOperatorWithAdmins(ctx);
+        const agent = new Agent(ctx.app);
+        await agent.get('/login');
+        const cookie = [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+        const statuses: number[] = [];
+        for (let i = 0; i < 60; i++) {
+          const res = await ctx.app.inject({
+            method: 'POST',
+            url: '/login',
+            // The client sends a made-up address; the proxy appends the one it saw.
+            headers: {
+              cookie,
+              'content-type': 'application/x-www-form-urlencoded',
+              'x-forwarded-for': `10.9.${i}.1, 203.0.113.7`,
+            },
+            payload: new URLSearchParams({
+              userId: 'U999999999',
+              password: `wrong ${i}`,
+              _csrf: agent.csrfToken,
+            }).toString(),
+          });
+          statuses.push(res.statusCode);
+        }
+        expect(statuses.filter((s) => s === 401)).toHaveLength(20);
+        expect(statuses.filter((s) => s === 429)).toHaveLength(40);
+        const ips = await ctx.store.db
+          .selectFrom('audit_records')
+          .select('ip')
+          .where('action', '=', 'login')
+          .distinct()
+          .execute();
+        expect(ips.map((r) => r.ip)).toEqual(['203.0.113.7']);
+        void admin;
+      },
+    );
 
-  it.skipIf(skip)('forged X-Forwarded-For entries change neither the rate limit nor the audit', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = new Agent(ctx.app);
-    await agent.get('/login');
-    const cookie = [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const statuses: number[] = [];
-    for (let i = 0; i < 60; i++) {
-      const res = await ctx.app.inject({
+    it('refuses TRUST_PROXY=true and takes a hop count or addresses', () => {
+      expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(ConfigError);
+      expect(() => loadConfig({ TRUST_PROXY: 'proxy.example' })).toThrow(ConfigError);
+      expect(parseTrustProxy('false')).toBe(false);
+      expect(parseTrustProxy('2')).toBe(2);
+      expect(parseTrustProxy('10.0.0.1, 192.168.0.0/16, loopback')).toEqual([
+        '10.0.0.1',
+        '192.168.0.0/16',
+        'loopback',
+      ]);
+      expect(parseTrustProxy('10.0.0.0/33')).toBeUndefined();
+    });
+  },
+);
+
+describeOnStores(
+  'a proxy trusted by address (D-21) on $kind',
+  { config: { trustProxy: ['10.0.0.1'] } },
+  (ctx, { skip }) => {
+    it.skipIf(skip)('ignores X-Forwarded-For from a peer that is not the proxy', async () => {
+      const { admin } = await createOperatorWithAdmins(ctx);
+      const agent = new Agent(ctx.app);
+      await agent.get('/login');
+      const cookie = [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      await ctx.app.inject({
         method: 'POST',
         url: '/login',
-        // The client sends a made-up address; the proxy appends the one it saw.
         headers: {
           cookie,
           'content-type': 'application/x-www-form-urlencoded',
-          'x-forwarded-for': `10.9.${i}.1, 203.0.113.7`,
+          'x-forwarded-for': '198.51.100.9',
         },
         payload: new URLSearchParams({
-          userId: 'U999999999',
-          password: `wrong ${i}`,
+          userId: admin.userId,
+          password: 'wrong',
           _csrf: agent.csrfToken,
         }).toString(),
       });
-      statuses.push(res.statusCode);
-    }
-    expect(statuses.filter((s) => s === 401)).toHaveLength(20);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(40);
-    const ips = await ctx.store.db
-      .selectFrom('audit_records')
-      .select('ip')
-      .where('action', '=', 'login')
-      .distinct()
-      .execute();
-    expect(ips.map((r) => r.ip)).toEqual(['203.0.113.7']);
-    void admin;
-  });
-
-  it('refuses TRUST_PROXY=true and takes a hop count or addresses', () => {
-    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(ConfigError);
-    expect(() => loadConfig({ TRUST_PROXY: 'proxy.example' })).toThrow(ConfigError);
-    expect(parseTrustProxy('false')).toBe(false);
-    expect(parseTrustProxy('2')).toBe(2);
-    expect(parseTrustProxy('10.0.0.1, 192.168.0.0/16, loopback')).toEqual([
-      '10.0.0.1',
-      '192.168.0.0/16',
-      'loopback',
-    ]);
-    expect(parseTrustProxy('10.0.0.0/33')).toBeUndefined();
-  });
-});
-
-describe.each(storeKinds)('a proxy trusted by address (D-21) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip, { trustProxy: ['10.0.0.1'] });
-
-  it.skipIf(skip)('ignores X-Forwarded-For from a peer that is not the proxy', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = new Agent(ctx.app);
-    await agent.get('/login');
-    const cookie = [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    await ctx.app.inject({
-      method: 'POST',
-      url: '/login',
-      headers: {
-        cookie,
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-forwarded-for': '198.51.100.9',
-      },
-      payload: new URLSearchParams({
-        userId: admin.userId,
-        password: 'wrong',
-        _csrf: agent.csrfToken,
-      }).toString(),
+      const row = await ctx.store.db
+        .selectFrom('audit_records')
+        .select('ip')
+        .where('target_user_id', '=', admin.userId)
+        .executeTakeFirstOrThrow();
+      expect(row.ip).toBe('127.0.0.1');
     });
-    const row = await ctx.store.db
-      .selectFrom('audit_records')
-      .select('ip')
-      .where('target_user_id', '=', admin.userId)
-      .executeTakeFirstOrThrow();
-    expect(row.ip).toBe('127.0.0.1');
-  });
-});
+  },
+);

@@ -1,19 +1,19 @@
 import argon2 from 'argon2';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import type { User } from '../../src/features/users/model.js';
 import * as passwords from '../../src/lib/passwords.js';
 import {
   Agent,
-  createOperatorWithAdmins,
-  createUser,
+  auditFor,
+  createUserOfNewOperator,
   DEFAULT_PASSWORD,
+  describeOnStores,
+  messageIds,
   type Response,
+  sessionCount,
   TEST_START,
-  type UserValues,
-  useTestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
-import { auditFor, messageIds, userRow } from '../helpers/users-manage.js';
+  userRow,
+} from '../helpers/integration.js';
 
 /**
  * SPEC §4.11, D-14: once a user is locked, disabled, deleted or out of validity, every
@@ -36,18 +36,11 @@ function errorBlock(body: string): string | undefined {
   return /<div class="messages messages-error"[\s\S]*?<\/div>/.exec(body)?.[0];
 }
 
-describe.each(storeKinds)('login: no password oracle (D-14) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('login: no password oracle (D-14) on $kind', (ctx, { skip }) => {
   afterEach(() => {
     vi.restoreAllMocks();
     ctx.clock?.set(TEST_START);
   });
-
-  async function newUser(values: Omit<UserValues, 'operatorCode'> = {}): Promise<User> {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    return createUser(ctx, { operatorCode: operator.operatorCode, ...values });
-  }
 
   async function loginFailures(userId: string) {
     const rows = await auditFor(ctx, 'login', userId);
@@ -78,7 +71,7 @@ describe.each(storeKinds)('login: no password oracle (D-14) on $kind', ({ kind, 
   it.skipIf(skip)(
     'locked by five wrong passwords: right and wrong passwords get the same locked page, each audited',
     async () => {
-      const user = await newUser();
+      const user = await createUserOfNewOperator(ctx);
       const agent = new Agent(ctx.app);
       for (let i = 0; i < 5; i++) {
         const res = await agent.post('/login', { userId: user.userId, password: WRONG });
@@ -105,19 +98,14 @@ describe.each(storeKinds)('login: no password oracle (D-14) on $kind', ({ kind, 
       expect(Number(row.locked)).toBe(1);
       expect(Number(row.failed_login_count)).toBe(5);
       expect(await auditFor(ctx, 'lock', user.userId)).toHaveLength(1);
-      const sessions = await ctx.store.db
-        .selectFrom('sessions')
-        .select('id')
-        .where('user_id', '=', user.userId)
-        .execute();
-      expect(sessions).toHaveLength(0);
+      expect(await sessionCount(ctx, user.userId)).toBe(0);
     },
   );
 
   it.skipIf(skip)(
     'a locked user: right and wrong passwords in parallel all get the locked page; nothing counts twice',
     async () => {
-      const user = await newUser();
+      const user = await createUserOfNewOperator(ctx);
       const results = await Promise.all(
         Array.from({ length: 10 }, () =>
           new Agent(ctx.app).post('/login', { userId: user.userId, password: WRONG }),
@@ -153,7 +141,7 @@ describe.each(storeKinds)('login: no password oracle (D-14) on $kind', ({ kind, 
   it.skipIf(skip)(
     'a disabled user: right and wrong passwords get the same unavailable page, each audited, none counted',
     async () => {
-      const user = await newUser({ enabled: false });
+      const user = await createUserOfNewOperator(ctx, { enabled: false });
       await expectSameAnswer(user, 'error.login.unavailable');
       expect(await loginFailures(user.userId)).toEqual([
         { reason: 'disabled' },
@@ -171,9 +159,9 @@ describe.each(storeKinds)('login: no password oracle (D-14) on $kind', ({ kind, 
   it.skipIf(skip)(
     'out of validity (end date passed, start date ahead): the same unavailable page whatever the password',
     async () => {
-      const ended = await newUser({ validTo: '2026-03-31' });
+      const ended = await createUserOfNewOperator(ctx, { validTo: '2026-03-31' });
       await expectSameAnswer(ended, 'error.login.unavailable');
-      const notYet = await newUser({ validFrom: '2026-04-02' });
+      const notYet = await createUserOfNewOperator(ctx, { validFrom: '2026-04-02' });
       await expectSameAnswer(notYet, 'error.login.unavailable');
       for (const u of [ended, notYet]) {
         expect(await loginFailures(u.userId)).toEqual(
@@ -187,7 +175,7 @@ describe.each(storeKinds)('login: no password oracle (D-14) on $kind', ({ kind, 
   it.skipIf(skip)(
     'a validity that ends while time passes (FakeClock): usable on its last day, then no oracle',
     async () => {
-      const user = await newUser({ validTo: '2026-04-01' });
+      const user = await createUserOfNewOperator(ctx, { validTo: '2026-04-01' });
       const lastDay = await new Agent(ctx.app).post('/login', { userId: user.userId, password: WRONG });
       expect(messageIds(lastDay.body)).toEqual(['error.login.failed']);
       ctx.clock.set('2026-04-01T15:00:00.000Z'); // 2026-04-02 00:00 in Japan
@@ -200,7 +188,7 @@ describe.each(storeKinds)('login: no password oracle (D-14) on $kind', ({ kind, 
   it.skipIf(skip)(
     'a deleted user: right and wrong passwords get the page of an unknown ID, each audited',
     async () => {
-      const user = await newUser({ deleted: true });
+      const user = await createUserOfNewOperator(ctx, { deleted: true });
       const answers = await expectSameAnswer(user, 'error.login.failed');
       const unknown = await new Agent(ctx.app).post('/login', { userId: 'U999999998', password: WRONG });
       expect(unknown.statusCode).toBe(401);
@@ -216,13 +204,25 @@ describe.each(storeKinds)('login: no password oracle (D-14) on $kind', ({ kind, 
     'the state decides first: a locked, disabled or out-of-validity user with an expired temporary password',
     async () => {
       const expired = { temporary: true, temporaryPasswordExpiresAt: '2026-03-31T14:59:59.999Z' };
-      await expectSameAnswer(await newUser({ ...expired, locked: true }), 'error.login.locked');
-      await expectSameAnswer(await newUser({ ...expired, enabled: false }), 'error.login.unavailable');
-      await expectSameAnswer(await newUser({ ...expired, validTo: '2026-03-31' }), 'error.login.unavailable');
+      await expectSameAnswer(
+        await createUserOfNewOperator(ctx, { ...expired, locked: true }),
+        'error.login.locked',
+      );
+      await expectSameAnswer(
+        await createUserOfNewOperator(ctx, { ...expired, enabled: false }),
+        'error.login.unavailable',
+      );
+      await expectSameAnswer(
+        await createUserOfNewOperator(ctx, { ...expired, validTo: '2026-03-31' }),
+        'error.login.unavailable',
+      );
       // Locked and disabled at once: always the lock.
-      await expectSameAnswer(await newUser({ locked: true, enabled: false }), 'error.login.locked');
+      await expectSameAnswer(
+        await createUserOfNewOperator(ctx, { locked: true, enabled: false }),
+        'error.login.locked',
+      );
       // An otherwise usable user: the right password learns of the expiry, a wrong one counts.
-      const usable = await newUser(expired);
+      const usable = await createUserOfNewOperator(ctx, expired);
       const agent = new Agent(ctx.app);
       const right = await agent.post('/login', { userId: usable.userId, password: DEFAULT_PASSWORD });
       expect(messageIds(right.body)).toEqual(['error.login.temporaryExpired']);
@@ -235,15 +235,15 @@ describe.each(storeKinds)('login: no password oracle (D-14) on $kind', ({ kind, 
   it.skipIf(skip)('every path costs exactly one argon2 verification and no hashing', async () => {
     // The decoy hash is made once per process; make it before counting.
     await passwords.decoyPasswordHash();
-    const locked = await newUser({ locked: true });
-    const disabled = await newUser({ enabled: false });
-    const ended = await newUser({ validTo: '2026-03-31' });
-    const deleted = await newUser({ deleted: true });
-    const expiredTemporary = await newUser({
+    const locked = await createUserOfNewOperator(ctx, { locked: true });
+    const disabled = await createUserOfNewOperator(ctx, { enabled: false });
+    const ended = await createUserOfNewOperator(ctx, { validTo: '2026-03-31' });
+    const deleted = await createUserOfNewOperator(ctx, { deleted: true });
+    const expiredTemporary = await createUserOfNewOperator(ctx, {
       temporary: true,
       temporaryPasswordExpiresAt: '2026-03-31T14:59:59.999Z',
     });
-    const usable = await newUser();
+    const usable = await createUserOfNewOperator(ctx);
     const attempts: [string, string, string][] = [
       ['unknown ID', 'U999999997', DEFAULT_PASSWORD],
       ['deleted, right', deleted.userId, DEFAULT_PASSWORD],
@@ -282,12 +282,12 @@ describe.each(storeKinds)('login: no password oracle (D-14) on $kind', ({ kind, 
       ).replace(/ /g, '\u3000');
       const wrongFullWidth = 'ｎｏｔ\u3000ｔｈｅ\u3000ｐａｓｓｗｏｒｄ\u3000１２３';
       const users = {
-        locked: await newUser({ locked: true }),
-        disabled: await newUser({ enabled: false }),
-        outsideValidity: await newUser({ validTo: '2026-03-31' }),
-        deleted: await newUser({ deleted: true }),
+        locked: await createUserOfNewOperator(ctx, { locked: true }),
+        disabled: await createUserOfNewOperator(ctx, { enabled: false }),
+        outsideValidity: await createUserOfNewOperator(ctx, { validTo: '2026-03-31' }),
+        deleted: await createUserOfNewOperator(ctx, { deleted: true }),
       };
-      const usable = await newUser();
+      const usable = await createUserOfNewOperator(ctx);
       const signIn = await new Agent(ctx.app).post('/login', {
         userId: usable.userId,
         password: fullWidth,

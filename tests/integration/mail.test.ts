@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, inject, it } from 'vitest';
 import { openStore, type Store } from '../../src/db/connect.js';
 import { queueNotice } from '../../src/features/mail/notices.js';
 import {
@@ -21,12 +21,11 @@ import { findUser } from '../../src/features/users/repository.js';
 import {
   Agent,
   createOperatorWithAdmins,
-  createTestContext,
+  createOperatorWithUser,
   createUser,
+  describeOnStores,
   loginAs,
-  type TestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
+} from '../helpers/integration.js';
 
 const MAIL_FROM = '容量市場システム <no-reply@capacity-market.example>';
 
@@ -121,8 +120,7 @@ async function drain(worker: MailWorker): Promise<number> {
   }
 }
 
-describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) => {
-  let ctx: TestContext;
+describeOnStores('mail outbox and worker on $kind', (ctx, { kind, skip }) => {
   const sink = new SmtpSink();
   const log = captureLogger();
   const workers: MailWorker[] = [];
@@ -130,18 +128,16 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
 
   beforeAll(async () => {
     if (skip) return;
-    ctx = await createTestContext(kind);
     await sink.start();
   });
   afterAll(async () => {
     await sink.stop();
-    await ctx?.close();
   });
   afterEach(async () => {
     // Each test leaves nothing due behind: the next one counts only its own mails.
     sink.refusal = null;
     for (const w of workers.splice(0)) await w.stop();
-    if (ctx) {
+    if (ctx.store) {
       // Mails still waiting for a retry are made due and delivered now, so that no test
       // receives another test's mail when it moves the clock.
       await ctx.store.db
@@ -155,6 +151,15 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
     for (const t of transports.splice(0)) t.close();
     sink.received = [];
   });
+
+  /** A user of a new operator and a notice about them, queued now: three mails (the user, both admins). */
+  async function userWithNotice(event: 'unlocked' | 'deleted') {
+    const { admin, user } = await createOperatorWithUser(ctx);
+    await ctx.store.db
+      .transaction()
+      .execute((tx) => queueNotice(tx, { event, at: ctx.clock.now(), user, actor: admin }));
+    return { admin, user };
+  }
 
   function newWorker(options: Partial<MailWorkerOptions> = {}, store: Store = ctx.store): MailWorker {
     const transport = smtpTransport(sink.url, { rejectUnauthorized: true });
@@ -283,8 +288,7 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
   });
 
   it.skipIf(skip)('a user locked by five wrong passwords: the user and both admins are told', async () => {
-    const { admin, otherAdmin } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: admin.operatorCode });
+    const { admin, otherAdmin, user } = await createOperatorWithUser(ctx);
     const agent = new Agent(ctx.app);
     for (let i = 0; i < 5; i++) {
       expect(
@@ -305,8 +309,7 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
   });
 
   it.skipIf(skip)('change, unlock, reissue and deletion notices reach the user and both admins', async () => {
-    const { admin, otherAdmin } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: admin.operatorCode });
+    const { admin, otherAdmin, user } = await createOperatorWithUser(ctx);
     const at = ctx.clock.now();
     const expiresAt = new Date('2026-04-03T14:59:59.999Z');
     const secret = 'Reissued-Secret-42x';
@@ -350,8 +353,7 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
   });
 
   it.skipIf(skip)('a change whose transaction fails queues no mail', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: admin.operatorCode });
+    const { admin, user } = await createOperatorWithUser(ctx);
     const before = await ctx.store.db.selectFrom('mail_outbox').select('id').execute();
     await expect(
       ctx.store.db.transaction().execute(async (tx) => {
@@ -418,8 +420,7 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
   it.skipIf(skip)(
     'a server that is down delays mail without blocking requests; when it is back every mail arrives once',
     async () => {
-      const { admin, otherAdmin } = await createOperatorWithAdmins(ctx);
-      const user = await createUser(ctx, { operatorCode: admin.operatorCode });
+      const { admin, otherAdmin, user } = await createOperatorWithUser(ctx);
       const worker = newWorker();
       const port = sink.port;
       await sink.stop();
@@ -451,11 +452,7 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
   it.skipIf(skip)(
     'at the attempt limit a mail is failed and shown; outbox retry sends it again',
     async () => {
-      const { admin } = await createOperatorWithAdmins(ctx);
-      const user = await createUser(ctx, { operatorCode: admin.operatorCode });
-      await ctx.store.db
-        .transaction()
-        .execute((tx) => queueNotice(tx, { event: 'unlocked', at: ctx.clock.now(), user, actor: admin }));
+      const { user } = await userWithNotice('unlocked');
       const worker = newWorker({ retry: { maxAttempts: 3 } });
       sink.refusal = { stage: 'rcpt', code: 451 };
       expect(await worker.runOnce()).toMatchObject({ retrying: 3 });
@@ -487,11 +484,7 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
   );
 
   it.skipIf(skip)('a permanent 550 refusal fails the mail at once', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: admin.operatorCode });
-    await ctx.store.db
-      .transaction()
-      .execute((tx) => queueNotice(tx, { event: 'deleted', at: ctx.clock.now(), user, actor: admin }));
+    const { user } = await userWithNotice('deleted');
     sink.refusal = { stage: 'rcpt', code: 550 };
     expect(await newWorker().runOnce()).toMatchObject({ claimed: 3, failed: 3, retrying: 0 });
     const rows = await outboxRows([user.email]);
@@ -502,11 +495,7 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
   it.skipIf(skip)(
     'a refused login (535) is retried, and the SMTP password is in no error or log',
     async () => {
-      const { admin } = await createOperatorWithAdmins(ctx);
-      const user = await createUser(ctx, { operatorCode: admin.operatorCode });
-      await ctx.store.db
-        .transaction()
-        .execute((tx) => queueNotice(tx, { event: 'unlocked', at: ctx.clock.now(), user, actor: admin }));
+      const { user } = await userWithNotice('unlocked');
       const password = 'Smtp-Pa55word-Never-Logged';
       const server = new SMTPServer({
         authOptional: false,
@@ -541,11 +530,7 @@ describe.each(storeKinds)('mail outbox and worker on $kind', ({ kind, skip }) =>
   it.skipIf(skip)(
     "a crashed worker's claim is taken over after its lease, and the late finish is refused",
     async () => {
-      const { admin } = await createOperatorWithAdmins(ctx);
-      const user = await createUser(ctx, { operatorCode: admin.operatorCode });
-      await ctx.store.db
-        .transaction()
-        .execute((tx) => queueNotice(tx, { event: 'unlocked', at: ctx.clock.now(), user, actor: admin }));
+      const { user } = await userWithNotice('unlocked');
       // The "crashed" worker claims and never finishes.
       const lost = await claimDueMails(ctx.store, { now: ctx.clock.now(), leaseMs: 10 * 60_000, limit: 100 });
       expect(lost).toHaveLength(3);

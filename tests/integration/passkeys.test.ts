@@ -1,19 +1,23 @@
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PASSKEY_CHALLENGE_MS } from '../../src/features/auth/passkeys/challenges.js';
 import type { User } from '../../src/features/users/model.js';
 import {
   Agent,
+  atCodeScreen,
+  auditFor,
   createOperatorWithAdmins,
   createUser,
+  createUserOfNewOperator,
   DEFAULT_PASSWORD,
+  describeOnStores,
+  errorIds,
   loginAs,
+  messageIds,
   type Response,
-  TEST_START,
-  useTestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
-import { auditFor, messageIds, userRow } from '../helpers/users-manage.js';
+  resetClockAfterEach,
+  userRow,
+} from '../helpers/integration.js';
 import { type Ceremony, SoftAuthenticator } from '../helpers/webauthn.js';
 
 /**
@@ -28,21 +32,8 @@ import { type Ceremony, SoftAuthenticator } from '../helpers/webauthn.js';
 const ORIGIN = 'http://localhost';
 const RP_ID = 'localhost';
 
-function errorIds(body: string): string[] {
-  return messageIds(/<div class="messages messages-error"[\s\S]*?<\/div>/.exec(body)?.[0] ?? '');
-}
-
-describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
-  afterEach(() => {
-    ctx.clock?.set(TEST_START);
-  });
-
-  async function newUser(): Promise<User> {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    return createUser(ctx, { operatorCode: operator.operatorCode });
-  }
+describeOnStores('passkeys on $kind', (ctx, { skip }) => {
+  resetClockAfterEach(ctx);
 
   const device = (over: Ceremony = {}) => new SoftAuthenticator({ origin: ORIGIN, rpId: RP_ID, ...over });
 
@@ -59,21 +50,12 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
   }
 
   async function userWithPasskey(over: Ceremony = {}) {
-    const user = await newUser();
+    const user = await createUserOfNewOperator(ctx);
     const agent = await loginAs(ctx, user);
     const auth = device(over);
     const res = await register(agent, auth);
     expect(res.statusCode, errorIds(res.body).join()).toBe(303);
     return { user, agent, auth };
-  }
-
-  /** The password step of a new browser: the code screen for a user with a passkey. */
-  async function passwordStep(user: User): Promise<Agent> {
-    const agent = new Agent(ctx.app);
-    await agent.get('/login');
-    const res = await agent.post('/login', { userId: user.userId, password: DEFAULT_PASSWORD });
-    expect(res.location).toBe('/login/code');
-    return agent;
   }
 
   async function loginOptions(agent: Agent) {
@@ -103,7 +85,7 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
   it.skipIf(skip)(
     'registers a passkey from the account page: listed, audited, mailed, other sessions ended',
     async () => {
-      const user = await newUser();
+      const user = await createUserOfNewOperator(ctx);
       const elsewhere = await loginAs(ctx, user);
       const agent = await loginAs(ctx, user);
       const options = await registrationOptions(agent);
@@ -157,7 +139,7 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
     'logs in with a passkey after the password: session, audit, mail to the user only',
     async () => {
       const { user, auth } = await userWithPasskey();
-      const agent = await passwordStep(user);
+      const agent = await atCodeScreen(ctx, user);
       const code = await agent.get('/login/code');
       expect(code.statusCode).toBe(200);
       expect(code.body).toContain('パスキーでログイン');
@@ -196,26 +178,26 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
 
   it.skipIf(skip)('refuses a replayed assertion: each challenge is used once', async () => {
     const { user, auth } = await userWithPasskey();
-    const first = await passwordStep(user);
+    const first = await atCodeScreen(ctx, user);
     const options = await loginOptions(first);
     const captured = JSON.stringify(auth.authenticate(options));
     expect((await first.post('/login/passkey', { response: captured })).location).toBe('/');
     // The same answer in a new login (a new challenge) is refused, counted, and ends that login.
-    const second = await passwordStep(user);
+    const second = await atCodeScreen(ctx, user);
     await loginOptions(second);
     const replay = await second.post('/login/passkey', { response: captured });
     expect(replay.statusCode).toBe(401);
     expect(errorIds(replay.body)).toContain('error.login.passkeyFailed');
     expect(await failedCount(user)).toBe(1);
     // Even signed anew for the used challenge (the counter higher), it is refused.
-    const third = await passwordStep(user);
+    const third = await atCodeScreen(ctx, user);
     const resigned = await third.post('/login/passkey', {
       response: JSON.stringify(auth.authenticate(options)),
     });
     expect(resigned.statusCode).toBe(401);
     expect(await failedCount(user)).toBe(2);
     // A failed answer uses its challenge up: a right one for it is refused after.
-    const fourth = await passwordStep(user);
+    const fourth = await atCodeScreen(ctx, user);
     const options4 = await loginOptions(fourth);
     const wrong = await fourth.post('/login/passkey', {
       response: JSON.stringify(auth.authenticate(options4, { origin: 'https://evil.example' })),
@@ -227,7 +209,7 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
     expect(late.statusCode).toBe(401);
     expect(late.location).toBeUndefined();
     // A fresh login and challenge work, and reset the count.
-    const fifth = await passwordStep(user);
+    const fifth = await atCodeScreen(ctx, user);
     expect((await passkeyStep(fifth, auth)).location).toBe('/');
     expect(await failedCount(user)).toBe(0);
     const failures = (await auditFor(ctx, 'login', user.userId)).filter((a) => a.outcome === 'failure');
@@ -263,18 +245,18 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
     expect(after).toEqual(before);
     expect(await outboxTo('passkeyUsed')).toHaveLength(mailsBefore);
     // With the right password the same passkey logs in.
-    expect((await passkeyStep(await passwordStep(user), auth)).location).toBe('/');
+    expect((await passkeyStep(await atCodeScreen(ctx, user), auth)).location).toBe('/');
   });
 
   it.skipIf(skip)('a challenge expires after three minutes, at login and at registration', async () => {
     const { user, agent: account, auth } = await userWithPasskey();
-    const agent = await passwordStep(user);
+    const agent = await atCodeScreen(ctx, user);
     const options = await loginOptions(agent);
     ctx.clock.advance(PASSKEY_CHALLENGE_MS);
     const late = await agent.post('/login/passkey', { response: JSON.stringify(auth.authenticate(options)) });
     expect(late.statusCode).toBe(401);
     expect(errorIds(late.body)).toContain('error.login.passkeyFailed');
-    expect((await passkeyStep(await passwordStep(user), auth)).location).toBe('/');
+    expect((await passkeyStep(await atCodeScreen(ctx, user), auth)).location).toBe('/');
 
     const regOptions = await registrationOptions(account);
     ctx.clock.advance(PASSKEY_CHALLENGE_MS);
@@ -293,7 +275,7 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
   });
 
   it.skipIf(skip)('refuses a wrong origin or RP ID, at registration and at login', async () => {
-    const user = await newUser();
+    const user = await createUserOfNewOperator(ctx);
     const agent = await loginAs(ctx, user);
     for (const over of [
       { origin: 'https://evil.example' },
@@ -316,7 +298,7 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
 
     const { user: owner, auth } = await userWithPasskey();
     for (const over of [{ origin: 'https://evil.example' }, { rpId: 'evil.example' }]) {
-      const res = await passkeyStep(await passwordStep(owner), auth, over);
+      const res = await passkeyStep(await atCodeScreen(ctx, owner), auth, over);
       expect(res.statusCode).toBe(401);
       expect(errorIds(res.body)).toContain('error.login.passkeyFailed');
     }
@@ -327,7 +309,7 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
     const original = ctx.app.appConfig.publicUrl;
     ctx.app.appConfig.publicUrl = 'https://cmus.example.jp/';
     try {
-      const user = await newUser();
+      const user = await createUserOfNewOperator(ctx);
       const agent = await loginAs(ctx, user);
       const options = await registrationOptions(agent);
       expect(options.rp.id).toBe('cmus.example.jp');
@@ -345,22 +327,22 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
   });
 
   it.skipIf(skip)('requires user verification', async () => {
-    const user = await newUser();
+    const user = await createUserOfNewOperator(ctx);
     const agent = await loginAs(ctx, user);
     const res = await register(agent, device(), 'PINなし', { uv: false });
     expect(res.statusCode).toBe(400);
     const { user: owner, auth } = await userWithPasskey();
-    const noUv = await passkeyStep(await passwordStep(owner), auth, { uv: false });
+    const noUv = await passkeyStep(await atCodeScreen(ctx, owner), auth, { uv: false });
     expect(noUv.statusCode).toBe(401);
-    expect((await passkeyStep(await passwordStep(owner), auth)).location).toBe('/');
+    expect((await passkeyStep(await atCodeScreen(ctx, owner), auth)).location).toBe('/');
   });
 
   it.skipIf(skip)('refuses a counter that did not go up, and a change of backup eligibility', async () => {
     const { user, auth } = await userWithPasskey();
-    const agent = await passwordStep(user);
+    const agent = await atCodeScreen(ctx, user);
     expect((await passkeyStep(agent, auth, { counter: 5 })).location).toBe('/');
     for (const counter of [5, 3]) {
-      const login = await passwordStep(user);
+      const login = await atCodeScreen(ctx, user);
       const res = await passkeyStep(login, auth, { counter });
       expect(res.statusCode).toBe(401);
     }
@@ -371,16 +353,16 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
       .executeTakeFirstOrThrow();
     expect(Number(stored.counter)).toBe(5);
     // WebAuthn Level 3: the BE flag of a credential never changes.
-    const be = await passwordStep(user);
+    const be = await atCodeScreen(ctx, user);
     expect(
       (await passkeyStep(be, auth, { counter: 6, backupEligible: true, backedUp: true })).statusCode,
     ).toBe(401);
-    expect((await passkeyStep(await passwordStep(user), auth, { counter: 7 })).location).toBe('/');
+    expect((await passkeyStep(await atCodeScreen(ctx, user), auth, { counter: 7 })).location).toBe('/');
   });
 
   it.skipIf(skip)('a synced passkey (backup eligible) keeps its backup state up to date', async () => {
     const { user, auth } = await userWithPasskey({ backupEligible: true, backedUp: false });
-    const agent = await passwordStep(user);
+    const agent = await atCodeScreen(ctx, user);
     expect((await passkeyStep(agent, auth, { backupEligible: true, backedUp: true })).location).toBe('/');
     const row = await ctx.store.db
       .selectFrom('passkeys')
@@ -394,14 +376,14 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
     const a = await userWithPasskey();
     const b = await userWithPasskey();
     // B's authenticator answering A's challenge: not one of A's passkeys.
-    const login = await passwordStep(a.user);
+    const login = await atCodeScreen(ctx, a.user);
     const res = await passkeyStep(login, b.auth);
     expect(res.statusCode).toBe(401);
     expect(await failedCount(a.user)).toBe(1);
     // A's own credential answering with another user handle than it was made for.
     const ownHandle = a.auth.userHandle;
     a.auth.userHandle = b.auth.userHandle;
-    expect((await passkeyStep(await passwordStep(a.user), a.auth)).statusCode).toBe(401);
+    expect((await passkeyStep(await atCodeScreen(ctx, a.user), a.auth)).statusCode).toBe(401);
     a.auth.userHandle = ownHandle;
     expect(await failedCount(a.user)).toBe(2);
     // A cannot remove B's passkey, even with A's own password.
@@ -518,7 +500,7 @@ describe.each(storeKinds)('passkeys on $kind', ({ kind, skip }) => {
       expect(res.statusCode, response).toBe(400);
     }
     for (const response of ['null', '{"id":"x","response":{}}', '{"response":{"clientDataJSON":"e30"}}']) {
-      const login = await passwordStep(user);
+      const login = await atCodeScreen(ctx, user);
       await loginOptions(login);
       const res = await login.post('/login/passkey', { response });
       expect(res.statusCode, response).toBe(401);

@@ -1,17 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { User } from '../../src/features/users/model.js';
 import { verifyPassword } from '../../src/lib/passwords.js';
-import { Agent, createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
 import {
+  Agent,
+  createOperatorWithAdmins,
+  createUser,
+  describeOnStores,
   execute,
   formToken,
   issueToken,
+  loginAs,
   messageIds,
   registerForm,
   submit,
   userRow,
-} from '../helpers/users-manage.js';
+} from '../helpers/integration.js';
 
 /**
  * SPEC §5, D-16 (revised): at a reissue the temporary password goes only to the user
@@ -19,9 +22,7 @@ import {
  * Otherwise an admin could reissue the other admin's password, read it and take that
  * account over. At a registration it still goes to the new user and the registering admin.
  */
-describe.each(storeKinds)('who receives a temporary password (D-16) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('who receives a temporary password (D-16) on $kind', (ctx, { skip }) => {
   async function lastOutboxId(): Promise<number> {
     const row = await ctx.store.db
       .selectFrom('mail_outbox')

@@ -1,26 +1,29 @@
 import { parse } from 'csv-parse/sync';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { User } from '../../src/features/users/model.js';
 import {
   Agent,
-  createOperatorWithAdmins,
-  createUser,
-  DEFAULT_PASSWORD,
-  loginAs,
-  type TestContext,
-  useTestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
-import {
   auditFor,
+  createOperatorWithAdmins,
+  createOperatorWithUser,
+  createUser,
+  describeOnStores,
   execute,
+  exportCsv,
   formToken,
   issueToken,
+  loginAs,
   messageIds,
   outboxFor,
+  passwordStep,
+  plantPasskey,
+  plantTotpFactor,
   sessionCount,
+  type TestContext,
+  USER_CSV_HEADER,
+  userRowCount,
   writtenRows,
-} from '../helpers/users-manage.js';
+} from '../helpers/integration.js';
 
 /**
  * SPEC D-22 (issue 10 items 4 and 5): an admin resets the second factor of a user of their
@@ -36,10 +39,7 @@ const PURPOSE = (userId: string) => `secondFactorReset:${userId}`;
 async function giveFactor(ctx: TestContext, userId: string): Promise<void> {
   const at = ctx.clock.now().toISOString();
   const db = ctx.store.db;
-  await db
-    .insertInto('totp_factors')
-    .values({ user_id: userId, secret: 'v1.sealed', created_at: at, enabled_at: at, last_used_step: null })
-    .execute();
+  await plantTotpFactor(ctx, userId);
   for (let i = 0; i < 10; i++) {
     await db
       .insertInto('recovery_codes')
@@ -62,23 +62,11 @@ async function giveFactor(ctx: TestContext, userId: string): Promise<void> {
 /** A passkey of the user (SPEC D-22's second kind of factor) and a ceremony waiting for it. */
 async function givePasskey(ctx: TestContext, userId: string, n = 1): Promise<void> {
   const at = ctx.clock.now().toISOString();
-  await ctx.store.db
-    .insertInto('passkeys')
-    .values({
-      user_id: userId,
-      credential_id: `credential-${userId}-${n}`,
-      public_key: 'pQECAyYgASFYIA',
-      counter: 0,
-      transports: 'internal',
-      backup_eligible: 0,
-      backed_up: 0,
-      aaguid: '00000000-0000-0000-0000-000000000000',
-      user_handle: `handle-${userId}`,
-      name: `会社のノートPC ${n}`,
-      created_at: at,
-      last_used_at: null,
-    })
-    .execute();
+  await plantPasskey(ctx, userId, {
+    credentialId: `credential-${userId}-${n}`,
+    userHandle: `handle-${userId}`,
+    name: `会社のノートPC ${n}`,
+  });
   await ctx.store.db
     .insertInto('passkey_challenges')
     .values({
@@ -94,35 +82,18 @@ async function givePasskey(ctx: TestContext, userId: string, n = 1): Promise<voi
 }
 
 async function passkeyRows(ctx: TestContext, userId: string) {
-  const count = async (table: 'passkeys' | 'passkey_challenges') =>
-    Number(
-      (
-        await ctx.store.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('user_id', '=', userId)
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  return { passkeys: await count('passkeys'), challenges: await count('passkey_challenges') };
+  return {
+    passkeys: await userRowCount(ctx, 'passkeys', userId),
+    challenges: await userRowCount(ctx, 'passkey_challenges', userId),
+  };
 }
 
 /** The rows of the user's second factor, by table. */
 async function factorRows(ctx: TestContext, userId: string) {
-  const count = async (table: 'totp_factors' | 'recovery_codes' | 'login_challenges') =>
-    Number(
-      (
-        await ctx.store.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('user_id', '=', userId)
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
   return {
-    totp: await count('totp_factors'),
-    recovery: await count('recovery_codes'),
-    challenges: await count('login_challenges'),
+    totp: await userRowCount(ctx, 'totp_factors', userId),
+    recovery: await userRowCount(ctx, 'recovery_codes', userId),
+    challenges: await userRowCount(ctx, 'login_challenges', userId),
   };
 }
 
@@ -131,9 +102,7 @@ const NONE = { totp: 0, recovery: 0, challenges: 0 };
 
 /** Where the password step of a login leads: `/` without a factor, `/login/code` with one. */
 async function afterPassword(ctx: TestContext, user: User): Promise<string | undefined> {
-  const agent = new Agent(ctx.app);
-  await agent.get('/login');
-  return (await agent.post('/login', { userId: user.userId, password: DEFAULT_PASSWORD })).location;
+  return (await passwordStep(ctx, user)).res.location;
 }
 
 /** The value of a detail table's row. */
@@ -142,12 +111,9 @@ function detailValue(body: string, label: string): string | undefined {
   return new RegExp(`<th[^>]*>${escaped}</th>\\s*<td[^>]*>([^<]*)</td>`).exec(body)?.[1];
 }
 
-describe.each(storeKinds)('二要素認証リセット by an admin (SPEC D-22) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('二要素認証リセット by an admin (SPEC D-22) on $kind', (ctx, { skip }) => {
   async function setup() {
-    const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const { admin, otherAdmin, operator, user } = await createOperatorWithUser(ctx);
     // The user's own session, opened before the factor (the login then asks no code).
     const userAgent = await loginAs(ctx, user);
     await giveFactor(ctx, user.userId);
@@ -405,17 +371,7 @@ describe.each(storeKinds)('二要素認証リセット by an admin (SPEC D-22) o
       const pending = await createUser(ctx, { operatorCode: operator.operatorCode, userName: '二要素 二郎' });
       await giveFactor(ctx, withFactor.userId);
       // An enrolment still waiting for its first code is no second factor.
-      const at = ctx.clock.now().toISOString();
-      await ctx.store.db
-        .insertInto('totp_factors')
-        .values({
-          user_id: pending.userId,
-          secret: 'v1.x',
-          created_at: at,
-          enabled_at: null,
-          last_used_step: null,
-        })
-        .execute();
+      await plantTotpFactor(ctx, pending.userId, { enabled: false });
       const agent = await loginAs(ctx, admin);
 
       const list = await agent.get('/users');
@@ -437,26 +393,11 @@ describe.each(storeKinds)('二要素認証リセット by an admin (SPEC D-22) o
       );
       expect(detailValue((await agent.get(`/users/${pending.userId}`)).body, '二要素認証')).toBe('未設定');
 
-      const csv = await agent.post('/users/export', { operatorCode: operator.operatorCode, confirmed: '1' });
+      const csv = await exportCsv(agent, { operatorCode: operator.operatorCode });
       expect(csv.statusCode).toBe(200);
       const records = parse(csv.body.replace(/^\uFEFF/, '')) as string[][];
       // The manual's columns unchanged, then the second factor.
-      expect(records[0]).toEqual([
-        'ユーザID',
-        '権限区分',
-        '事業者コード',
-        '参加登録申請者名',
-        '所属部署',
-        'ユーザ名',
-        '電話番号',
-        'メールアドレス',
-        '有効/無効',
-        '適用開始日',
-        '適用終了日',
-        'ユーザロック',
-        '削除状態',
-        '二要素認証',
-      ]);
+      expect(records[0]).toEqual(USER_CSV_HEADER);
       const byId = Object.fromEntries(records.slice(1).map((r) => [r[0], r.at(-1)]));
       expect(byId).toEqual({
         [admin.userId]: '未設定',

@@ -1,18 +1,26 @@
 import * as OTPAuth from 'otpauth';
-import { afterEach, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { User } from '../../src/features/users/model.js';
 import {
   Agent,
+  atCodeScreen,
+  auditFor,
   createOperatorWithAdmins,
   createUser,
+  createUserOfNewOperator,
   DEFAULT_PASSWORD,
+  describeOnStores,
+  errorIds,
   loginAs,
+  messageIds,
+  outboxFor,
+  passwordStep,
   type Response,
-  TEST_START,
-  useTestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
-import { auditFor, messageIds, outboxFor, sessionIdOf, userRow } from '../helpers/users-manage.js';
+  resetClockAfterEach,
+  rowsOfUser,
+  sessionIdOf,
+  userRow,
+} from '../helpers/integration.js';
 
 /**
  * SPEC D-22 (issue: account security): enrolment of an authenticator app, the code step of
@@ -33,27 +41,13 @@ function secretOf(body: string): string {
   return m[1]!;
 }
 
-/** The IDs of the error messages at the top of a page. */
-function errorIds(body: string): string[] {
-  return messageIds(/<div class="messages messages-error"[\s\S]*?<\/div>/.exec(body)?.[0] ?? '');
-}
-
 function recoveryCodesOf(body: string): string[] {
   const list = /data-recovery-codes[^>]*>([\s\S]*?)<\/ol>/.exec(body)?.[1] ?? '';
   return [...list.matchAll(/<code>([0-9A-Z-]+)<\/code>/g)].map((m) => m[1]!);
 }
 
-describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
-  afterEach(() => {
-    ctx.clock?.set(TEST_START);
-  });
-
-  async function newUser(): Promise<User> {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    return createUser(ctx, { operatorCode: operator.operatorCode });
-  }
+describeOnStores('second factor and own sessions on $kind', (ctx, { skip }) => {
+  resetClockAfterEach(ctx);
 
   /** Enrols through the account pages as the user would; returns the secret and recovery codes. */
   async function enrol(user: User): Promise<{ agent: Agent; secret: string; recoveryCodes: string[] }> {
@@ -73,27 +67,15 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
     return { agent, secret, recoveryCodes };
   }
 
-  /** The password step; for a user with a factor it leads to the code screen. */
-  async function passwordStep(
-    user: User,
-    password = DEFAULT_PASSWORD,
-  ): Promise<{ agent: Agent; res: Response }> {
-    const agent = new Agent(ctx.app);
-    await agent.get('/login');
-    const res = await agent.post('/login', { userId: user.userId, password });
-    return { agent, res };
-  }
-
   async function loginWithCode(user: User, code: string): Promise<{ agent: Agent; res: Response }> {
-    const { agent, res } = await passwordStep(user);
-    expect(res.location).toBe('/login/code');
+    const agent = await atCodeScreen(ctx, user);
     return { agent, res: await agent.post('/login/code', { code }) };
   }
 
   it.skipIf(skip)(
     'enrols: QR code and secret, a current code, ten recovery codes kept only as hashes',
     async () => {
-      const user = await newUser();
+      const user = await createUserOfNewOperator(ctx);
       const elsewhere = await loginAs(ctx, user);
       const { agent, secret, recoveryCodes } = await enrol(user);
       // ASVS V7.4.3: a new factor ends the user's other sessions; the enrolling one stays.
@@ -107,11 +89,7 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
       // Sealed at rest: neither the secret nor a recovery code is stored in clear.
       expect(factor.secret).not.toContain(secret);
       expect(factor.secret).toMatch(/^v1\./);
-      const codes = await ctx.store.db
-        .selectFrom('recovery_codes')
-        .select('code_hash')
-        .where('user_id', '=', user.userId)
-        .execute();
+      const codes = await rowsOfUser(ctx, 'recovery_codes', user.userId);
       expect(codes).toHaveLength(10);
       for (const c of codes) {
         expect(c.code_hash).toMatch(/^\$argon2id\$/);
@@ -129,7 +107,7 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
   );
 
   it.skipIf(skip)('a wrong code does not enrol; the enrolment page stays', async () => {
-    const user = await newUser();
+    const user = await createUserOfNewOperator(ctx);
     const agent = await loginAs(ctx, user);
     await agent.post('/account/second-factor/start');
     const res = await agent.post('/account/second-factor/confirm', { code: '000000' });
@@ -144,10 +122,10 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
   });
 
   it.skipIf(skip)('logs in with a code: no session before it, one after; audited', async () => {
-    const user = await newUser();
+    const user = await createUserOfNewOperator(ctx);
     const { secret } = await enrol(user);
     ctx.clock.advance(60_000);
-    const { agent, res } = await passwordStep(user);
+    const { agent, res } = await passwordStep(ctx, user);
     expect(res.statusCode).toBe(303);
     expect(res.location).toBe('/login/code');
     // The waiting login is no session: private pages still send to the login.
@@ -170,7 +148,7 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
   it.skipIf(skip)(
     'a code is accepted once: the enrolment code and a used login code are refused',
     async () => {
-      const user = await newUser();
+      const user = await createUserOfNewOperator(ctx);
       const { secret } = await enrol(user);
       const enrolmentCode = codeAt(secret, ctx.clock.now());
       const replay = await loginWithCode(user, enrolmentCode);
@@ -185,7 +163,7 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
   );
 
   it.skipIf(skip)('accepts the step before and after (±1), refuses ±2 (injectable clock)', async () => {
-    const user = await newUser();
+    const user = await createUserOfNewOperator(ctx);
     const { secret } = await enrol(user);
     ctx.clock.advance(10 * 60_000);
     const now = () => ctx.clock.now().getTime();
@@ -203,7 +181,7 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
   });
 
   it.skipIf(skip)('a recovery code logs in once and is used up; the user is mailed', async () => {
-    const user = await newUser();
+    const user = await createUserOfNewOperator(ctx);
     const { recoveryCodes } = await enrol(user);
     const code = recoveryCodes[3]!;
     // Typed in lower case with spaces: still the code.
@@ -228,14 +206,14 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
   it.skipIf(skip)(
     'five wrong codes lock the user, each audited; wrong passwords and codes count together',
     async () => {
-      const user = await newUser();
+      const user = await createUserOfNewOperator(ctx);
       await enrol(user);
       for (let i = 0; i < 4; i++) {
         // A failed code step ends the waiting login: back to the login page.
         const { res } = await loginWithCode(user, '000000');
         expect(res.statusCode).toBe(401);
         expect(errorIds(res.body)).toEqual(['error.login.codeFailed']);
-        const again = await passwordStep(user);
+        const again = await passwordStep(ctx, user);
         expect(again.res.location).toBe('/login/code');
       }
       const fifth = await loginWithCode(user, '000000');
@@ -247,14 +225,14 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
       expect(failures.map((r) => JSON.parse(r.detail).reason)).toEqual(Array(5).fill('wrongCode'));
       expect(await auditFor(ctx, 'lock', user.userId)).toHaveLength(1);
       // Locked: the right password gets the lock's answer, no code screen.
-      const after = await passwordStep(user);
+      const after = await passwordStep(ctx, user);
       expect(errorIds(after.res.body)).toEqual(['error.login.locked']);
 
-      const mixed = await newUser();
+      const mixed = await createUserOfNewOperator(ctx);
       await enrol(mixed);
-      for (let i = 0; i < 2; i++) await passwordStep(mixed, WRONG);
+      for (let i = 0; i < 2; i++) await passwordStep(ctx, mixed, WRONG);
       // A right password alone resets nothing while the code is still to come.
-      expect((await passwordStep(mixed)).res.location).toBe('/login/code');
+      expect((await passwordStep(ctx, mixed)).res.location).toBe('/login/code');
       expect(Number((await userRow(ctx, mixed.userId)).failed_login_count)).toBe(2);
       for (let i = 0; i < 3; i++) await loginWithCode(mixed, '999999');
       expect(Number((await userRow(ctx, mixed.userId)).locked)).toBe(1);
@@ -262,7 +240,7 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
   );
 
   it.skipIf(skip)('the password step tells nothing before the code is asked (no new oracle)', async () => {
-    const user = await newUser();
+    const user = await createUserOfNewOperator(ctx);
     const { secret } = await enrol(user);
     const comparable = (res: Response) => ({
       status: res.statusCode,
@@ -270,8 +248,8 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
       cookies: String(res.headers['set-cookie'] ?? '').replace(/=[^;]*/g, '=…'),
     });
     // A right and a wrong password: the same redirect to the code screen, same cookies.
-    const right = await passwordStep(user);
-    const wrong = await passwordStep(user, WRONG);
+    const right = await passwordStep(ctx, user);
+    const wrong = await passwordStep(ctx, user, WRONG);
     expect(comparable(wrong.res)).toEqual(comparable(right.res));
     expect(wrong.res.location).toBe('/login/code');
     const codeScreen = (body: string) => body.replace(/(name="_csrf" value=")[^"]*"/g, '$1"');
@@ -298,29 +276,29 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
     expect(Number((await userRow(ctx, user.userId)).failed_login_count)).toBe(0);
 
     // A user without a factor, an unknown ID: the login page's one answer, no waiting login.
-    const without = await newUser();
-    const plain = await passwordStep(without, WRONG);
-    const unknown = await passwordStep({ ...without, userId: 'U999999990' }, WRONG);
+    const without = await createUserOfNewOperator(ctx);
+    const plain = await passwordStep(ctx, without, WRONG);
+    const unknown = await passwordStep(ctx, { ...without, userId: 'U999999990' }, WRONG);
     expect(errorIds(plain.res.body)).toEqual(['error.login.failed']);
     expect(errorIds(unknown.res.body)).toEqual(['error.login.failed']);
     const challenges = await ctx.store.db.selectFrom('login_challenges').select('user_id').execute();
     expect(challenges.filter((c) => c.user_id === without.userId)).toHaveLength(0);
 
     // A locked user with a factor: the same locked page whatever the password, no code screen.
-    const locked = await newUser();
+    const locked = await createUserOfNewOperator(ctx);
     await enrol(locked);
     await ctx.store.db.updateTable('users').set({ locked: 1 }).where('user_id', '=', locked.userId).execute();
-    const lockedRight = await passwordStep(locked);
-    const lockedWrong = await passwordStep(locked, WRONG);
+    const lockedRight = await passwordStep(ctx, locked);
+    const lockedWrong = await passwordStep(ctx, locked, WRONG);
     expect(comparable(lockedRight.res)).toEqual(comparable(lockedWrong.res));
     expect(errorIds(lockedRight.res.body)).toEqual(['error.login.locked']);
   });
 
   it.skipIf(skip)('the waiting login is bound to its browser and expires after five minutes', async () => {
-    const user = await newUser();
+    const user = await createUserOfNewOperator(ctx);
     const { secret } = await enrol(user);
     ctx.clock.advance(60_000);
-    const { agent } = await passwordStep(user);
+    const { agent } = await passwordStep(ctx, user);
     // Another browser with the challenge cookie but its own pre-session cookie is refused.
     const thief = new Agent(ctx.app);
     await thief.get('/login');
@@ -392,13 +370,13 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
       expect((await first.get('/')).location).toBe('/account/second-factor');
       expect((await first.get('/account/second-factor')).statusCode).toBe(200);
       // Another operator's users are not concerned.
-      const outsider = await newUser();
+      const outsider = await createUserOfNewOperator(ctx);
       expect((await (await loginAs(ctx, outsider)).get('/users')).statusCode).toBe(200);
     },
   );
 
   it.skipIf(skip)('removing the factor takes the password and a code', async () => {
-    const user = await newUser();
+    const user = await createUserOfNewOperator(ctx);
     const { agent, secret } = await enrol(user);
     ctx.clock.advance(60_000);
     const wrongPassword = await agent.post('/account/second-factor/remove', {
@@ -417,7 +395,7 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
       code: codeAt(secret, ctx.clock.now()),
     });
     expect(ok.location).toBe('/account?done=removed');
-    expect((await passwordStep(user)).res.location).toBe('/');
+    expect((await passwordStep(ctx, user)).res.location).toBe('/');
     expect((await auditFor(ctx, 'secondFactorRemove', user.userId)).map((r) => r.outcome)).toEqual([
       'failure',
       'failure',
@@ -426,7 +404,7 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
   });
 
   it.skipIf(skip)('a session ended from the account page is refused at its next request', async () => {
-    const user = await newUser();
+    const user = await createUserOfNewOperator(ctx);
     const here = await loginAs(ctx, user);
     const there = await loginAs(ctx, user);
     const account = await here.get('/account');
@@ -439,7 +417,7 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
     expect(next.location).toMatch(/^\/login/);
     expect((await here.get('/')).statusCode).toBe(200);
     // Another user's session is not theirs to end.
-    const other = await newUser();
+    const other = await createUserOfNewOperator(ctx);
     const otherAgent = await loginAs(ctx, other);
     const refused = await here.post('/account/sessions/end', { session: sessionIdOf(otherAgent) });
     expect(refused.statusCode).toBe(404);
@@ -448,7 +426,7 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
   });
 
   it.skipIf(skip)('"end all other sessions" takes the password and keeps only the current one', async () => {
-    const user = await newUser();
+    const user = await createUserOfNewOperator(ctx);
     const agents = [await loginAs(ctx, user), await loginAs(ctx, user), await loginAs(ctx, user)];
     const [here, ...others] = agents as [Agent, Agent, Agent];
     const refused = await here.post('/account/sessions/end-others', { password: WRONG });
@@ -470,7 +448,7 @@ describe.each(storeKinds)('second factor and own sessions on $kind', ({ kind, sk
   });
 
   it.skipIf(skip)('TOP shows the previous login (Japan time and address)', async () => {
-    const user = await newUser();
+    const user = await createUserOfNewOperator(ctx);
     const first = await loginAs(ctx, user);
     expect((await first.get('/')).body).toContain('前回ログイン: なし');
     ctx.clock.advance(3 * 3_600_000);

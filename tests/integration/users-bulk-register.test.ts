@@ -1,9 +1,19 @@
 import iconv from 'iconv-lite';
-import { describe, expect, it } from 'vitest';
-import { Agent, createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
+import { expect, it } from 'vitest';
+import {
+  Agent,
+  createOperatorWithAdmins,
+  createOperatorWithGeneralUsers,
+  createOperatorWithUser,
+  describeOnStores,
+  execute,
+  fieldErrorText,
+  formToken,
+  liveGeneralUsers,
+  loginAs,
+  messageIds,
+} from '../helpers/integration.js';
 import { postMultipart, uploadParts } from '../helpers/multipart.js';
-import { storeKinds } from '../helpers/stores.js';
-import { execute, fieldErrorText, formToken, messageIds } from '../helpers/users-manage.js';
 
 const HEADER = '所属部署,ユーザ名,電話番号,メールアドレス,適用開始日,適用終了日';
 
@@ -16,20 +26,7 @@ function csvRows(tag: string, n: number): string {
   return `${HEADER}\r\n${rows.join('\r\n')}\r\n`;
 }
 
-describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
-  async function generalUsers(operatorCode: string) {
-    return ctx.store.db
-      .selectFrom('users')
-      .selectAll()
-      .where('operator_code', '=', operatorCode)
-      .where('role', '=', 'general')
-      .where('deleted', '=', 0)
-      .orderBy('user_id')
-      .execute();
-  }
-
+describeOnStores('bulk register (SPEC §4.12) on $kind', (ctx, { skip }) => {
   async function outboxCount(): Promise<number> {
     return (await ctx.store.db.selectFrom('mail_outbox').select('id').execute()).length;
   }
@@ -109,7 +106,7 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
       expect(confirm.body).toContain('<td>2027/03/31</td>');
       expect(confirm.body).toContain('<td>9999/12/31</td>');
       expect(confirm.body).toContain('href="/users/bulk-register">戻る</a>');
-      expect(await generalUsers(operator.operatorCode)).toHaveLength(0);
+      expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(0);
 
       const done = await execute(agent, '/users/bulk-register', {
         token: formToken(confirm.body, '/users/bulk-register'),
@@ -119,7 +116,7 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
       expect(messageIds(done.body)).toEqual(['info.bulkRegist.complete', 'info.mail.notice']);
       expect(done.body).toContain('ユーザ情報の一括登録が完了しました（2件）。');
 
-      const users = await generalUsers(operator.operatorCode);
+      const users = await liveGeneralUsers(ctx, operator.operatorCode);
       expect(users.map((u) => u.user_name).sort()).toEqual(['=一括 太郎', '一括 花子']);
       const taro = users.find((u) => u.user_name === '=一括 太郎')!;
       expect(taro.phone).toBe('03-1234-5678');
@@ -172,7 +169,7 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
       'cp932',
     );
     expect(chosen.statusCode).toBe(200);
-    const names = (await generalUsers(operator.operatorCode)).map((u) => u.user_name).sort();
+    const names = (await liveGeneralUsers(ctx, operator.operatorCode)).map((u) => u.user_name).sort();
     expect(names).toEqual(['一括 利用者1', '髙橋 一郎', '髙橋 二郎']);
   });
 
@@ -203,7 +200,7 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
     expect(res.body).toContain('所属部署を入力してください。');
     expect(res.body).toContain('適用開始日はyyyy/mm/dd形式の正しい日付で入力してください。');
     expect(res.body).not.toContain('name="token"');
-    expect(await generalUsers(operator.operatorCode)).toHaveLength(0);
+    expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(0);
     expect(await outboxCount()).toBe(mailsBefore);
   });
 
@@ -255,21 +252,19 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
     ]);
     expect(twoFiles.statusCode).toBe(400);
     expect(messageIds(twoFiles.body)).toEqual(['error.bulkRegist.upload']);
-    expect(await generalUsers(operator.operatorCode)).toHaveLength(0);
+    expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(0);
   });
 
   it.skipIf(skip)('keeps the limit of eight: 6 + 3 refused, naming the room; 6 + 2 accepted', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
+    const { admin, operator } = await createOperatorWithGeneralUsers(ctx, 6);
     const code = operator.operatorCode;
-    for (let i = 0; i < 6; i++) await createUser(ctx, { operatorCode: code });
-    await createUser(ctx, { operatorCode: code, deleted: true });
     const agent = await loginAs(ctx, admin);
     const mailsBefore = await outboxCount();
     const three = await upload(agent, csvRows(`l3${code}`, 3));
     expect(three.statusCode).toBe(409);
     expect(messageIds(three.body)).toEqual(['error.user.limitReached', 'error.bulkRegist.remaining']);
     expect(three.body).toContain('あと2件まで登録できます（CSVファイルのデータ行: 3件）。');
-    expect(await generalUsers(code)).toHaveLength(6);
+    expect(await liveGeneralUsers(ctx, code)).toHaveLength(6);
     expect(await outboxCount()).toBe(mailsBefore);
 
     // Two fit; a confirmation of two made at the same time is refused at 実行, all or nothing.
@@ -279,14 +274,14 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
       token: formToken(first.body, '/users/bulk-register'),
     });
     expect(done.statusCode).toBe(200);
-    expect(await generalUsers(code)).toHaveLength(8);
+    expect(await liveGeneralUsers(ctx, code)).toHaveLength(8);
     const late = await execute(agent, '/users/bulk-register', {
       token: formToken(second.body, '/users/bulk-register'),
     });
     expect(late.statusCode).toBe(409);
     expect(messageIds(late.body)).toEqual(['error.user.limitReached']);
     expect(late.body).toContain('<h1>ユーザ情報一括登録確認画面</h1>');
-    expect(await generalUsers(code)).toHaveLength(8);
+    expect(await liveGeneralUsers(ctx, code)).toHaveLength(8);
     const refused = await ctx.store.db
       .selectFrom('audit_records')
       .selectAll()
@@ -310,7 +305,7 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
     }
     const again = await execute(agent, '/users/bulk-register', { token });
     expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
-    expect(await generalUsers(operator.operatorCode)).toHaveLength(2);
+    expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(2);
   });
 
   it.skipIf(skip)('a second confirmation of the same upload form does not register again', async () => {
@@ -327,7 +322,7 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
     const again = await execute(agent, '/users/bulk-register', { token: second });
     expect(again.statusCode).toBe(409);
     expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
-    expect(await generalUsers(operator.operatorCode)).toHaveLength(2);
+    expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(2);
   });
 
   it.skipIf(skip)(
@@ -350,7 +345,7 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
         _csrf: 'forged',
       });
       expect(forged.statusCode).toBe(403);
-      expect(await generalUsers(operator.operatorCode)).toHaveLength(0);
+      expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(0);
       // Nothing was used: the confirmation's token is still good for a real 実行.
       expect((await ctx.store.db.selectFrom('used_action_tokens').select('token_id').execute()).length).toBe(
         tokensBefore,
@@ -359,15 +354,14 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
         token: formToken(confirm.body, '/users/bulk-register'),
       });
       expect(real.statusCode).toBe(200);
-      expect(await generalUsers(operator.operatorCode)).toHaveLength(1);
+      expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(1);
     },
   );
 
   it.skipIf(skip)(
     'is for admins only; another operator’s admin registers into their own operator',
     async () => {
-      const { admin, operator } = await createOperatorWithAdmins(ctx);
-      const general = await createUser(ctx, { operatorCode: operator.operatorCode });
+      const { admin, operator, user: general } = await createOperatorWithUser(ctx);
       const foreign = await createOperatorWithAdmins(ctx);
       const file = csvRows(`perm${operator.operatorCode}`, 1);
 
@@ -409,8 +403,8 @@ describe.each(storeKinds)('bulk register (SPEC §4.12) on $kind', ({ kind, skip 
 
       const own = await uploadAndExecute(foreignAgent, file);
       expect(own.statusCode).toBe(200);
-      expect(await generalUsers(foreign.operator.operatorCode)).toHaveLength(1);
-      expect(await generalUsers(operator.operatorCode)).toHaveLength(1); // only `general`
+      expect(await liveGeneralUsers(ctx, foreign.operator.operatorCode)).toHaveLength(1);
+      expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(1); // only `general`
     },
   );
 });

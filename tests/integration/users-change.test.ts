@@ -1,23 +1,23 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { toSearchKey } from '../../src/features/users/model.js';
-import { createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
 import {
   auditFor,
+  createUser,
+  describeOnStores,
   execute,
   fieldErrorText,
   formToken,
   issueToken,
+  loginAs,
   messageIds,
   outboxFor,
   sessionCount,
+  setupOperatorWithUser,
   submit,
   userRow,
-} from '../helpers/users-manage.js';
+} from '../helpers/integration.js';
 
-describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('change a user (SPEC §4.5) on $kind', (ctx, { skip }) => {
   function changeForm(overrides: Record<string, string> = {}): Record<string, string> {
     return {
       department: '需給調整部',
@@ -34,16 +34,12 @@ describe.each(storeKinds)('change a user (SPEC §4.5) on $kind', ({ kind, skip }
     };
   }
 
-  async function setup() {
-    const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, {
-      operatorCode: operator.operatorCode,
+  const setup = () =>
+    setupOperatorWithUser(ctx, {
       department: '総合エネルギー事業部',
       phone: '03-1234-5678',
       validFrom: '2020-01-29',
     });
-    return { admin, otherAdmin, operator, user, agent: await loginAs(ctx, admin) };
-  }
 
   it.skipIf(skip)('shows the change form with read-only and editable fields, and the version', async () => {
     const { user, operator, agent } = await setup();

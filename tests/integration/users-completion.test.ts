@@ -4,23 +4,22 @@ import type { User } from '../../src/features/users/model.js';
 import {
   type Agent,
   createOperatorWithAdmins,
+  createOperatorWithUser,
   createUser,
-  loginAs,
-  type TestContext,
-  useTestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
-import {
+  describeOnStores,
   execute,
   fieldErrorText,
   formToken,
   issueToken,
+  loginAs,
   messageIds,
   sessionIdOf,
+  setupOperatorWithUser,
   submit,
+  type TestContext,
   userRow,
   writtenRows,
-} from '../helpers/users-manage.js';
+} from '../helpers/integration.js';
 
 /**
  * Post/Redirect/Get after every 実行 (SPEC §4: at most once, whatever the browser does;
@@ -135,13 +134,10 @@ const CASES: Record<string, Case> = {
   },
 };
 
-describe.each(storeKinds)('completion pages after 実行 (Post/Redirect/Get) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('completion pages after 実行 (Post/Redirect/Get) on $kind', (ctx, { skip }) => {
   async function setup(values: { locked?: boolean } = {}) {
-    const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
-    const target = await createUser(ctx, { operatorCode: operator.operatorCode, ...values });
-    return { admin, otherAdmin, operator, target, agent: await loginAs(ctx, admin) };
+    const { user: target, ...world } = await setupOperatorWithUser(ctx, values);
+    return { ...world, target };
   }
 
   /** Every user row of the operator, as stored: a reload must leave them as they are. */
@@ -330,127 +326,118 @@ describe.each(storeKinds)('completion pages after 実行 (Post/Redirect/Get) on 
   });
 });
 
-describe.each(storeKinds)(
-  'a change conflict shows the newer values (SPEC §4.5) on $kind',
-  ({ kind, skip }) => {
-    const ctx = useTestContext(kind, skip);
+describeOnStores('a change conflict shows the newer values (SPEC §4.5) on $kind', (ctx, { skip }) => {
+  const form = (u: User, overrides: Record<string, string> = {}) => ({
+    department: '花子の部署',
+    userName: u.userName,
+    phone1: '03',
+    phone2: '1234',
+    phone3: '5678',
+    email: u.email,
+    enabled: '1',
+    validFrom: '2026/04/01',
+    validTo: '9999/12/31',
+    version: String(u.version),
+    ...overrides,
+  });
 
-    const form = (u: User, overrides: Record<string, string> = {}) => ({
-      department: '花子の部署',
-      userName: u.userName,
-      phone1: '03',
-      phone2: '1234',
-      phone3: '5678',
-      email: u.email,
-      enabled: '1',
-      validFrom: '2026/04/01',
-      validTo: '9999/12/31',
-      version: String(u.version),
-      ...overrides,
-    });
+  /** The value now stored, shown beside a field (its hint). */
+  function currentValueOf(body: string, field: string): string | undefined {
+    const hint = new RegExp(`id="${field}-hint"[^>]*>([\\s\\S]*?)</div>`).exec(body)?.[1] ?? '';
+    return /<strong>現在の値<\/strong>: ([^<]*)/.exec(hint)?.[1];
+  }
 
-    /** The value now stored, shown beside a field (its hint). */
-    function currentValueOf(body: string, field: string): string | undefined {
-      const hint = new RegExp(`id="${field}-hint"[^>]*>([\\s\\S]*?)</div>`).exec(body)?.[1] ?? '';
-      return /<strong>現在の値<\/strong>: ([^<]*)/.exec(hint)?.[1];
-    }
+  it.skipIf(skip)(
+    'at 実行: the form again, typed values kept, stored values beside them, then through deliberately',
+    async () => {
+      const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
+      const user = await createUser(ctx, {
+        operatorCode: operator.operatorCode,
+        phone: '03-1234-5678',
+        validFrom: '2026-04-01',
+      });
+      const mine = await loginAs(ctx, admin);
+      const theirs = await loginAs(ctx, otherAdmin);
+      const confirm = await submit(mine, `/users/${user.userId}/change/confirm`, form(user));
+      expect(confirm.statusCode).toBe(200);
 
-    it.skipIf(skip)(
-      'at 実行: the form again, typed values kept, stored values beside them, then through deliberately',
-      async () => {
-        const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
-        const user = await createUser(ctx, {
-          operatorCode: operator.operatorCode,
-          phone: '03-1234-5678',
-          validFrom: '2026-04-01',
-        });
-        const mine = await loginAs(ctx, admin);
-        const theirs = await loginAs(ctx, otherAdmin);
-        const confirm = await submit(mine, `/users/${user.userId}/change/confirm`, form(user));
-        expect(confirm.statusCode).toBe(200);
+      // Someone else changes the name and the phone first.
+      const other = await submit(
+        theirs,
+        `/users/${user.userId}/change/confirm`,
+        form(user, { department: user.department, userName: '事業者 次郎', phone1: '06' }),
+      );
+      const first = await execute(theirs, `/users/${user.userId}/change`, {
+        token: formToken(other.body, `/users/${user.userId}/change`),
+      });
+      expect(first.posted.statusCode).toBe(303);
 
-        // Someone else changes the name and the phone first.
-        const other = await submit(
-          theirs,
-          `/users/${user.userId}/change/confirm`,
-          form(user, { department: user.department, userName: '事業者 次郎', phone1: '06' }),
-        );
-        const first = await execute(theirs, `/users/${user.userId}/change`, {
-          token: formToken(other.body, `/users/${user.userId}/change`),
-        });
-        expect(first.posted.statusCode).toBe(303);
+      const conflict = await mine.post(`/users/${user.userId}/change`, {
+        token: formToken(confirm.body, `/users/${user.userId}/change`),
+      });
+      expect(conflict.statusCode).toBe(409);
+      expect(conflict.location).toBeUndefined();
+      expect(conflict.body).toContain('<h1>ユーザ情報変更画面</h1>');
+      expect(messageIds(conflict.body)).toEqual(['error.user.staleUpdate']);
+      // What was typed is kept…
+      expect(conflict.body).toContain('value="花子の部署"');
+      expect(conflict.body).toMatch(new RegExp(`name="userName"[^>]*value="${user.userName}"`));
+      expect(conflict.body).toMatch(/name="phone1"[^>]*value="03"/);
+      // …beside it what is stored now, where it differs; the form carries the new version.
+      expect(currentValueOf(conflict.body, 'department')).toBe(user.department);
+      expect(currentValueOf(conflict.body, 'userName')).toBe('事業者 次郎');
+      expect(currentValueOf(conflict.body, 'phone1')).toBe('06-1234-5678');
+      expect(currentValueOf(conflict.body, 'email')).toBeUndefined();
+      expect(currentValueOf(conflict.body, 'validTo')).toBeUndefined();
+      expect(fieldErrorText(conflict.body, 'department')).toBeUndefined();
+      expect(conflict.body).toContain('name="version" value="2"');
+      expect((await userRow(ctx, user.userId)).department).toBe(user.department);
+      const failures = await ctx.store.db
+        .selectFrom('audit_records')
+        .select('detail')
+        .where('action', '=', 'change')
+        .where('outcome', '=', 'failure')
+        .where('target_user_id', '=', user.userId)
+        .execute();
+      expect(failures.map((f) => JSON.parse(f.detail).reason)).toEqual(['staleUpdate']);
 
-        const conflict = await mine.post(`/users/${user.userId}/change`, {
-          token: formToken(confirm.body, `/users/${user.userId}/change`),
-        });
-        expect(conflict.statusCode).toBe(409);
-        expect(conflict.location).toBeUndefined();
-        expect(conflict.body).toContain('<h1>ユーザ情報変更画面</h1>');
-        expect(messageIds(conflict.body)).toEqual(['error.user.staleUpdate']);
-        // What was typed is kept…
-        expect(conflict.body).toContain('value="花子の部署"');
-        expect(conflict.body).toMatch(new RegExp(`name="userName"[^>]*value="${user.userName}"`));
-        expect(conflict.body).toMatch(/name="phone1"[^>]*value="03"/);
-        // …beside it what is stored now, where it differs; the form carries the new version.
-        expect(currentValueOf(conflict.body, 'department')).toBe(user.department);
-        expect(currentValueOf(conflict.body, 'userName')).toBe('事業者 次郎');
-        expect(currentValueOf(conflict.body, 'phone1')).toBe('06-1234-5678');
-        expect(currentValueOf(conflict.body, 'email')).toBeUndefined();
-        expect(currentValueOf(conflict.body, 'validTo')).toBeUndefined();
-        expect(fieldErrorText(conflict.body, 'department')).toBeUndefined();
-        expect(conflict.body).toContain('name="version" value="2"');
-        expect((await userRow(ctx, user.userId)).department).toBe(user.department);
-        const failures = await ctx.store.db
-          .selectFrom('audit_records')
-          .select('detail')
-          .where('action', '=', 'change')
-          .where('outcome', '=', 'failure')
-          .where('target_user_id', '=', user.userId)
-          .execute();
-        expect(failures.map((f) => JSON.parse(f.detail).reason)).toEqual(['staleUpdate']);
+      // 確認 with the form as shown (version 2), then 実行: goes through.
+      const again = await submit(
+        mine,
+        `/users/${user.userId}/change/confirm`,
+        form(user, { userName: '事業者 次郎', phone1: '06', version: '2' }),
+      );
+      expect(again.statusCode).toBe(200);
+      const done = await execute(mine, `/users/${user.userId}/change`, {
+        token: formToken(again.body, `/users/${user.userId}/change`),
+      });
+      expect(done.posted.statusCode).toBe(303);
+      expect(messageIds(done.body)).toEqual(['info.update.complete', 'info.mail.notice']);
+      const row = await userRow(ctx, user.userId);
+      expect(row).toMatchObject({
+        department: '花子の部署',
+        user_name: '事業者 次郎',
+        phone: '06-1234-5678',
+      });
+      expect(Number(row.version)).toBe(3);
+    },
+  );
 
-        // 確認 with the form as shown (version 2), then 実行: goes through.
-        const again = await submit(
-          mine,
-          `/users/${user.userId}/change/confirm`,
-          form(user, { userName: '事業者 次郎', phone1: '06', version: '2' }),
-        );
-        expect(again.statusCode).toBe(200);
-        const done = await execute(mine, `/users/${user.userId}/change`, {
-          token: formToken(again.body, `/users/${user.userId}/change`),
-        });
-        expect(done.posted.statusCode).toBe(303);
-        expect(messageIds(done.body)).toEqual(['info.update.complete', 'info.mail.notice']);
-        const row = await userRow(ctx, user.userId);
-        expect(row).toMatchObject({
-          department: '花子の部署',
-          user_name: '事業者 次郎',
-          phone: '06-1234-5678',
-        });
-        expect(Number(row.version)).toBe(3);
-      },
-    );
-
-    it.skipIf(skip)(
-      'at 確認 with an outdated form: the same form, values kept, version updated',
-      async () => {
-        const { admin, operator } = await createOperatorWithAdmins(ctx);
-        const user = await createUser(ctx, { operatorCode: operator.operatorCode, phone: '03-1234-5678' });
-        const agent = await loginAs(ctx, admin);
-        await ctx.store.db
-          .updateTable('users')
-          .set({ email: 'newer@example.jp', version: 2 })
-          .where('user_id', '=', user.userId)
-          .execute();
-        const res = await submit(agent, `/users/${user.userId}/change/confirm`, form(user, { enabled: '0' }));
-        expect(res.statusCode).toBe(409);
-        expect(messageIds(res.body)).toEqual(['error.user.staleUpdate']);
-        expect(res.body).toContain('value="花子の部署"');
-        expect(res.body).toMatch(/name="enabled" value="0" checked/);
-        expect(currentValueOf(res.body, 'email')).toBe('newer@example.jp');
-        expect(currentValueOf(res.body, 'enabled')).toBe('有効');
-        expect(res.body).toContain('name="version" value="2"');
-      },
-    );
-  },
-);
+  it.skipIf(skip)('at 確認 with an outdated form: the same form, values kept, version updated', async () => {
+    const { admin, user } = await createOperatorWithUser(ctx, { phone: '03-1234-5678' });
+    const agent = await loginAs(ctx, admin);
+    await ctx.store.db
+      .updateTable('users')
+      .set({ email: 'newer@example.jp', version: 2 })
+      .where('user_id', '=', user.userId)
+      .execute();
+    const res = await submit(agent, `/users/${user.userId}/change/confirm`, form(user, { enabled: '0' }));
+    expect(res.statusCode).toBe(409);
+    expect(messageIds(res.body)).toEqual(['error.user.staleUpdate']);
+    expect(res.body).toContain('value="花子の部署"');
+    expect(res.body).toMatch(/name="enabled" value="0" checked/);
+    expect(currentValueOf(res.body, 'email')).toBe('newer@example.jp');
+    expect(currentValueOf(res.body, 'enabled')).toBe('有効');
+    expect(res.body).toContain('name="version" value="2"');
+  });
+});

@@ -1,23 +1,21 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { TOKEN_LIFETIME_MS } from '../../src/features/users/action-tokens.js';
 import {
   type Agent,
   createOperatorWithAdmins,
+  createOperatorWithUser,
   createUser,
-  loginAs,
-  useTestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
-import {
+  describeOnStores,
   execute,
   formToken,
   issueToken,
+  loginAs,
   messageIds,
   registerForm,
   submit,
   userRow,
   writtenRows,
-} from '../helpers/users-manage.js';
+} from '../helpers/integration.js';
 
 /**
  * Post/Redirect/Get for every confirmation (SPEC §4, D-15, D-18): the post of 確認 (or of a
@@ -58,9 +56,7 @@ function changeForm(overrides: Record<string, string> = {}) {
   };
 }
 
-describe.each(storeKinds)('confirmation pages are GETs (PRG) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('confirmation pages are GETs (PRG) on $kind', (ctx, { skip }) => {
   it.skipIf(skip)(
     'register: 確認 redirects to a sealed GET that reloads, writes nothing, and goes back with the values',
     async () => {
@@ -107,8 +103,7 @@ describe.each(storeKinds)('confirmation pages are GETs (PRG) on $kind', ({ kind,
   );
 
   it.skipIf(skip)('a forged, altered, expired or foreign token is a 400 page, never a 500', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
-    const other = await createUser(ctx, { operatorCode: operator.operatorCode, role: 'admin' });
+    const { admin, user: other } = await createOperatorWithUser(ctx, { role: 'admin' });
     const foreign = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
     const url = (await agent.post('/users/new/confirm', registerForm())).location!;
@@ -145,8 +140,7 @@ describe.each(storeKinds)('confirmation pages are GETs (PRG) on $kind', ({ kind,
   });
 
   it.skipIf(skip)('change: 確認 redirects to a sealed GET; another operator’s admin gets a 404', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const { admin, user } = await createOperatorWithUser(ctx);
     const foreign = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
     const posted = await agent.post(`/users/${user.userId}/change/confirm`, changeForm());
@@ -190,8 +184,7 @@ describe.each(storeKinds)('confirmation pages are GETs (PRG) on $kind', ({ kind,
   it.skipIf(skip)(
     'the no-JavaScript confirmations of delete, unlock, reissue and bulk delete are GETs',
     async () => {
-      const { admin, operator } = await createOperatorWithAdmins(ctx);
-      const user = await createUser(ctx, { operatorCode: operator.operatorCode, locked: true });
+      const { admin, operator, user } = await createOperatorWithUser(ctx, { locked: true });
       const foreign = await createOperatorWithAdmins(ctx);
       const agent = await loginAs(ctx, admin);
       const foreignAgent = await loginAs(ctx, foreign.admin);

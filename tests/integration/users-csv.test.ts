@@ -1,35 +1,19 @@
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toSearchKey } from '../../src/features/users/model.js';
+import { beforeAll, expect, it } from 'vitest';
 import { hashPassword } from '../../src/lib/passwords.js';
 import {
   type Agent,
   createOperatorWithAdmins,
-  createTestContext,
+  createOperatorWithUser,
   createUser,
+  describeOnStores,
+  exportCsv,
   loginAs,
   type TestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
-
-const HEADER = [
-  'ユーザID',
-  '権限区分',
-  '事業者コード',
-  '参加登録申請者名',
-  '所属部署',
-  'ユーザ名',
-  '電話番号',
-  'メールアドレス',
-  '有効/無効',
-  '適用開始日',
-  '適用終了日',
-  'ユーザロック',
-  '削除状態',
-  // SPEC D-22, beyond the manual: last, after the manual's columns.
-  '二要素認証',
-];
+  USER_CSV_HEADER,
+  userRowValues,
+} from '../helpers/integration.js';
 
 /** 2026-04-01 10:00:00 Japan time, the test clock's start. */
 const FILE_NAME = 'ユーザ情報一覧_20260401100000.csv';
@@ -41,11 +25,6 @@ interface ExportRequest {
 
 function exportUrl(params: Record<string, string>): ExportRequest {
   return { exportParams: { confirmed: '1', ...params } };
-}
-
-/** The export through the agent (its body decoded as UTF-8). */
-function postExport(agent: Agent, request: ExportRequest) {
-  return agent.post('/users/export', request.exportParams);
 }
 
 /** The raw bytes of a response (the agent decodes bodies as UTF-8). */
@@ -65,17 +44,12 @@ function topErrors(body: string): string {
   return /<div class="messages messages-error"[\s\S]*?<\/div>/.exec(body)?.[0] ?? '';
 }
 
-describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
-  let ctx: TestContext;
+describeOnStores('CSV export on $kind', (ctx, { skip }) => {
   let passwordHash: string;
   beforeAll(async () => {
     if (skip) return;
-    ctx = await createTestContext(kind);
     // One hash for every bulk row: hashing 12,000 passwords would take minutes.
     passwordHash = await hashPassword('bulk rows never log in 2026');
-  });
-  afterAll(async () => {
-    await ctx?.close();
   });
 
   /**
@@ -88,31 +62,17 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
       for (let start = 0; start < count; start += 500) {
         const rows = [];
         for (let i = start; i < Math.min(count, start + 500); i++) {
-          const userName = `削除済 利用者${i}`;
-          rows.push({
-            user_id: `${idPrefix}${String(i).padStart(10 - idPrefix.length, '0')}`,
-            operator_code: operatorCode,
-            role: 'general' as const,
-            department: '試験部',
-            user_name: userName,
-            user_name_key: toSearchKey(userName),
-            phone: null,
-            email: `deleted${i}@example.jp`,
-            enabled: 1 as const,
-            valid_from: '2020-01-01',
-            valid_to: '9999-12-31',
-            locked: 0 as const,
-            failed_login_count: 0,
-            deleted: 1 as const,
-            deleted_at: now,
-            password_hash: passwordHash,
-            password_is_temporary: 0 as const,
-            temporary_password_expires_at: null,
-            password_changed_at: now,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-          });
+          rows.push(
+            userRowValues({
+              userId: `${idPrefix}${String(i).padStart(10 - idPrefix.length, '0')}`,
+              operatorCode,
+              userName: `削除済 利用者${i}`,
+              email: `deleted${i}@example.jp`,
+              passwordHash,
+              now,
+              deleted: true,
+            }),
+          );
         }
         await trx.insertInto('users').values(rows).execute();
       }
@@ -222,7 +182,7 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
       const text = bytes.subarray(3).toString('utf8');
       expect(text).toContain('\r\n');
       const records = parse(text) as string[][];
-      expect(records[0]).toEqual(HEADER);
+      expect(records[0]).toEqual(USER_CSV_HEADER);
       expect(records.slice(1).map((r) => r[0])).toEqual(
         [admin.userId, otherAdmin.userId, exporter.userId, general.userId].sort(),
       );
@@ -263,10 +223,12 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
     await createUser(ctx, { operatorCode: operator.operatorCode, userName: '対象 無効', enabled: false });
     await createUser(ctx, { operatorCode: operator.operatorCode, userName: '対象 削除', deleted: true });
     const agent = await loginAs(ctx, admin);
-    const res = await postExport(
-      agent,
-      exportUrl({ operatorCode: operator.operatorCode, userName: '対象', enabled: '1', page: '2' }),
-    );
+    const res = await exportCsv(agent, {
+      operatorCode: operator.operatorCode,
+      userName: '対象',
+      enabled: '1',
+      page: '2',
+    });
     const records = parse(res.body.replace(/^\uFEFF/, '')) as string[][];
     expect(records.slice(1).map((r) => r[0])).toEqual(kept.sort());
   });
@@ -279,7 +241,7 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
       users.push(await createUser(ctx, { operatorCode: operator.operatorCode, userName }));
     }
     const agent = await loginAs(ctx, admin);
-    const res = await postExport(agent, exportUrl({ operatorCode: operator.operatorCode }));
+    const res = await exportCsv(agent, { operatorCode: operator.operatorCode });
     const records = parse(res.body.replace(/^\uFEFF/, '')) as string[][];
     const nameOf = (userId: string) => records.find((r) => r[0] === userId)?.[5];
     expect(nameOf(users[0]!.userId)).toBe('\'=HYPERLINK("http://evil.example")');
@@ -310,7 +272,7 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
     expect(bytes.includes(Buffer.from([0xfb, 0xfc]))).toBe(true);
     expect(bytes.includes(0x3f)).toBe(false);
     const records = parse(iconv.decode(bytes, 'cp932')) as string[][];
-    expect(records[0]).toEqual(HEADER);
+    expect(records[0]).toEqual(USER_CSV_HEADER);
     const row = records.find((r) => r[0] === takahashi.userId);
     expect(row?.[5]).toBe('髙橋 ①郎');
     expect(row?.[4]).toBe('需給部～');
@@ -321,8 +283,7 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
   });
 
   it.skipIf(skip)('refuses CP932 when a value has no CP932 character, naming user and column', async () => {
-    const { operator, admin } = await createOperatorWithAdmins(ctx);
-    const yoshino = await createUser(ctx, { operatorCode: operator.operatorCode, userName: '𠮷野 家子' });
+    const { operator, admin, user: yoshino } = await createOperatorWithUser(ctx, { userName: '𠮷野 家子' });
     const emoji = await createUser(ctx, { operatorCode: operator.operatorCode, department: '営業部😀' });
     const agent = await loginAs(ctx, admin);
     const res = await getRaw(
@@ -345,7 +306,7 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
     });
 
     // The same rows export as UTF-8, unchanged.
-    const utf8 = await postExport(agent, exportUrl({ operatorCode: operator.operatorCode }));
+    const utf8 = await exportCsv(agent, { operatorCode: operator.operatorCode });
     expect(utf8.statusCode).toBe(200);
     expect(utf8.body).toContain('𠮷野 家子');
     expect(utf8.body).toContain('営業部😀');
@@ -355,13 +316,13 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
     const { operator, admin } = await createOperatorWithAdmins(ctx);
     const other = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
-    const none = await postExport(agent, exportUrl({ operatorCode: operator.operatorCode, userId: 'Z' }));
+    const none = await exportCsv(agent, { operatorCode: operator.operatorCode, userId: 'Z' });
     expect(none.statusCode).toBe(400);
     expect(none.headers['content-type']).toMatch(/^text\/html/);
     expect(topErrors(none.body)).toContain('error.csv.noHits');
     expect(topErrors(none.body)).toContain('CSV出力の対象となるユーザ情報はありません。');
     // Another operator's code: no hits too, never their users (SPEC §2).
-    const foreign = await postExport(agent, exportUrl({ operatorCode: other.operator.operatorCode }));
+    const foreign = await exportCsv(agent, { operatorCode: other.operator.operatorCode });
     expect(topErrors(foreign.body)).toContain('error.csv.noHits');
     expect(foreign.body).not.toContain(other.admin.userId);
     expect((await csvAudits(admin.userId)).map((a) => a.outcome)).toEqual(['failure', 'failure']);
@@ -370,7 +331,7 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
   it.skipIf(skip)('invalid conditions: the field errors on the list page, no file', async () => {
     const { admin } = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
-    const res = await postExport(agent, exportUrl({ operatorCode: 'x' }));
+    const res = await exportCsv(agent, { operatorCode: 'x' });
     expect(res.statusCode).toBe(400);
     expect(topErrors(res.body)).toContain('error.field.operatorCode');
     expect(res.body).toContain('<div class="field-error" id="operatorCode-error">');
@@ -391,7 +352,7 @@ describe.each(storeKinds)('CSV export on $kind', ({ kind, skip }) => {
     expect(new Set(lines.slice(1).map((l) => l.split(',')[0])).size).toBe(12_000);
 
     // Without showDeleted the same operator has just its two admins.
-    const active = await postExport(agent, exportUrl({ operatorCode: operator.operatorCode }));
+    const active = await exportCsv(agent, { operatorCode: operator.operatorCode });
     expect(active.body.split('\r\n').filter((l) => l !== '')).toHaveLength(3);
 
     await createUser(ctx, { operatorCode: operator.operatorCode });

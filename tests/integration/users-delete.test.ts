@@ -1,37 +1,28 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   Agent,
+  auditFor,
   createOperatorWithAdmins,
   createUser,
   DEFAULT_PASSWORD,
-  loginAs,
-  useTestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
-import {
-  auditFor,
+  describeOnStores,
   execute,
+  executeAtOnce,
   formToken,
   issueToken,
+  loginAs,
   messageIds,
   outboxFor,
   sessionCount,
+  setupOperatorWithUser,
   userRow,
-} from '../helpers/users-manage.js';
+} from '../helpers/integration.js';
 
-describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
-  async function setup() {
-    const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: operator.operatorCode });
-    return { admin, otherAdmin, operator, user, agent: await loginAs(ctx, admin) };
-  }
-
+describeOnStores('delete and bulk delete (SPEC §4.6, §4.7) on $kind', (ctx, { skip }) => {
   const isDeleted = async (userId: string) => Number((await userRow(ctx, userId)).deleted) === 1;
 
   it.skipIf(skip)('shows the read-only delete screen with a 実行 that asks in the browser', async () => {
-    const { user, agent } = await setup();
+    const { user, agent } = await setupOperatorWithUser(ctx);
     const page = await agent.get(`/users/${user.userId}/delete`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<h1>ユーザ情報削除画面</h1>');
@@ -49,7 +40,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
   it.skipIf(skip)(
     'without JavaScript asks on a page, then deletes once, ending sessions at once',
     async () => {
-      const { admin, otherAdmin, user, agent } = await setup();
+      const { admin, otherAdmin, user, agent } = await setupOperatorWithUser(ctx);
       const victim = await loginAs(ctx, user);
       const page = await agent.get(`/users/${user.userId}/delete`);
       const token = formToken(page.body, `/users/${user.userId}/delete`);
@@ -89,13 +80,9 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
   );
 
   it.skipIf(skip)('twenty parallel posts of the same delete execute once', async () => {
-    const { user, agent } = await setup();
+    const { user, agent } = await setupOperatorWithUser(ctx);
     const token = await issueToken(ctx, agent, `delete:${user.userId}`);
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        execute(agent, `/users/${user.userId}/delete`, { token, confirmed: '1' }),
-      ),
-    );
+    const results = await executeAtOnce(agent, `/users/${user.userId}/delete`, { token, confirmed: '1' }, 20);
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
     expect(
       await auditFor(ctx, 'delete', user.userId).then((a) => a.filter((x) => x.outcome === 'success')),
@@ -104,7 +91,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
   });
 
   it.skipIf(skip)('refuses admins and deleted users, with the error at the top', async () => {
-    const { otherAdmin, operator, agent } = await setup();
+    const { otherAdmin, operator, agent } = await setupOperatorWithUser(ctx);
     const adminPage = await agent.get(`/users/${otherAdmin.userId}/delete`);
     expect(adminPage.statusCode).toBe(409);
     expect(messageIds(adminPage.body)).toEqual(['error.user.adminCannotBeDeleted']);
@@ -126,7 +113,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
   });
 
   it.skipIf(skip)('bulk delete: a confirmation page listing the users, then all deleted', async () => {
-    const { admin, operator, agent } = await setup();
+    const { admin, operator, agent } = await setupOperatorWithUser(ctx);
     const a = await createUser(ctx, { operatorCode: operator.operatorCode });
     const b = await createUser(ctx, { operatorCode: operator.operatorCode });
     const token = await issueToken(ctx, agent, 'bulkDelete');
@@ -170,7 +157,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
   });
 
   it.skipIf(skip)('bulk delete works with the token of the list page', async () => {
-    const { operator, agent } = await setup();
+    const { operator, agent } = await setupOperatorWithUser(ctx);
     const a = await createUser(ctx, { operatorCode: operator.operatorCode });
     const list = await agent.get('/users');
     const token = formToken(list.body, '/users/bulk-delete');
@@ -180,7 +167,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
   });
 
   it.skipIf(skip)('bulk delete is all or nothing and names what blocked it (D-11)', async () => {
-    const { otherAdmin, operator, agent } = await setup();
+    const { otherAdmin, operator, agent } = await setupOperatorWithUser(ctx);
     const ok = await createUser(ctx, { operatorCode: operator.operatorCode });
     const gone = await createUser(ctx, { operatorCode: operator.operatorCode, deleted: true });
     const foreign = await createOperatorWithAdmins(ctx);
@@ -204,7 +191,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
   it.skipIf(skip)(
     'a refused bulk delete shows the list again with the ticked boxes still ticked',
     async () => {
-      const { admin, otherAdmin, operator, user, agent } = await setup();
+      const { admin, otherAdmin, operator, user, agent } = await setupOperatorWithUser(ctx);
       const ok = await createUser(ctx, { operatorCode: operator.operatorCode });
       const untouched = await createUser(ctx, { operatorCode: operator.operatorCode });
       const foreign = await createOperatorWithAdmins(ctx);
@@ -253,7 +240,7 @@ describe.each(storeKinds)('delete and bulk delete (SPEC §4.6, §4.7) on $kind',
   );
 
   it.skipIf(skip)('bulk delete with nothing selected says so', async () => {
-    const { agent } = await setup();
+    const { agent } = await setupOperatorWithUser(ctx);
     const token = await issueToken(ctx, agent, 'bulkDelete');
     const res = await execute(agent, '/users/bulk-delete', { token, confirmed: '1' });
     expect(res.statusCode).toBe(400);

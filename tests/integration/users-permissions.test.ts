@@ -1,17 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { issueReceipt } from '../../src/features/users/action-tokens.js';
 import type { User } from '../../src/features/users/model.js';
 import {
   Agent,
   createOperatorWithAdmins,
+  createOperatorWithUser,
   createUser,
+  describeOnStores,
+  issueToken,
   loginAs,
+  messageIds,
+  registerForm,
+  sessionIdOf,
   type TestContext,
-  useTestContext,
-} from '../helpers/context.js';
+} from '../helpers/integration.js';
 import { type Part, postMultipart, uploadParts } from '../helpers/multipart.js';
-import { storeKinds } from '../helpers/stores.js';
-import { issueToken, messageIds, registerForm, sessionIdOf } from '../helpers/users-manage.js';
 
 /**
  * SPEC §2 permission matrix: every route of register, change, delete, bulk delete, unlock
@@ -227,12 +230,9 @@ const VIEW_ROUTES: Record<string, { path: (w: World) => string; targeted: boolea
   'GET /users/export': { path: () => '/users/export', targeted: false },
 };
 
-describe.each(storeKinds)('permissions of user management (SPEC §2) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('permissions of user management (SPEC §2) on $kind', (ctx, { skip }) => {
   async function world(): Promise<World> {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
-    const general = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const { admin, operator, user: general } = await createOperatorWithUser(ctx);
     const target = await createUser(ctx, { operatorCode: operator.operatorCode, locked: true });
     const foreign = await createOperatorWithAdmins(ctx);
     return { admin, general, target, foreignAdmin: foreign.admin };

@@ -1,32 +1,25 @@
-import { describe, expect, it } from 'vitest';
-import { Agent, createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
+import { expect, it } from 'vitest';
 import {
+  Agent,
   auditFor,
+  createOperatorWithAdmins,
+  createOperatorWithGeneralUsers,
+  describeOnStores,
   execute,
+  executeAtOnce,
   fieldErrorText,
   formToken,
   issueToken,
+  liveGeneralUsers,
+  loginAs,
   messageIds,
   outboxFor,
   registerForm,
   submit,
   userRow,
-} from '../helpers/users-manage.js';
+} from '../helpers/integration.js';
 
-describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
-  async function generalUsers(operatorCode: string) {
-    return ctx.store.db
-      .selectFrom('users')
-      .selectAll()
-      .where('operator_code', '=', operatorCode)
-      .where('role', '=', 'general')
-      .where('deleted', '=', 0)
-      .execute();
-  }
-
+describeOnStores('register a user (SPEC §4.4) on $kind', (ctx, { skip }) => {
   it.skipIf(skip)(
     'shows the registration form with only 7:登録作業者(一般) and the own operator code',
     async () => {
@@ -126,13 +119,13 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
       expect(back.body).toContain('<h1>ユーザ情報登録画面</h1>');
       expect(back.body).toContain(`value="${email}"`);
       expect(back.body).toContain('value="1234"');
-      expect(await generalUsers(operator.operatorCode)).toHaveLength(0);
+      expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(0);
 
       const token = formToken(confirm.body, '/users/new');
       const done = await execute(agent, '/users/new', { token });
       expect(done.statusCode).toBe(200);
       expect(messageIds(done.body)).toEqual(['info.regist.complete', 'info.mail.notice']);
-      const users = await generalUsers(operator.operatorCode);
+      const users = await liveGeneralUsers(ctx, operator.operatorCode);
       expect(users).toHaveLength(1);
       const created = users[0]!;
       expect(done.body).toContain(created.user_id);
@@ -168,7 +161,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
       expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
       const backAfter = await submit(agent, '/users/new/back', { token });
       expect(messageIds(backAfter.body)).toEqual(['error.alreadyExecuted']);
-      expect(await generalUsers(operator.operatorCode)).toHaveLength(1);
+      expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(1);
       expect(await outboxFor(ctx, 'registered', created.user_id)).toHaveLength(3);
     },
   );
@@ -181,14 +174,12 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     const stolen = await execute(other, '/users/new', { token: formToken(confirm.body, '/users/new') });
     expect(stolen.statusCode).toBe(400);
     expect(messageIds(stolen.body)).toEqual(['error.action.invalid']);
-    expect(await generalUsers(operator.operatorCode)).toHaveLength(0);
+    expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(0);
   });
 
   it.skipIf(skip)('refuses the 9th general user; deleted users do not count', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
+    const { admin, operator } = await createOperatorWithGeneralUsers(ctx, 7);
     const code = operator.operatorCode;
-    for (let i = 0; i < 7; i++) await createUser(ctx, { operatorCode: code });
-    await createUser(ctx, { operatorCode: code, deleted: true });
     const agent = await loginAs(ctx, admin);
     // A token confirmed while there was room, executed after the 8th arrived.
     const early = await submit(agent, '/users/new/confirm', registerForm());
@@ -197,12 +188,12 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     expect(
       (await execute(agent, '/users/new', { token: formToken(eighth.body, '/users/new') })).statusCode,
     ).toBe(200);
-    expect(await generalUsers(code)).toHaveLength(8);
+    expect(await liveGeneralUsers(ctx, code)).toHaveLength(8);
 
     const ninth = await execute(agent, '/users/new', { token: lateToken });
     expect(ninth.statusCode).toBe(409);
     expect(messageIds(ninth.body)).toEqual(['error.user.limitReached']);
-    expect(await generalUsers(code)).toHaveLength(8);
+    expect(await liveGeneralUsers(ctx, code)).toHaveLength(8);
     const refused = await ctx.store.db
       .selectFrom('audit_records')
       .selectAll()
@@ -231,7 +222,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     expect(ok).toHaveLength(8);
     expect(refused).toHaveLength(12);
     for (const r of refused) expect(messageIds(r.body)).toEqual(['error.user.limitReached']);
-    expect(await generalUsers(operator.operatorCode)).toHaveLength(8);
+    expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(8);
   });
 
   it.skipIf(skip)('twenty parallel posts of the same token register once', async () => {
@@ -239,14 +230,12 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
     const agent = await loginAs(ctx, admin);
     const confirm = await submit(agent, '/users/new/confirm', registerForm());
     const token = formToken(confirm.body, '/users/new');
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () => execute(agent, '/users/new', { token })),
-    );
+    const results = await executeAtOnce(agent, '/users/new', { token }, 20);
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
     for (const r of results.filter((x) => x.statusCode !== 200)) {
       expect(messageIds(r.body)).toEqual(['error.alreadyExecuted']);
     }
-    expect(await generalUsers(operator.operatorCode)).toHaveLength(1);
+    expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(1);
   });
 
   it.skipIf(skip)('stores what the confirmation showed, not what is posted with 実行', async () => {
@@ -258,7 +247,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
       ...registerForm({ userName: '改ざん 太郎' }),
     });
     expect(done.statusCode).toBe(200);
-    const [user] = await generalUsers(operator.operatorCode);
+    const [user] = await liveGeneralUsers(ctx, operator.operatorCode);
     expect((await userRow(ctx, user!.user_id)).user_name).toBe('確認 済子');
   });
 
@@ -287,7 +276,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
         expect(again.statusCode).toBe(409);
         expect(messageIds(again.body)).toEqual(['error.alreadyExecuted']);
       }
-      expect(await generalUsers(operator.operatorCode)).toHaveLength(1);
+      expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(1);
 
       // A new showing of the form is a new registration.
       const next = await agent.get('/users/new');
@@ -304,7 +293,7 @@ describe.each(storeKinds)('register a user (SPEC §4.4) on $kind', ({ kind, skip
         '/users/new',
       );
       expect((await execute(agent, '/users/new', { token: fresh })).statusCode).toBe(200);
-      expect(await generalUsers(operator.operatorCode)).toHaveLength(2);
+      expect(await liveGeneralUsers(ctx, operator.operatorCode)).toHaveLength(2);
     },
   );
 });

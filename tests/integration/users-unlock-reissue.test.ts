@@ -1,38 +1,29 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { verifyPassword } from '../../src/lib/passwords.js';
 import {
   Agent,
-  createOperatorWithAdmins,
+  auditFor,
   createUser,
   DEFAULT_PASSWORD,
-  loginAs,
-  useTestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
-import {
-  auditFor,
+  describeOnStores,
   execute,
+  executeAtOnce,
   formToken,
   issueToken,
+  loginAs,
   messageIds,
   outboxFor,
   sessionCount,
+  setupOperatorWithUser,
   userRow,
-} from '../helpers/users-manage.js';
+  userRowCount,
+} from '../helpers/integration.js';
 
-describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
-  async function setup(values: { locked?: boolean; deleted?: boolean } = {}) {
-    const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
-    const user = await createUser(ctx, { operatorCode: operator.operatorCode, ...values });
-    return { admin, otherAdmin, operator, user, agent: await loginAs(ctx, admin) };
-  }
-
+describeOnStores('unlock and password reissue (SPEC §4.8, §4.9) on $kind', (ctx, { skip }) => {
   it.skipIf(skip)(
     'unlock: a confirmation page without JS, then unlocked once, count reset, notified',
     async () => {
-      const { admin, otherAdmin, user, agent } = await setup({ locked: true });
+      const { admin, otherAdmin, user, agent } = await setupOperatorWithUser(ctx, { locked: true });
       const token = await issueToken(ctx, agent, `unlock:${user.userId}`);
       const ask = await execute(agent, `/users/${user.userId}/unlock`, { token, confirmed: '0' });
       expect(ask.statusCode).toBe(200);
@@ -70,7 +61,7 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
   );
 
   it.skipIf(skip)('works from the buttons of the detail page (its tokens and confirmed flag)', async () => {
-    const { user, agent } = await setup({ locked: true });
+    const { user, agent } = await setupOperatorWithUser(ctx, { locked: true });
     const detail = await agent.get(`/users/${user.userId}`);
     const unlock = await execute(agent, `/users/${user.userId}/unlock`, {
       token: formToken(detail.body, `/users/${user.userId}/unlock`),
@@ -85,7 +76,7 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
   });
 
   it.skipIf(skip)('unlock refuses a user that is not locked, and a deleted one', async () => {
-    const { operator, user, agent } = await setup();
+    const { operator, user, agent } = await setupOperatorWithUser(ctx);
     for (const confirmed of ['0', '1']) {
       const token = await issueToken(ctx, agent, `unlock:${user.userId}`);
       const res = await execute(agent, `/users/${user.userId}/unlock`, { token, confirmed });
@@ -101,7 +92,7 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
   });
 
   it.skipIf(skip)('a token of one user cannot unlock another', async () => {
-    const { operator, user, agent } = await setup({ locked: true });
+    const { operator, user, agent } = await setupOperatorWithUser(ctx, { locked: true });
     const other = await createUser(ctx, { operatorCode: operator.operatorCode, locked: true });
     const token = await issueToken(ctx, agent, `unlock:${user.userId}`);
     const res = await execute(agent, `/users/${other.userId}/unlock`, { token, confirmed: '1' });
@@ -113,7 +104,7 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
   it.skipIf(skip)(
     'reissue: new temporary password, old one dead, sessions ended, still locked (D-12), mailed (D-16)',
     async () => {
-      const { admin, otherAdmin, user, agent } = await setup({ locked: true });
+      const { admin, otherAdmin, user, agent } = await setupOperatorWithUser(ctx, { locked: true });
       const before = await userRow(ctx, user.userId);
       const other = await createUser(ctx, { operatorCode: user.operatorCode });
       const victim = await loginAs(ctx, other);
@@ -179,7 +170,7 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
   );
 
   it.skipIf(skip)('reissue refuses a deleted user', async () => {
-    const { user, agent } = await setup({ deleted: true });
+    const { user, agent } = await setupOperatorWithUser(ctx, { deleted: true });
     const before = await userRow(ctx, user.userId);
     const token = await issueToken(ctx, agent, `reissue:${user.userId}`);
     const res = await execute(agent, `/users/${user.userId}/reissue`, { token, confirmed: '1' });
@@ -190,20 +181,16 @@ describe.each(storeKinds)('unlock and password reissue (SPEC §4.8, §4.9) on $k
   });
 
   it.skipIf(skip)('twenty parallel posts of the same reissue execute once', async () => {
-    const { user, agent } = await setup();
+    const { user, agent } = await setupOperatorWithUser(ctx);
     const token = await issueToken(ctx, agent, `reissue:${user.userId}`);
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        execute(agent, `/users/${user.userId}/reissue`, { token, confirmed: '1' }),
-      ),
+    const results = await executeAtOnce(
+      agent,
+      `/users/${user.userId}/reissue`,
+      { token, confirmed: '1' },
+      20,
     );
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
     expect(await outboxFor(ctx, 'passwordReissued', user.userId)).toHaveLength(3);
-    const history = await ctx.store.db
-      .selectFrom('password_history')
-      .select('id')
-      .where('user_id', '=', user.userId)
-      .execute();
-    expect(history).toHaveLength(1);
+    expect(await userRowCount(ctx, 'password_history', user.userId)).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userRowValues } from '../../../../tests/helpers/factories.js';
 import { openStore, type Store } from '../../../db/connect.js';
 import { migrateToLatest } from '../../../db/migrations.js';
-import { toSearchKey } from '../model.js';
 import { escapeLike, type SearchConditions, searchUserBatches } from './repository.js';
 
 describe('escapeLike', () => {
@@ -31,30 +31,16 @@ describe('searchUserBatches (CSV export reading)', () => {
         { operator_code: 'B002', operator_name: '株式会社B002', created_at: now },
       ])
       .execute();
-    const row = (i: number, operatorCode: string) => ({
-      user_id: `U${operatorCode === 'B001' ? 1 : 2}${String(i).padStart(8, '0')}`,
-      operator_code: operatorCode,
-      role: 'general' as const,
-      department: '試験部',
-      user_name: `利用者${i}`,
-      user_name_key: toSearchKey(`利用者${i}`),
-      phone: null,
-      email: `u${i}@example.jp`,
-      enabled: 1 as const,
-      valid_from: '2020-01-01',
-      valid_to: '9999-12-31',
-      locked: 0 as const,
-      failed_login_count: 0,
-      deleted: (i % 2) as 0 | 1,
-      deleted_at: null,
-      password_hash: 'not-a-login-hash',
-      password_is_temporary: 0 as const,
-      temporary_password_expires_at: null,
-      password_changed_at: now,
-      version: 1,
-      created_at: now,
-      updated_at: now,
-    });
+    const row = (i: number, operatorCode: string) =>
+      userRowValues({
+        userId: `U${operatorCode === 'B001' ? 1 : 2}${String(i).padStart(8, '0')}`,
+        operatorCode,
+        userName: `利用者${i}`,
+        email: `u${i}@example.jp`,
+        passwordHash: 'not-a-login-hash',
+        now,
+        deleted: i % 2 === 1,
+      });
     // Inserted out of order: the batches must still come in user_id order.
     for (let start = 1233; start >= 0; start -= 100) {
       const rows = [];
