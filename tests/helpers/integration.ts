@@ -6,5 +6,5 @@
 export * from './context.js';
 export * from './login-steps.js';
 export * from './second-factor.js';
-export { type StoreKind, storeKinds } from './stores.js';
+export { openTestStore, type StoreKind, storeKinds } from './stores.js';
 export * from './users-manage.js';

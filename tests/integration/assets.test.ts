@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Agent, useTestContext } from '../helpers/context.js';
+import { Agent, useTestContext } from '../helpers/integration.js';
 
 /**
  * Styles and scripts reach everyone, the login page's visitor too (a first page without

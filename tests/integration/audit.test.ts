@@ -1,15 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
+import { expect, it } from 'vitest';
+import {
+  createOperatorWithAdmins,
+  createOperatorWithUser,
+  describeOnStores,
+  loginAs,
+} from '../helpers/integration.js';
 
-describe.each(storeKinds)('audit records screen on $kind (SPEC §6)', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('audit records screen on $kind (SPEC §6)', (ctx, { skip }) => {
   it.skipIf(skip)(
     'shows an admin their own operator’s records only, filtered, and exports them',
     async () => {
-      const { operator, admin } = await createOperatorWithAdmins(ctx);
-      const general = await createUser(ctx, { operatorCode: operator.operatorCode });
+      const { admin, user: general } = await createOperatorWithUser(ctx);
       const stranger = await createOperatorWithAdmins(ctx);
       await loginAs(ctx, general);
       await loginAs(ctx, stranger.admin);
@@ -43,8 +44,7 @@ describe.each(storeKinds)('audit records screen on $kind (SPEC §6)', ({ kind, s
   );
 
   it.skipIf(skip)('is for admins only', async () => {
-    const { operator } = await createOperatorWithAdmins(ctx);
-    const general = await createUser(ctx, { operatorCode: operator.operatorCode });
+    const { user: general } = await createOperatorWithUser(ctx);
     const agent = await loginAs(ctx, general);
     expect((await agent.get('/audit')).statusCode).toBe(403);
     expect((await agent.get('/audit/export')).statusCode).toBe(403);

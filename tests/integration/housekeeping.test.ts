@@ -1,12 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runHousekeeping } from '../../src/features/auth/housekeeping.js';
 import { consumeActionToken, issueActionToken } from '../../src/features/users/action-tokens.js';
-import { Agent, createOperatorWithAdmins, loginAs, useTestContext } from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
+import { Agent, createOperatorWithAdmins, describeOnStores, loginAs } from '../helpers/integration.js';
 
-describe.each(storeKinds)('housekeeping on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('housekeeping on $kind', (ctx, { skip }) => {
   it.skipIf(skip)(
     'deletes ended sessions, stale one-time tokens and ended rate-limit windows only',
     async () => {

@@ -9,16 +9,14 @@ import {
   Agent,
   createOperatorWithAdmins,
   DEFAULT_PASSWORD,
+  describeOnStores,
   loginAs,
+  openTestStore,
   TEST_START,
   testConfig,
-  useTestContext,
-} from '../helpers/context.js';
-import { openTestStore, storeKinds } from '../helpers/stores.js';
+} from '../helpers/integration.js';
 
-describe.each(storeKinds)('platform on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip, { loginRateLimitPerMinute: 3 });
-
+describeOnStores('platform on $kind', { config: { loginRateLimitPerMinute: 3 } }, (ctx, { kind, skip }) => {
   it.skipIf(skip)(
     'limits login attempts per address, in the database, and lets them in again after the window',
     async () => {

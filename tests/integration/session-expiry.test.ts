@@ -1,18 +1,22 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { deriveCsrfToken } from '../../src/features/auth/plugin.js';
 import { hashToken } from '../../src/features/auth/sessions.js';
-import { Agent, createOperatorWithAdmins, createUser, loginAs, useTestContext } from '../helpers/context.js';
-import { DEFAULT_PASSWORD } from '../helpers/factories.js';
-import { storeKinds } from '../helpers/stores.js';
-import { registerForm } from '../helpers/users-manage.js';
+import {
+  Agent,
+  createOperatorWithAdmins,
+  createOperatorWithUser,
+  DEFAULT_PASSWORD,
+  describeOnStores,
+  loginAs,
+  registerForm,
+} from '../helpers/integration.js';
 
 /**
  * A session that ends while a form is being filled in (SPEC §4.11; the operator's day):
  * 延長 before the idle limit, and after it what was typed is kept for the same user
  * (never a password) and offered back after the next login.
  */
-describe.each(storeKinds)('session expiry mid-form on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
+describeOnStores('session expiry mid-form on $kind', (ctx, { skip }) => {
   const idleMs = () => ctx.app.appConfig.sessionIdleMs;
 
   async function lastSeen(agent: Agent): Promise<string> {
@@ -77,8 +81,7 @@ describe.each(storeKinds)('session expiry mid-form on $kind', ({ kind, skip }) =
   it.skipIf(skip)(
     'keeps nothing of an execution, a foreign or forged post; another user cannot open it',
     async () => {
-      const { admin, operator } = await createOperatorWithAdmins(ctx);
-      const other = await createUser(ctx, { operatorCode: operator.operatorCode, role: 'admin' });
+      const { admin, user: other } = await createOperatorWithUser(ctx, { role: 'admin' });
       const agent = await loginAs(ctx, admin);
       ctx.clock.advance(idleMs() + 1_000);
       const token = agent.sessionToken!;

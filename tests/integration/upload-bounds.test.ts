@@ -1,10 +1,15 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import { type Agent, createOperatorWithAdmins, loginAs, useTestContext } from '../helpers/context.js';
+import { expect, it } from 'vitest';
+import {
+  type Agent,
+  createOperatorWithAdmins,
+  describeOnStores,
+  fieldErrorText,
+  loginAs,
+  messageIds,
+} from '../helpers/integration.js';
 import { postMultipart, uploadParts } from '../helpers/multipart.js';
-import { storeKinds } from '../helpers/stores.js';
-import { fieldErrorText, messageIds } from '../helpers/users-manage.js';
 
 /**
  * SPEC D-20: an upload is bounded before it is parsed. Files built to be expensive (a
@@ -59,9 +64,7 @@ const hostileFiles: { name: string; file: string; id: string; text: string }[] =
   },
 ];
 
-describe.each(storeKinds)('upload bounds (SPEC D-20) on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('upload bounds (SPEC D-20) on $kind', (ctx, { kind, skip }) => {
   async function generalUserCount(operatorCode: string): Promise<number> {
     const rows = await ctx.store.db
       .selectFrom('users')

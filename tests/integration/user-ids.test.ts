@@ -1,11 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { generateUserId } from '../../src/features/users/repository.js';
-import { createOperator, createUser, useTestContext } from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
+import { createOperator, createUser, describeOnStores } from '../helpers/integration.js';
 
-describe.each(storeKinds)('ユーザID on $kind (SPEC §3)', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('ユーザID on $kind (SPEC §3)', (ctx, { skip }) => {
   it.skipIf(skip)('is U + 9 digits and never reuses an ID, not even a deleted user’s', async () => {
     const { operatorCode } = await createOperator(ctx);
     await createUser(ctx, { operatorCode, userId: 'U000000007', deleted: true });

@@ -5,11 +5,11 @@ import {
   createOperator,
   createOperatorWithAdmins,
   createUser,
+  describeOnStores,
+  formToken,
   loginAs,
-  useTestContext,
-} from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
-import { formToken, sessionIdOf } from '../helpers/users-manage.js';
+  sessionIdOf,
+} from '../helpers/integration.js';
 
 /** Attribute values come HTML-escaped: `&amp;` in hrefs. */
 function unescapeHtml(s: string): string {
@@ -41,9 +41,7 @@ function search(params: Record<string, string | string[]>): string {
   return `/users?${q.toString()}`;
 }
 
-describe.each(storeKinds)('user list, search and detail on $kind', ({ kind, skip }) => {
-  const ctx = useTestContext(kind, skip);
-
+describeOnStores('user list, search and detail on $kind', (ctx, { skip }) => {
   async function operatorWithAgent() {
     const { operator, admin, otherAdmin } = await createOperatorWithAdmins(ctx);
     const agent = await loginAs(ctx, admin);
