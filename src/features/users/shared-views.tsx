@@ -116,16 +116,20 @@ export function ConfirmLayout(props: {
 }
 
 /**
- * The confirmation page of an action on one user (delete, unlock, reissue) for browsers
- * without JavaScript: the same token, now with confirmed=1.
+ * The confirmation page of an action on one user (delete, unlock, reissue, the second
+ * factor's reset) for browsers without JavaScript: the same token, now with confirmed=1.
  */
 export function ActionConfirmPage(
   props: ConfirmPageProps & {
     title: string;
     breadcrumbs: Crumb[];
     info: MessageId;
-    user: User;
+    userId: string;
+    /** The user as the action shows them (as they are now, once executed). */
+    rows: [string, string][];
     action: string;
+    /** OK destroys something (the second factor): red instead of primary. */
+    danger?: boolean | undefined;
   },
 ): VNode {
   // SPEC D-15: without JavaScript this page is the browser's dialog, so it answers with
@@ -137,17 +141,18 @@ export function ActionConfirmPage(
       breadcrumbs={props.breadcrumbs}
       question={{ id: props.info }}
       executed={props.executed}
-      executedLinks={[detailLink(props.user.userId), LIST_LINK]}
+      executedLinks={[detailLink(props.userId), LIST_LINK]}
       answers={
         <DialogAnswers
-          cancelHref={`/users/${props.user.userId}`}
+          cancelHref={`/users/${props.userId}`}
           action={props.action}
           csrfToken={props.page.csrfToken}
           token={props.token}
+          danger={props.danger}
         />
       }
     >
-      <DetailTable rows={userDetailRows(props.user, props.operatorName)} />
+      <DetailTable rows={props.rows} />
     </ConfirmLayout>
   );
 }
@@ -230,7 +235,7 @@ export function DialogAnswers(props: {
   csrfToken: string;
   token: string;
   /** A button that destroys (the second factor's reset, bulk delete): red instead of primary. */
-  danger?: boolean;
+  danger?: boolean | undefined;
   /** More fields OK posts (bulk delete's selection). */
   hidden?: [string, string][];
 }): VNode {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { tokenPurpose } from '../action.js';
 import type { User } from '../model.js';
-import { type OneUserAction, oneUserActionRoute } from '../one-user-action.js';
+import { type OneUserAction, oneUserActionRoute, PLAIN_TARGET } from '../one-user-action.js';
 import { detailLink, LIST_LINK, resultRows } from '../shared-views.js';
 import { assertReissuable, assertUnlockable, reissuePassword, unlockUser } from './service.js';
 
@@ -15,7 +15,9 @@ const result = (after: User, operatorName: string) => ({
 const ACTIONS: OneUserAction[] = [
   {
     path: 'unlock',
+    receipt: 'unlock',
     audit: 'unlock',
+    ...PLAIN_TARGET,
     purpose: tokenPurpose.unlock,
     check: assertUnlockable,
     execute: (app, ctx) => unlockUser(app.store.db, ctx),
@@ -28,7 +30,9 @@ const ACTIONS: OneUserAction[] = [
   },
   {
     path: 'reissue',
+    receipt: 'reissue',
     audit: 'reissuePassword',
+    ...PLAIN_TARGET,
     purpose: tokenPurpose.reissue,
     check: assertReissuable,
     execute: async (app, ctx) => (await reissuePassword(app.store.db, ctx)).user,

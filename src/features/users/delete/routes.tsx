@@ -6,7 +6,7 @@ import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
 import { describeUserActionError, InvalidActionToken, NoneSelected, UserActionError } from '../errors.js';
 import type { User } from '../model.js';
-import { type OneUserAction, oneUserActionRoute } from '../one-user-action.js';
+import { type OneUserAction, oneUserActionRoute, PLAIN_TARGET } from '../one-user-action.js';
 import {
   type Completed,
   type CompletionScreen,
@@ -41,7 +41,9 @@ const DELETE_SCREEN = 'ユーザ情報削除画面';
 /** 実行 on ユーザ情報削除画面 (SPEC §4.6). */
 const DELETE: OneUserAction = {
   path: 'delete',
+  receipt: 'delete',
   audit: 'delete',
+  ...PLAIN_TARGET,
   purpose: tokenPurpose.delete,
   check: assertDeletable,
   execute: (app, ctx) => deleteUser(app.store.db, ctx),
