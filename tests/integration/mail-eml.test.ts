@@ -8,21 +8,17 @@ import { configuredTransport, emlFileName } from '../../src/features/mail/transp
 import { type MailLogger, MailWorker } from '../../src/features/mail/worker.js';
 import { createUserWithTemporaryPassword } from '../../src/features/users/create.js';
 import { projectRoot } from '../../src/lib/paths.js';
-import { createOperatorWithAdmins, createTestContext, type TestContext } from '../helpers/context.js';
-import { storeKinds } from '../helpers/stores.js';
+import { createOperatorWithAdmins, describeOnStores } from '../helpers/integration.js';
 
 const MAIL_FROM = '容量市場システム <no-reply@capacity-market.example>';
 
-describe.each(storeKinds)('mail without SMTP_URL: .eml files on $kind', ({ kind, skip }) => {
-  let ctx: TestContext;
+describeOnStores('mail without SMTP_URL: .eml files on $kind', (ctx, { kind, skip }) => {
   let dataDir: string;
   beforeAll(async () => {
     if (skip) return;
-    ctx = await createTestContext(kind);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmus-mail-'));
   });
   afterAll(async () => {
-    await ctx?.close();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
