@@ -50,6 +50,11 @@ function summaryLinks(body: string): string[] {
   return [...(errorSummary(body)?.html ?? '').matchAll(/<a href="#([^"]+)"/g)].map((m) => m[1]!);
 }
 
+/** A page's messages (catalog IDs, in order) and the links of its error summary. */
+function summaryOf(body: string): { messages: string[]; links: string[] } {
+  return { messages: messageIds(body), links: summaryLinks(body) };
+}
+
 /** The text of an element by id, tags taken out. */
 function textOf(body: string, id: string): string {
   const m = new RegExp(`id="${id}"[^>]*>([\\s\\S]*?)</div>`).exec(body);
@@ -125,13 +130,10 @@ describeOnStores('accessible forms (WCAG 2.2 AA) on $kind', (ctx, { skip }) => {
     expect(attributesOf(res.body, 'userName')['aria-invalid']).toBeUndefined();
     expect(attributesOf(res.body, 'userName')['aria-describedby']).toBe('userName-hint');
     // The summary: the form's message, then a link to each field in error, in form order.
-    expect(messageIds(res.body)).toEqual([
-      'error.form.invalid',
-      'error.field.required',
-      'error.field.phone',
-      'error.field.email',
-    ]);
-    expect(summaryLinks(res.body)).toEqual(['department', 'phone1', 'email']);
+    expect(summaryOf(res.body)).toEqual({
+      messages: ['error.form.invalid', 'error.field.required', 'error.field.phone', 'error.field.email'],
+      links: ['department', 'phone1', 'email'],
+    });
     expect(errorSummary(res.body)!.html).toContain('<a href="#department">所属部署を入力してください。</a>');
     // No other autofocus competes with the summary's.
     expect(res.body.match(/\sautofocus[\s>]/g)).toHaveLength(1);
@@ -256,13 +258,15 @@ describeOnStores('accessible forms (WCAG 2.2 AA) on $kind', (ctx, { skip }) => {
       'aria-describedby': 'newPassword-error newPassword-hint',
     });
     // At the top: one line per field, linking to it; the new password's counts its problems.
-    expect(messageIds(res.body)).toEqual([
-      'error.form.invalid',
-      'error.password.currentWrong',
-      'error.password.policy',
-      'error.password.mismatch',
-    ]);
-    expect(summaryLinks(res.body)).toEqual(['currentPassword', 'newPassword', 'confirmPassword']);
+    expect(summaryOf(res.body)).toEqual({
+      messages: [
+        'error.form.invalid',
+        'error.password.currentWrong',
+        'error.password.policy',
+        'error.password.mismatch',
+      ],
+      links: ['currentPassword', 'newPassword', 'confirmPassword'],
+    });
     expect(errorSummary(res.body)!.html).toContain(
       '<a href="#newPassword">新しいパスワードがパスワードの条件を3つ満たしていません。</a>',
     );
