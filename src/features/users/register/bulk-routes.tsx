@@ -7,8 +7,7 @@ import type { ShownMessage } from '../../../web/layout.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
 import { formIdOf, newFormId } from '../action-tokens.js';
-import { describeUserActionError, UserLimitReached } from '../errors.js';
-import { countGeneralUsers } from '../repository.js';
+import { describeUserActionError } from '../errors.js';
 import { confirmationToken, redirectToConfirmation } from '../shared-routes.js';
 import { crumbs, LIST_LINK } from '../shared-views.js';
 import { type CheckResult, checkBulkRegisterCsv } from './bulk-check.js';
@@ -29,7 +28,7 @@ import {
   UPLOAD_TITLE,
 } from './bulk-views.js';
 import { confirmedRegistrationRoutes } from './confirmed-routes.js';
-import { assertRoomForGeneralUsers, type BulkRegisterPayload, bulkRegisterUsers } from './service.js';
+import { type BulkRegisterPayload, bulkRegisterUsers, roomRefusal } from './service.js';
 
 /**
  * The README documents `throwFileSizeLimit` for `parts()` and the plugin reads it there,
@@ -170,7 +169,6 @@ async function confirm(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const auth = requireAuth(request);
   const multipart = request.isMultipart();
   const upload: Upload = multipart ? await readUpload(request) : {};
   const formId = formIdOf(upload);
@@ -193,15 +191,9 @@ async function confirm(
   }
   const checked = checkUpload(upload, encoding, app.clock.now());
   if (!checked.ok) return form(checked.status, checked.props);
-  // Told early, before the confirmation; 実行 checks again in its transaction.
-  try {
-    assertRoomForGeneralUsers(
-      await countGeneralUsers(app.store.db, auth.user.operatorCode),
-      checked.rows.length,
-    );
-  } catch (error) {
-    if (!(error instanceof UserLimitReached)) throw error;
-    const described = describeUserActionError(error);
+  const full = await roomRefusal(app.store.db, requireAuth(request).user.operatorCode, checked.rows.length);
+  if (full) {
+    const described = describeUserActionError(full);
     return form(described.status, {
       errors: [{ id: described.id, params: described.params }, ...(described.details ?? [])],
     });

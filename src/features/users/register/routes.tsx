@@ -6,9 +6,7 @@ import { pageContext, sendPage } from '../../../web/render.js';
 import { tokenPurpose } from '../action.js';
 import { formIdOf, newFormId } from '../action-tokens.js';
 import type { FieldErrorIds } from '../form-views.js';
-import { MAX_GENERAL_USERS } from '../model.js';
 import { type RefusalScreen, refusedOn } from '../outcome-routes.js';
-import { countGeneralUsers } from '../repository.js';
 import {
   formValuesOf,
   rawFormValues,
@@ -19,7 +17,7 @@ import {
 import { confirmationToken, parseActionForm, peekToken, redirectToConfirmation } from '../shared-routes.js';
 import { crumbs, detailLink, LIST_LINK, resultRows } from '../shared-views.js';
 import { confirmedRegistrationRoutes } from './confirmed-routes.js';
-import { type RegisterPayload, registerUser } from './service.js';
+import { type RegisterPayload, registerUser, roomRefusal } from './service.js';
 import { RegisterConfirmPage, RegisterFormPage } from './views.js';
 
 const FORM_TITLE = 'ユーザ情報登録画面';
@@ -117,14 +115,13 @@ async function confirm(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const auth = requireAuth(request);
   const body = readUserForm(request.body);
   const parsed = ZRegisterUserForm.safeParse(body);
   const formId = formIdOf(body);
   const values = rawFormValues(body);
   if (!parsed.success)
     return sendForm(request, reply, { formId, values, errors: fieldErrors(parsed.error) }, 400);
-  if ((await countGeneralUsers(app.store.db, auth.user.operatorCode)) >= MAX_GENERAL_USERS) {
+  if (await roomRefusal(app.store.db, requireAuth(request).user.operatorCode, 1)) {
     return sendForm(request, reply, { formId, values, errors: {}, limitReached: true }, 409);
   }
   const { role: _role, ...payload } = parsed.data;

@@ -31,10 +31,18 @@ export function remainingGeneralUsers(current: number): number {
   return Math.max(0, MAX_GENERAL_USERS - current);
 }
 
-/** SPEC §1, §4.12: refuses, all or nothing, when `requested` more would exceed the limit of eight. */
-export function assertRoomForGeneralUsers(current: number, requested: number): void {
-  const remaining = remainingGeneralUsers(current);
-  if (requested > remaining) throw new UserLimitReached({ remaining, requested });
+/**
+ * SPEC §1, §4.4, §4.12: the refusal, all or nothing, when `requested` more general users
+ * would exceed the limit of eight. Told at 確認, before the confirmation; 実行 checks again
+ * in its transaction.
+ */
+export async function roomRefusal(
+  db: Db,
+  operatorCode: string,
+  requested: number,
+): Promise<UserLimitReached | undefined> {
+  const remaining = remainingGeneralUsers(await countGeneralUsers(db, operatorCode));
+  return requested > remaining ? new UserLimitReached({ remaining, requested }) : undefined;
 }
 
 /**
@@ -45,7 +53,8 @@ export function assertRoomForGeneralUsers(current: number, requested: number): v
  */
 async function reserveGeneralUsers(tx: Db, ctx: RegisterContext, requested: number): Promise<void> {
   await lockOperatorRegistrations(tx, ctx.dialect, ctx.actor.operatorCode);
-  assertRoomForGeneralUsers(await countGeneralUsers(tx, ctx.actor.operatorCode), requested);
+  const full = await roomRefusal(tx, ctx.actor.operatorCode, requested);
+  if (full) throw full;
 }
 
 /** One general user of the actor's operator, with its temporary password and notice (D-16). */
