@@ -114,6 +114,20 @@ export async function rowsOfUser<T extends UserRowsTable>(
   return rows as Selectable<Database[T]>[];
 }
 
+/** The one row of `table` that belongs to the user (a test that expects exactly one). */
+export async function rowOfUser<T extends UserRowsTable>(
+  ctx: Pick<TestContext, 'store'>,
+  table: T,
+  userId: string,
+): Promise<Selectable<Database[T]>> {
+  const row = await ctx.store.db
+    .selectFrom(table as UserRowsTable)
+    .selectAll()
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return row as Selectable<Database[T]>;
+}
+
 /** How many sessions the user has open. */
 export async function sessionCount(ctx: Pick<TestContext, 'store'>, userId: string): Promise<number> {
   return userRowCount(ctx, 'sessions', userId);

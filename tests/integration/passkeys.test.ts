@@ -16,6 +16,8 @@ import {
   messageIds,
   type Response,
   resetClockAfterEach,
+  rowOfUser,
+  rowsOfUser,
   userRow,
 } from '../helpers/integration.js';
 import { type Ceremony, SoftAuthenticator } from '../helpers/webauthn.js';
@@ -108,11 +110,7 @@ describeOnStores('passkeys on $kind', (ctx, { skip }) => {
       expect(page.body).toContain('data-passkey-row="会社のノートPC"');
       expect(page.body).toContain('未使用');
       expect(page.body).toMatch(/<script type="module" src="\/assets\/build\/passkeys\.js\?v=[0-9a-f]+"/);
-      const row = await ctx.store.db
-        .selectFrom('passkeys')
-        .selectAll()
-        .where('user_id', '=', user.userId)
-        .executeTakeFirstOrThrow();
+      const row = await rowOfUser(ctx, 'passkeys', user.userId);
       expect(row.credential_id).toBe(auth.id);
       expect(row.name).toBe('会社のノートPC');
       expect(Number(row.backup_eligible)).toBe(0);
@@ -157,11 +155,7 @@ describeOnStores('passkeys on $kind', (ctx, { skip }) => {
       expect(res.statusCode).toBe(303);
       expect(res.location).toBe('/');
       expect((await agent.get('/')).statusCode).toBe(200);
-      const row = await ctx.store.db
-        .selectFrom('passkeys')
-        .selectAll()
-        .where('user_id', '=', user.userId)
-        .executeTakeFirstOrThrow();
+      const row = await rowOfUser(ctx, 'passkeys', user.userId);
       expect(Number(row.counter)).toBe(1);
       expect(row.last_used_at).toBe(ctx.clock.now().toISOString());
       const logins = (await auditFor(ctx, 'login', user.userId)).filter((a) => a.outcome === 'success');
@@ -266,11 +260,7 @@ describeOnStores('passkeys on $kind', (ctx, { skip }) => {
     });
     expect(expired.statusCode).toBe(400);
     expect(errorIds(expired.body)).toContain('error.passkey.failed');
-    const names = await ctx.store.db
-      .selectFrom('passkeys')
-      .select('name')
-      .where('user_id', '=', user.userId)
-      .execute();
+    const names = await rowsOfUser(ctx, 'passkeys', user.userId);
     expect(names.map((n) => n.name)).toEqual(['ノートPC']);
   });
 
@@ -346,11 +336,7 @@ describeOnStores('passkeys on $kind', (ctx, { skip }) => {
       const res = await passkeyStep(login, auth, { counter });
       expect(res.statusCode).toBe(401);
     }
-    const stored = await ctx.store.db
-      .selectFrom('passkeys')
-      .select('counter')
-      .where('user_id', '=', user.userId)
-      .executeTakeFirstOrThrow();
+    const stored = await rowOfUser(ctx, 'passkeys', user.userId);
     expect(Number(stored.counter)).toBe(5);
     // WebAuthn Level 3: the BE flag of a credential never changes.
     const be = await atCodeScreen(ctx, user);
@@ -364,11 +350,7 @@ describeOnStores('passkeys on $kind', (ctx, { skip }) => {
     const { user, auth } = await userWithPasskey({ backupEligible: true, backedUp: false });
     const agent = await atCodeScreen(ctx, user);
     expect((await passkeyStep(agent, auth, { backupEligible: true, backedUp: true })).location).toBe('/');
-    const row = await ctx.store.db
-      .selectFrom('passkeys')
-      .selectAll()
-      .where('user_id', '=', user.userId)
-      .executeTakeFirstOrThrow();
+    const row = await rowOfUser(ctx, 'passkeys', user.userId);
     expect([Number(row.backup_eligible), Number(row.backed_up)]).toEqual([1, 1]);
   });
 
@@ -387,11 +369,7 @@ describeOnStores('passkeys on $kind', (ctx, { skip }) => {
     a.auth.userHandle = ownHandle;
     expect(await failedCount(a.user)).toBe(2);
     // A cannot remove B's passkey, even with A's own password.
-    const bKey = await ctx.store.db
-      .selectFrom('passkeys')
-      .select('id')
-      .where('user_id', '=', b.user.userId)
-      .executeTakeFirstOrThrow();
+    const bKey = await rowOfUser(ctx, 'passkeys', b.user.userId);
     const remove = await a.agent.post('/account/passkeys/remove', {
       passkey: String(bKey.id),
       password: DEFAULT_PASSWORD,
@@ -414,11 +392,7 @@ describeOnStores('passkeys on $kind', (ctx, { skip }) => {
 
   it.skipIf(skip)('removes a passkey only with the password: audited and mailed', async () => {
     const { user, agent } = await userWithPasskey();
-    const key = await ctx.store.db
-      .selectFrom('passkeys')
-      .select('id')
-      .where('user_id', '=', user.userId)
-      .executeTakeFirstOrThrow();
+    const key = await rowOfUser(ctx, 'passkeys', user.userId);
     const wrong = await agent.post('/account/passkeys/remove', {
       passkey: String(key.id),
       password: 'not it at all 1',

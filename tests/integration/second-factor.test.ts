@@ -17,6 +17,7 @@ import {
   passwordStep,
   type Response,
   resetClockAfterEach,
+  rowOfUser,
   rowsOfUser,
   sessionIdOf,
   userRow,
@@ -80,11 +81,7 @@ describeOnStores('second factor and own sessions on $kind', (ctx, { skip }) => {
       const { agent, secret, recoveryCodes } = await enrol(user);
       // ASVS V7.4.3: a new factor ends the user's other sessions; the enrolling one stays.
       expect((await elsewhere.get('/')).location).toMatch(/^\/login/);
-      const factor = await ctx.store.db
-        .selectFrom('totp_factors')
-        .selectAll()
-        .where('user_id', '=', user.userId)
-        .executeTakeFirstOrThrow();
+      const factor = await rowOfUser(ctx, 'totp_factors', user.userId);
       expect(factor.enabled_at).not.toBeNull();
       // Sealed at rest: neither the secret nor a recovery code is stored in clear.
       expect(factor.secret).not.toContain(secret);
@@ -113,11 +110,7 @@ describeOnStores('second factor and own sessions on $kind', (ctx, { skip }) => {
     const res = await agent.post('/account/second-factor/confirm', { code: '000000' });
     expect(res.statusCode).toBe(400);
     expect(errorIds(res.body)).toContain('error.secondFactor.codeWrong');
-    const factor = await ctx.store.db
-      .selectFrom('totp_factors')
-      .select('enabled_at')
-      .where('user_id', '=', user.userId)
-      .executeTakeFirstOrThrow();
+    const factor = await rowOfUser(ctx, 'totp_factors', user.userId);
     expect(factor.enabled_at).toBeNull();
   });
 
@@ -435,11 +428,7 @@ describeOnStores('second factor and own sessions on $kind', (ctx, { skip }) => {
     const done = await here.post('/account/sessions/end-others', { password: DEFAULT_PASSWORD });
     expect(done.location).toBe('/account?done=othersEnded&count=2');
     for (const a of others) expect((await a.get('/')).location).toMatch(/^\/login/);
-    const left = await ctx.store.db
-      .selectFrom('sessions')
-      .select('id')
-      .where('user_id', '=', user.userId)
-      .execute();
+    const left = await rowsOfUser(ctx, 'sessions', user.userId);
     expect(left.map((s) => s.id)).toEqual([sessionIdOf(here)]);
     expect((await auditFor(ctx, 'endOtherSessions', user.userId)).map((r) => r.outcome)).toEqual([
       'failure',

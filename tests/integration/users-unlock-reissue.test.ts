@@ -13,6 +13,7 @@ import {
   loginAs,
   messageIds,
   outboxFor,
+  rowsOfUser,
   sessionCount,
   setupOperatorWithUser,
   userRow,
@@ -122,11 +123,7 @@ describeOnStores('unlock and password reissue (SPEC §4.8, §4.9) on $kind', (ct
       expect(await verifyPassword(row.password_hash, DEFAULT_PASSWORD)).toBe(false);
       expect(await sessionCount(ctx, other.userId)).toBe(0);
       expect((await victim.get('/')).statusCode).toBe(303);
-      const history = await ctx.store.db
-        .selectFrom('password_history')
-        .select('password_hash')
-        .where('user_id', '=', other.userId)
-        .execute();
+      const history = await rowsOfUser(ctx, 'password_history', other.userId);
       expect(await verifyPassword(history[0]!.password_hash, DEFAULT_PASSWORD)).toBe(true);
 
       const mails = await outboxFor(ctx, 'passwordReissued', other.userId);
