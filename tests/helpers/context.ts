@@ -8,7 +8,12 @@ import { deriveCsrfToken, SESSION_COOKIE } from '../../src/features/auth/plugin.
 import type { User } from '../../src/features/users/model.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { japanDate } from '../../src/lib/japan-time.js';
-import { createOperatorWithUser, DEFAULT_PASSWORD, type UserValues } from './factories.js';
+import {
+  createOperatorWithAdmins,
+  createOperatorWithUser,
+  DEFAULT_PASSWORD,
+  type UserValues,
+} from './factories.js';
 import { openTestStore, type StoreKind, storeKinds } from './stores.js';
 
 export * from './factories.js';
@@ -221,6 +226,14 @@ export async function loginAs(
   const res = await agent.post('/login', { userId: user.userId, password });
   if (res.statusCode !== 303) throw new Error(`login of ${user.userId} failed with ${res.statusCode}`);
   return agent;
+}
+
+/** An operator with its two admins, the admin logged in. */
+export async function setupOperator(
+  ctx: TestContext,
+): Promise<Awaited<ReturnType<typeof createOperatorWithAdmins>> & { agent: Agent }> {
+  const world = await createOperatorWithAdmins(ctx);
+  return { ...world, agent: await loginAs(ctx, world.admin) };
 }
 
 /**

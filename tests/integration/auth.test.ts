@@ -10,6 +10,7 @@ import {
   loginAs,
   rowsOfUser,
   sessionCount,
+  setupOperator,
 } from '../helpers/integration.js';
 
 describeOnStores('login, sessions and password change on $kind', (ctx, { skip }) => {
@@ -24,8 +25,7 @@ describeOnStores('login, sessions and password change on $kind', (ctx, { skip })
   }
 
   it.skipIf(skip)('logs in, shows the TOP page with login time and name, and logs out', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { admin, agent } = await setupOperator(ctx);
     const top = await agent.get('/');
     expect(top.statusCode).toBe(200);
     expect(top.body).toContain('ログイン日時: 2026/04/01 10:00');
@@ -335,8 +335,7 @@ describeOnStores('login, sessions and password change on $kind', (ctx, { skip })
   });
 
   it.skipIf(skip)('refuses a form post without the right CSRF token', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { admin, agent } = await setupOperator(ctx);
     const missing = await agent.post('/logout', { _csrf: '' });
     expect(missing.statusCode).toBe(403);
     expect(missing.body).toContain('error.csrf');

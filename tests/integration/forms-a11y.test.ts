@@ -10,6 +10,7 @@ import {
   loginAs,
   messageIds,
   registerForm,
+  setupOperator,
   submit,
 } from '../helpers/integration.js';
 import { postMultipart, uploadParts } from '../helpers/multipart.js';
@@ -88,8 +89,7 @@ function expectFocusedSummary(body: string): void {
 
 describeOnStores('accessible forms (WCAG 2.2 AA) on $kind', (ctx, { skip }) => {
   it.skipIf(skip)('the register form: hints always, errors tied to fields, a summary of links', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { agent } = await setupOperator(ctx);
 
     const blank = await agent.get('/users/new');
     expectLayout(blank.body);
@@ -307,8 +307,7 @@ describeOnStores('accessible forms (WCAG 2.2 AA) on $kind', (ctx, { skip }) => {
   it.skipIf(skip)(
     'the bulk register upload: the file field tied to its error and linked from the top',
     async () => {
-      const { admin } = await createOperatorWithAdmins(ctx);
-      const agent = await loginAs(ctx, admin);
+      const { agent } = await setupOperator(ctx);
       const form = await agent.get('/users/bulk-register');
       expectLayout(form.body);
       expect(attributesOf(form.body, 'file')['aria-describedby']).toBe('file-hint');

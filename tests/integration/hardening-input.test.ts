@@ -8,8 +8,8 @@ import {
   createOperatorWithUser,
   DEFAULT_PASSWORD,
   describeOnStores,
-  loginAs,
   messageIds,
+  setupOperator,
   userRow,
 } from '../helpers/integration.js';
 
@@ -48,8 +48,7 @@ describeOnStores('odd input, redirects and cross-site posts on $kind', (ctx, { s
   });
 
   it.skipIf(skip)('answers arrays on the password change and odd audit queries with 400', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { agent } = await setupOperator(ctx);
     const before = await usersSnapshot();
     const password = await agent.post('/password', {
       currentPassword: [DEFAULT_PASSWORD, DEFAULT_PASSWORD],
@@ -76,8 +75,7 @@ describeOnStores('odd input, redirects and cross-site posts on $kind', (ctx, { s
   });
 
   it.skipIf(skip)('answers a malformed user ID in a path with 404, also a NUL', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { agent } = await setupOperator(ctx);
     for (const url of [
       '/users/%00',
       '/users/%00/change',
@@ -160,8 +158,7 @@ describeOnStores('odd input, redirects and cross-site posts on $kind', (ctx, { s
   });
 
   it.skipIf(skip)('refuses a post from another site before looking at the token', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { agent } = await setupOperator(ctx);
     const cookie = [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const payload = new URLSearchParams({ _csrf: agent.csrfToken }).toString();
     const post = (headers: Record<string, string>) =>

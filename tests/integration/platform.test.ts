@@ -10,8 +10,8 @@ import {
   createOperatorWithAdmins,
   DEFAULT_PASSWORD,
   describeOnStores,
-  loginAs,
   openTestStore,
+  setupOperator,
   TEST_START,
   testConfig,
 } from '../helpers/integration.js';
@@ -43,8 +43,7 @@ describeOnStores('platform on $kind', { config: { loginRateLimitPerMinute: 3 } }
     'limits password change attempts per user, so a session cannot guess the current one',
     async () => {
       ctx.clock.advance(61_000);
-      const { admin } = await createOperatorWithAdmins(ctx);
-      const agent = await loginAs(ctx, admin);
+      const { agent } = await setupOperator(ctx);
       const attempt = () =>
         agent.post('/password', {
           currentPassword: 'a guess at the password',
@@ -62,8 +61,7 @@ describeOnStores('platform on $kind', { config: { loginRateLimitPerMinute: 3 } }
     const res = await new Agent(ctx.app).get('/login/../nowhere-to-be-found');
     expect([303, 404]).toContain(res.statusCode);
     ctx.clock.advance(61_000);
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { agent } = await setupOperator(ctx);
     const missing = await agent.get('/no-such-page');
     expect(missing.statusCode).toBe(404);
     expect(missing.body).toContain('error.notFound');

@@ -3,12 +3,12 @@ import { deriveCsrfToken } from '../../src/features/auth/plugin.js';
 import { hashToken } from '../../src/features/auth/sessions.js';
 import {
   Agent,
-  createOperatorWithAdmins,
   createOperatorWithUser,
   DEFAULT_PASSWORD,
   describeOnStores,
   loginAs,
   registerForm,
+  setupOperator,
 } from '../helpers/integration.js';
 
 /**
@@ -31,8 +31,7 @@ describeOnStores('session expiry mid-form on $kind', (ctx, { skip }) => {
   it.skipIf(skip)(
     'keeps a form sent after the idle limit, offers it back after login, never a password',
     async () => {
-      const { admin } = await createOperatorWithAdmins(ctx);
-      const agent = await loginAs(ctx, admin);
+      const { admin, agent } = await setupOperator(ctx);
       const page = await agent.get('/users/new');
       expect(page.body).toContain(`data-session-idle-minutes="${idleMs() / 60_000}"`);
       ctx.clock.advance(idleMs() + 1_000);
@@ -135,8 +134,7 @@ describeOnStores('session expiry mid-form on $kind', (ctx, { skip }) => {
   );
 
   it.skipIf(skip)('延長 starts the idle time again; it needs the session and its token', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { agent } = await setupOperator(ctx);
     ctx.clock.advance(idleMs() - 60_000);
     const before = await lastSeen(agent);
     const extended = await agent.post('/session/extend');

@@ -3,11 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import {
   type Agent,
-  createOperatorWithAdmins,
   describeOnStores,
   fieldErrorText,
-  loginAs,
   messageIds,
+  setupOperator,
 } from '../helpers/integration.js';
 import { postMultipart, uploadParts } from '../helpers/multipart.js';
 
@@ -123,8 +122,7 @@ describeOnStores('upload bounds (SPEC D-20) on $kind', (ctx, { kind, skip }) => 
   }
 
   it.skipIf(skip)('a file just within the limits is read and confirmed', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { operator, agent } = await setupOperator(ctx);
     const tag = `within${operator.operatorCode.toLowerCase()}`;
     // 200 lines (the header, two rows and 197 blank ones), the longest 500 characters.
     const rows = [
@@ -147,8 +145,7 @@ describeOnStores('upload bounds (SPEC D-20) on $kind', (ctx, { kind, skip }) => 
   for (const hostile of hostileFiles) {
     it.skipIf(skip)(`refuses ${hostile.name} before parsing, keeping /healthz answering`, async () => {
       expect(Buffer.byteLength(hostile.file)).toBeLessThan(MiB);
-      const { admin, operator } = await createOperatorWithAdmins(ctx);
-      const agent = await loginAs(ctx, admin);
+      const { operator, agent } = await setupOperator(ctx);
       const mailsBefore = await outboxCount();
 
       // A real block shows in every try; a scheduling hiccup of a busy 2-core machine (CI

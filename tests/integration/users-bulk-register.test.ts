@@ -12,6 +12,7 @@ import {
   liveGeneralUsers,
   loginAs,
   messageIds,
+  setupOperator,
 } from '../helpers/integration.js';
 import { postMultipart, uploadParts } from '../helpers/multipart.js';
 
@@ -51,8 +52,7 @@ describeOnStores('bulk register (SPEC §4.12) on $kind', (ctx, { skip }) => {
   }
 
   it.skipIf(skip)('shows the upload form with the format, the template link and a list button', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { agent } = await setupOperator(ctx);
     const page = await agent.get('/users/bulk-register');
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<h1>ユーザ情報一括登録画面</h1>');
@@ -69,8 +69,7 @@ describeOnStores('bulk register (SPEC §4.12) on $kind', (ctx, { skip }) => {
   });
 
   it.skipIf(skip)('downloads the template: UTF-8 with BOM, the header and one example row', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { agent } = await setupOperator(ctx);
     const res = await ctx.app.inject({
       method: 'GET',
       url: '/users/bulk-register/template',
@@ -92,8 +91,7 @@ describeOnStores('bulk register (SPEC §4.12) on $kind', (ctx, { skip }) => {
   it.skipIf(skip)(
     'registers UTF-8 with BOM: confirmation lists the rows, completion the new IDs, mails as in §4.4',
     async () => {
-      const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
-      const agent = await loginAs(ctx, admin);
+      const { admin, otherAdmin, operator, agent } = await setupOperator(ctx);
       const tag = `bom${operator.operatorCode.toLowerCase()}`;
       const text = `${HEADER}\r\n営業部,=一括 太郎,03-1234-5678,${tag}.1@example.jp,2026/05/01,2027/03/31\r\n開発部,一括 花子,,${tag}.2@example.jp,,\r\n`;
       const file = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
@@ -155,8 +153,7 @@ describeOnStores('bulk register (SPEC §4.12) on $kind', (ctx, { skip }) => {
   );
 
   it.skipIf(skip)('registers UTF-8 without BOM, and CP932 (髙橋) both auto-detected and chosen', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { operator, agent } = await setupOperator(ctx);
     const tag = `enc${operator.operatorCode.toLowerCase()}`;
     const plain = await uploadAndExecute(agent, Buffer.from(csvRows(`${tag}u`, 1), 'utf8'));
     expect(plain.statusCode).toBe(200);
@@ -174,8 +171,7 @@ describeOnStores('bulk register (SPEC §4.12) on $kind', (ctx, { skip }) => {
   });
 
   it.skipIf(skip)('an error file lists each error by line and column and registers nothing', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { operator, agent } = await setupOperator(ctx);
     const mailsBefore = await outboxCount();
     const file = [
       HEADER,
@@ -205,8 +201,7 @@ describeOnStores('bulk register (SPEC §4.12) on $kind', (ctx, { skip }) => {
   });
 
   it.skipIf(skip)('answers bad uploads with a message, never a 500', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { operator, agent } = await setupOperator(ctx);
     const cases: [string, Buffer | string, number, string, Record<string, string>?][] = [
       ['empty', Buffer.alloc(0), 400, '指定されたCSVファイルは空です（0バイト）。'],
       ['2 MiB', Buffer.alloc(2 * 1024 * 1024, 0x41), 413, 'CSVファイルのサイズが上限（1MB）を超えています。'],
@@ -293,8 +288,7 @@ describeOnStores('bulk register (SPEC §4.12) on $kind', (ctx, { skip }) => {
   });
 
   it.skipIf(skip)('the same token posted twice (reload, double click) registers once', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { operator, agent } = await setupOperator(ctx);
     const confirm = await upload(agent, csvRows(`twice${operator.operatorCode}`, 2));
     const token = formToken(confirm.body, '/users/bulk-register');
     const results = await Promise.all([1, 2, 3].map(() => execute(agent, '/users/bulk-register', { token })));
@@ -309,8 +303,7 @@ describeOnStores('bulk register (SPEC §4.12) on $kind', (ctx, { skip }) => {
   });
 
   it.skipIf(skip)('a second confirmation of the same upload form does not register again', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { operator, agent } = await setupOperator(ctx);
     const page = await agent.get('/users/bulk-register');
     const formId = /name="formId" value="([^"]+)"/.exec(page.body)?.[1];
     expect(formId).toBeTruthy();
@@ -328,8 +321,7 @@ describeOnStores('bulk register (SPEC §4.12) on $kind', (ctx, { skip }) => {
   it.skipIf(skip)(
     'refuses a multipart post without or with a wrong _csrf (403), nothing issued',
     async () => {
-      const { admin, operator } = await createOperatorWithAdmins(ctx);
-      const agent = await loginAs(ctx, admin);
+      const { operator, agent } = await setupOperator(ctx);
       const tokensBefore = (await ctx.store.db.selectFrom('used_action_tokens').select('token_id').execute())
         .length;
       for (const csrf of [null, 'wrong-token', '']) {

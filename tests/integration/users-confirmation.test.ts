@@ -12,6 +12,7 @@ import {
   loginAs,
   messageIds,
   registerForm,
+  setupOperator,
   submit,
   userRow,
   writtenRows,
@@ -60,8 +61,7 @@ describeOnStores('confirmation pages are GETs (PRG) on $kind', (ctx, { skip }) =
   it.skipIf(skip)(
     'register: 確認 redirects to a sealed GET that reloads, writes nothing, and goes back with the values',
     async () => {
-      const { admin } = await createOperatorWithAdmins(ctx);
-      const agent = await loginAs(ctx, admin);
+      const { agent } = await setupOperator(ctx);
       const values = { userName: '秘密 花子', email: 'hanako.secret@example.jp', department: '機密部' };
       const posted = await agent.post('/users/new/confirm', registerForm(values));
       expect(posted.statusCode).toBe(303);
@@ -248,8 +248,7 @@ describeOnStores('confirmation pages are GETs (PRG) on $kind', (ctx, { skip }) =
   );
 
   it.skipIf(skip)('bulk register: eight rows of the longest values still make a URL under 8 KB', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { agent } = await setupOperator(ctx);
     // 50 characters outside the BMP (4 bytes each) in both names, a 254-character address.
     const wide = '𠮷'.repeat(50);
     const rows = Array.from({ length: 8 }, (_, i) => ({

@@ -10,6 +10,7 @@ import {
   describeOnStores,
   exportCsv,
   loginAs,
+  setupOperator,
   type TestContext,
   USER_CSV_HEADER,
   userRowValues,
@@ -91,8 +92,7 @@ describeOnStores('CSV export on $kind', (ctx, { skip }) => {
   }
 
   it.skipIf(skip)('the list’s CSV出力 form carries the conditions and asks first', async () => {
-    const { operator, admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { operator, agent } = await setupOperator(ctx);
     const list = await agent.get(
       `/users?operatorCode=${operator.operatorCode}&userName=%E8%A9%A6%E9%A8%93&enabled=1&showDeleted=1&search=1`,
     );
@@ -109,8 +109,7 @@ describeOnStores('CSV export on $kind', (ctx, { skip }) => {
   });
 
   it.skipIf(skip)('without JavaScript, a confirmation page comes first (OK / キャンセル)', async () => {
-    const { operator, admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { operator, admin, agent } = await setupOperator(ctx);
     // From the list without JavaScript: the post carries confirmed=0, and gets the page.
     const fromList = await agent.post('/users/export', {
       operatorCode: operator.operatorCode,
@@ -329,8 +328,7 @@ describeOnStores('CSV export on $kind', (ctx, { skip }) => {
   });
 
   it.skipIf(skip)('invalid conditions: the field errors on the list page, no file', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { agent } = await setupOperator(ctx);
     const res = await exportCsv(agent, { operatorCode: 'x' });
     expect(res.statusCode).toBe(400);
     expect(topErrors(res.body)).toContain('error.field.operatorCode');

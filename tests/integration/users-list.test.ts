@@ -9,6 +9,7 @@ import {
   formToken,
   loginAs,
   sessionIdOf,
+  setupOperator,
 } from '../helpers/integration.js';
 
 /** Attribute values come HTML-escaped: `&amp;` in hrefs. */
@@ -43,8 +44,7 @@ function search(params: Record<string, string | string[]>): string {
 
 describeOnStores('user list, search and detail on $kind', (ctx, { skip }) => {
   async function operatorWithAgent() {
-    const { operator, admin, otherAdmin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { operator, admin, otherAdmin, agent } = await setupOperator(ctx);
     return { operator, admin, otherAdmin, agent };
   }
 

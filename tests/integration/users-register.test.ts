@@ -2,7 +2,6 @@ import { expect, it } from 'vitest';
 import {
   Agent,
   auditFor,
-  createOperatorWithAdmins,
   createOperatorWithGeneralUsers,
   describeOnStores,
   execute,
@@ -15,6 +14,7 @@ import {
   messageIds,
   outboxFor,
   registerForm,
+  setupOperator,
   submit,
   userRow,
 } from '../helpers/integration.js';
@@ -23,8 +23,7 @@ describeOnStores('register a user (SPEC §4.4) on $kind', (ctx, { skip }) => {
   it.skipIf(skip)(
     'shows the registration form with only 7:登録作業者(一般) and the own operator code',
     async () => {
-      const { admin, operator } = await createOperatorWithAdmins(ctx);
-      const agent = await loginAs(ctx, admin);
+      const { operator, agent } = await setupOperator(ctx);
       const res = await agent.get('/users/new');
       expect(res.statusCode).toBe(200);
       expect(res.body).toContain('<h1>ユーザ情報登録画面</h1>');
@@ -41,8 +40,7 @@ describeOnStores('register a user (SPEC §4.4) on $kind', (ctx, { skip }) => {
   );
 
   it.skipIf(skip)('shows errors next to the fields and at the top, keeping what was typed', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { agent } = await setupOperator(ctx);
     const res = await submit(
       agent,
       '/users/new/confirm',
@@ -71,8 +69,7 @@ describeOnStores('register a user (SPEC §4.4) on $kind', (ctx, { skip }) => {
   });
 
   it.skipIf(skip)('never answers bad input with a 500: missing, repeated and odd fields', async () => {
-    const { admin } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { agent } = await setupOperator(ctx);
     const empty = await submit(agent, '/users/new/confirm', {});
     expect(empty.statusCode).toBe(400);
     expect(fieldErrorText(empty.body, 'role')).toBe('権限区分を指定してください。');
@@ -95,8 +92,7 @@ describeOnStores('register a user (SPEC §4.4) on $kind', (ctx, { skip }) => {
   it.skipIf(skip)(
     'confirms, goes back with the values kept, executes once, and mails the temporary password',
     async () => {
-      const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
-      const agent = await loginAs(ctx, admin);
+      const { admin, otherAdmin, operator, agent } = await setupOperator(ctx);
       const email = `jiro.${operator.operatorCode.toLowerCase()}@example.jp`;
       const confirm = await submit(
         agent,
@@ -167,8 +163,7 @@ describeOnStores('register a user (SPEC §4.4) on $kind', (ctx, { skip }) => {
   );
 
   it.skipIf(skip)('does not accept a token of another session', async () => {
-    const { admin, otherAdmin, operator } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { otherAdmin, operator, agent } = await setupOperator(ctx);
     const other = await loginAs(ctx, otherAdmin);
     const confirm = await submit(agent, '/users/new/confirm', registerForm());
     const stolen = await execute(other, '/users/new', { token: formToken(confirm.body, '/users/new') });
@@ -210,8 +205,7 @@ describeOnStores('register a user (SPEC §4.4) on $kind', (ctx, { skip }) => {
   });
 
   it.skipIf(skip)('twenty parallel registrations end with exactly eight general users', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { operator, agent } = await setupOperator(ctx);
     const payload = { department: '試験部', userName: '並行 登録', phone: null, email: 'para@example.jp' };
     const tokens = await Promise.all(
       Array.from({ length: 20 }, () => issueToken(ctx, agent, 'register', payload)),
@@ -226,8 +220,7 @@ describeOnStores('register a user (SPEC §4.4) on $kind', (ctx, { skip }) => {
   });
 
   it.skipIf(skip)('twenty parallel posts of the same token register once', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { operator, agent } = await setupOperator(ctx);
     const confirm = await submit(agent, '/users/new/confirm', registerForm());
     const token = formToken(confirm.body, '/users/new');
     const results = await executeAtOnce(agent, '/users/new', { token }, 20);
@@ -239,8 +232,7 @@ describeOnStores('register a user (SPEC §4.4) on $kind', (ctx, { skip }) => {
   });
 
   it.skipIf(skip)('stores what the confirmation showed, not what is posted with 実行', async () => {
-    const { admin, operator } = await createOperatorWithAdmins(ctx);
-    const agent = await loginAs(ctx, admin);
+    const { operator, agent } = await setupOperator(ctx);
     const confirm = await submit(agent, '/users/new/confirm', registerForm({ userName: '確認 済子' }));
     const done = await execute(agent, '/users/new', {
       token: formToken(confirm.body, '/users/new'),
@@ -254,8 +246,7 @@ describeOnStores('register a user (SPEC §4.4) on $kind', (ctx, { skip }) => {
   it.skipIf(skip)(
     'back to the confirmation after 実行, then 確認 and 実行 again, registers once',
     async () => {
-      const { admin, operator } = await createOperatorWithAdmins(ctx);
-      const agent = await loginAs(ctx, admin);
+      const { operator, agent } = await setupOperator(ctx);
       const page = await agent.get('/users/new');
       const formId = /name="formId" value="([^"]+)"/.exec(page.body)?.[1];
       expect(formId).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
