@@ -3,14 +3,12 @@ import { FIELD_LABELS } from '../../../lib/field-labels.js';
 import { formatDate } from '../../../lib/japan-time.js';
 import { message } from '../../../lib/messages.js';
 import {
-  DetailTable,
   type FieldDescription,
   FieldRow,
   fieldAria,
   Layout,
   type ShownMessage,
 } from '../../../web/layout.js';
-import { REGISTRABLE_ROLE, ROLE_LABELS } from '../model.js';
 import {
   ConfirmableForm,
   ConfirmLayout,
@@ -29,7 +27,7 @@ import {
   UPLOAD_LIMITS,
   type UploadEncoding,
 } from './bulk-csv.js';
-import type { RegisterConfirmProps } from './views.js';
+import { type RegisterConfirmProps, RegistrationTable } from './views.js';
 
 /**
  * The screens of SPEC §4.12 bulk register: the upload form (with the format explained and
@@ -247,13 +245,7 @@ export function BulkRegisterConfirmPage(props: RegisterConfirmProps & { rows: Bu
         />
       }
     >
-      <DetailTable
-        rows={[
-          [FIELD_LABELS.role, ROLE_LABELS[REGISTRABLE_ROLE.role]],
-          [FIELD_LABELS.operatorCode, props.operatorCode],
-          [FIELD_LABELS.operatorName, props.operatorName],
-        ]}
-      />
+      <RegistrationTable operatorCode={props.operatorCode} operatorName={props.operatorName} />
       <DataTable
         label="一括登録するユーザ情報"
         headers={['行', ...ROW_FIELDS.map((f) => FIELD_LABELS[f])]}

@@ -70,20 +70,25 @@ export function RegisterFormPage(props: {
   );
 }
 
-function registerRows(
-  operatorCode: string,
-  operatorName: string,
-  values: UserFormValues,
-): [string, string][] {
-  return [
-    [FIELD_LABELS.role, ROLE_LABELS[REGISTRABLE_ROLE.role]],
-    [FIELD_LABELS.operatorCode, operatorCode],
-    [FIELD_LABELS.operatorName, operatorName],
-    [FIELD_LABELS.department, values.department],
-    [FIELD_LABELS.userName, values.userName],
-    [FIELD_LABELS.phone, phoneText(values)],
-    [FIELD_LABELS.email, values.email],
-  ];
+/**
+ * What a registration's confirmation shows first (register, bulk register): the role every
+ * registered user gets and the operator they join, then `rows` (the user's fields).
+ */
+export function RegistrationTable(props: {
+  operatorCode: string;
+  operatorName: string;
+  rows?: [string, string][];
+}): VNode {
+  return (
+    <DetailTable
+      rows={[
+        [FIELD_LABELS.role, ROLE_LABELS[REGISTRABLE_ROLE.role]],
+        [FIELD_LABELS.operatorCode, props.operatorCode],
+        [FIELD_LABELS.operatorName, props.operatorName],
+        ...(props.rows ?? []),
+      ]}
+    />
+  );
 }
 
 /** What the confirmation pages of register and bulk register take besides what they confirm. */
@@ -107,7 +112,16 @@ export function RegisterConfirmPage(props: RegisterConfirmProps & { values: User
         />
       }
     >
-      <DetailTable rows={registerRows(props.operatorCode, props.operatorName, props.values)} />
+      <RegistrationTable
+        operatorCode={props.operatorCode}
+        operatorName={props.operatorName}
+        rows={[
+          [FIELD_LABELS.department, props.values.department],
+          [FIELD_LABELS.userName, props.values.userName],
+          [FIELD_LABELS.phone, phoneText(props.values)],
+          [FIELD_LABELS.email, props.values.email],
+        ]}
+      />
     </ConfirmLayout>
   );
 }
