@@ -4,12 +4,15 @@ import SqliteDatabase from 'better-sqlite3';
 import {
   Kysely,
   PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
   SqliteDialect,
   type SqliteDialectConfig,
   sql,
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
+import { statementName } from './precompiled.js';
 import type { Database } from './schema.js';
 
 /** Prepared statements kept per SQL text; the queries of this app are a few dozen shapes. */
@@ -84,7 +87,7 @@ function openPostgres(url: string): Store {
   pool.on('error', (error) => {
     process.emitWarning(`PostgreSQL idle client error: ${error.message}`, 'DatabaseWarning');
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) });
   const safe = new URL(url);
   safe.password = '';
   return {
@@ -92,6 +95,29 @@ function openPostgres(url: string): Store {
     dialect: 'postgres',
     describe: `PostgreSQL ${safe.host}${safe.pathname}`,
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * The precompiled queries (the session, the list, the detail) run as named prepared
+ * statements: each connection parses one once instead of at every request. Parsing and
+ * planning were most of PostgreSQL's CPU for a list page (docs/performance.md). After five
+ * runs PostgreSQL may keep a generic plan; the searches are written so that the generic
+ * plan reads the operator's index range too (tests/integration/users-search-plans.test.ts).
+ */
+function withNamedStatements(pool: pg.Pool): PostgresPool {
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      // Kysely passes SQL text and values (no cursor is configured for the dialect).
+      const query = (text: string, values: readonly unknown[]) =>
+        client.query({ name: statementName(text), text, values: [...values] });
+      return {
+        query: query as unknown as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => client.release(destroy),
+      };
+    },
+    end: () => pool.end(),
   };
 }
 

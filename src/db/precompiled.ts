@@ -39,6 +39,24 @@ interface Compiled<R> {
   slots: ({ name: string } | { constant: unknown })[];
 }
 
+/**
+ * The SQL texts of precompiled queries, each with the name of its prepared statement.
+ * PostgreSQL parses and plans a statement sent without a name each time it runs; with a
+ * name, each connection parses it once and may keep its plan (docs/performance.md). Only
+ * these texts are named: a fixed set of a few dozen, so no connection collects statements
+ * without bound.
+ */
+const statementNames = new Map<string, string>();
+
+function nameStatement(sqlText: string): void {
+  if (!statementNames.has(sqlText)) statementNames.set(sqlText, `cmus_${statementNames.size + 1}`);
+}
+
+/** The prepared statement's name for a precompiled query's SQL text, else undefined. */
+export function statementName(sqlText: string): string | undefined {
+  return statementNames.get(sqlText);
+}
+
 export function precompile<P extends Record<string, unknown>, R>(
   build: (db: Db, param: Param<P>) => Compilable<R>,
 ): Precompiled<P, R> {
@@ -59,6 +77,7 @@ export function precompile<P extends Record<string, unknown>, R>(
     const found = entries.find((entry) => same(entry.plugins));
     if (found) return found.compiled;
     const query = build(db, (name) => new Slot(name) as never).compile();
+    nameStatement(query.sql);
     const compiled: Compiled<R> = {
       query,
       slots: query.parameters.map((value) =>
