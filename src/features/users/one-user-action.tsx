@@ -5,6 +5,7 @@ import { requireAuth, sendUserNotFound } from '../../web/guards.js';
 import { pageContext, sendPage } from '../../web/render.js';
 import type { AuditAction } from '../audit/service.js';
 import type { ActionContext } from './action.js';
+import { ActionConfirmPage } from './confirm-views.js';
 import type { User } from './model.js';
 import { completionRoute, executeToCompletion, type RefusalScreen, refusedOn } from './outcome-routes.js';
 import { findOperatorUser } from './repository.js';
@@ -15,14 +16,7 @@ import {
   readConfirmation,
   redirectToConfirmation,
 } from './shared-routes.js';
-import {
-  ActionConfirmPage,
-  crumbs,
-  detailLink,
-  LIST_LINK,
-  type PageLink,
-  resultRows,
-} from './shared-views.js';
+import { crumbs, detailLink, LIST_LINK, type PageLink, resultRows } from './shared-views.js';
 
 /** What the completion page shows of the user, and where it leads. */
 interface ActionResult {

@@ -1,6 +1,7 @@
 import type { VNode } from 'preact';
 import { FIELD_LABELS } from '../../../lib/field-labels.js';
 import { DetailTable, FieldRow, fieldAria, Layout } from '../../../web/layout.js';
+import { ConfirmableForm, ConfirmLayout, type ConfirmPageProps, ExecuteAnswers } from '../confirm-views.js';
 import {
   ContactFieldRows,
   type CurrentValues,
@@ -13,17 +14,7 @@ import {
 import { ROLE_LABELS, type User } from '../model.js';
 import { enabledLabel } from '../presenters.js';
 import type { UserFormValues } from '../schemas.js';
-import {
-  ConfirmableForm,
-  ConfirmLayout,
-  type ConfirmPageProps,
-  crumbs,
-  detailLink,
-  ExecuteAnswers,
-  Hidden,
-  LIST_LINK,
-  type PageBase,
-} from '../shared-views.js';
+import { crumbs, detailLink, Hidden, LIST_LINK, type PageBase } from '../shared-views.js';
 
 /** The screens of SPEC §4.5 change (manual ch. 5): the form and its confirmation. */
 

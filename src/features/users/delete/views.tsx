@@ -1,19 +1,10 @@
 import type { VNode } from 'preact';
 import { message } from '../../../lib/messages.js';
 import { DetailTable, Layout, type ShownMessage } from '../../../web/layout.js';
+import { ConfirmLayout, type ConfirmPageProps, DialogAnswers } from '../confirm-views.js';
 import { ROLE_LABELS, type User } from '../model.js';
 import { enabledLabel, userDetailRows } from '../presenters.js';
-import {
-  ConfirmLayout,
-  type ConfirmPageProps,
-  crumbs,
-  DataTable,
-  DialogAnswers,
-  LIST_LINK,
-  LinkButton,
-  type PageBase,
-  TokenButton,
-} from '../shared-views.js';
+import { crumbs, DataTable, LIST_LINK, LinkButton, type PageBase, TokenButton } from '../shared-views.js';
 
 /** The screens of SPEC §4.6 delete and §4.7 bulk delete (manual ch. 6, 7). */
 

@@ -9,16 +9,8 @@ import {
   Layout,
   type ShownMessage,
 } from '../../../web/layout.js';
-import {
-  ConfirmableForm,
-  ConfirmLayout,
-  crumbs,
-  DataTable,
-  ExecuteAnswers,
-  LIST_LINK,
-  type PageBase,
-  ScrollBox,
-} from '../shared-views.js';
+import { ConfirmableForm, ConfirmLayout, ExecuteAnswers } from '../confirm-views.js';
+import { crumbs, DataTable, LIST_LINK, type PageBase, ScrollBox } from '../shared-views.js';
 import { BULK_REGISTER_MAX_ROWS, type BulkRegisterRow, type CsvIssue } from './bulk-check.js';
 import {
   BULK_REGISTER_COLUMNS,

@@ -8,18 +8,11 @@ import {
   Layout,
   type ShownMessage,
 } from '../../../web/layout.js';
+import { ConfirmableForm, ConfirmLayout, type ConfirmPageProps, ExecuteAnswers } from '../confirm-views.js';
 import { ContactFieldRows, describeField, type FieldErrorIds, phoneText, topErrors } from '../form-views.js';
 import { REGISTRABLE_ROLE, ROLE_LABELS } from '../model.js';
 import type { UserFormValues } from '../schemas.js';
-import {
-  ConfirmableForm,
-  ConfirmLayout,
-  type ConfirmPageProps,
-  crumbs,
-  ExecuteAnswers,
-  LIST_LINK,
-  type PageBase,
-} from '../shared-views.js';
+import { crumbs, LIST_LINK, type PageBase } from '../shared-views.js';
 
 /** The screens of SPEC §4.4 register (manual ch. 4): the form and its confirmation. */
 
