@@ -14,6 +14,8 @@ import {
   csvRecord,
   csvStream,
   encodeCp932,
+  encodeCp932File,
+  encodedStream,
   findUnencodableCell,
   isCp932Encodable,
 } from './csv.js';
@@ -213,9 +215,37 @@ describe('csvStream', () => {
       true,
     );
     const cp932 = await collect(csvStream(batches(), { operatorName, encoding: 'cp932' }));
-    expect(cp932.equals(iconv.encode(stringify(records, { record_delimiter: 'windows' }), 'cp932'))).toBe(
-      true,
-    );
+    const expected = iconv.encode(stringify(records, { record_delimiter: 'windows' }), 'cp932');
+    expect(cp932.equals(expected)).toBe(true);
+    // The export's CP932 path: the same file, encoded whole before it is sent.
+    const file = await encodeCp932File(batches(), operatorName);
+    expect(file.ok && file.rows).toBe(users.length);
+    const sent = await collect(encodedStream(file as Extract<typeof file, { ok: true }>));
+    expect(sent.equals(expected)).toBe(true);
+  });
+
+  it('refuses a CP932 file before encoding it whole: the cell it cannot write, or rows over the limit', async () => {
+    async function* batches() {
+      yield [user(1), user(2)];
+      yield [user(3), user(4, { userName: '髙橋😀' }), user(5)];
+    }
+    expect(await encodeCp932File(batches(), 'x')).toEqual({
+      ok: false,
+      unencodable: { userId: 'U000000004', column: 'ユーザ名' },
+    });
+    async function* tooMany() {
+      for (let i = 0; i <= CSV_MAX_ROWS; i += 500) yield Array.from({ length: 500 }, (_, j) => user(i + j));
+    }
+    expect(await encodeCp932File(tooMany(), 'x')).toEqual({ ok: false, rows: 12_500 });
+  });
+
+  it('calls back with the row count after the last byte of an encoded file', async () => {
+    const done: number[] = [];
+    const stream = encodedStream({ chunks: [Buffer.from('a'), Buffer.from('b')], rows: 2 }, async (n) => {
+      done.push(n);
+    });
+    expect((await collect(stream)).toString()).toBe('ab');
+    expect(done).toEqual([2]);
   });
 
   it('writes just the header for no rows', async () => {

@@ -187,6 +187,63 @@ export function contentDisposition(now: Date): string {
   return attachmentDisposition(csvFileName(now), `users_${compactJapanDateTime(now)}.csv`);
 }
 
+/** The CSV text of a batch of users, a record each. */
+function batchText(users: readonly UserWithFactor[], operatorName: string): string {
+  let text = '';
+  for (const user of users) text += csvLine(csvRecord(user, operatorName));
+  return text;
+}
+
+/** A CP932 file encoded whole, or why it cannot be: a cell CP932 lacks, or too many rows. */
+export type Cp932File =
+  | { ok: true; chunks: Buffer[]; rows: number }
+  | { ok: false; unencodable: { userId: string; column: string } }
+  | { ok: false; rows: number };
+
+/**
+ * SPEC §4.3: the CP932 file, checked and encoded before its first byte is sent (a character
+ * CP932 lacks stops the export; it never becomes `?`). The file is kept as its bytes, one
+ * buffer a batch (12,000 rows are a few megabytes), not as the rows read, so the database
+ * is read once, the file sent is the file checked, and memory stays a fraction of the
+ * rows' (docs/performance.md). More rows than the limit (added since the count) refuse it.
+ */
+export async function encodeCp932File(
+  batches: AsyncIterable<UserWithFactor[]>,
+  operatorName: string,
+): Promise<Cp932File> {
+  const head = encodeCp932(csvLine(csvHeader()));
+  if (!head) throw new CsvExportAborted('unencodable header');
+  const chunks = [head];
+  let rows = 0;
+  for await (const batch of batches) {
+    rows += batch.length;
+    if (rows > CSV_MAX_ROWS) return { ok: false, rows };
+    const bytes = encodeCp932(batchText(batch, operatorName));
+    if (!bytes) {
+      // Only a cell can fail: separators, quotes and CRLF are ASCII.
+      for (const user of batch) {
+        const unencodable = findUnencodableCell(user, operatorName);
+        if (unencodable) return { ok: false, unencodable };
+      }
+      throw new CsvExportAborted('unencodable text in no cell');
+    }
+    chunks.push(bytes);
+  }
+  return { ok: true, chunks, rows };
+}
+
+/** A file already encoded (encodeCp932File), as the reply's stream; `onDone` after its last byte. */
+export function encodedStream(
+  file: { chunks: Buffer[]; rows: number },
+  onDone?: (rows: number) => Promise<void>,
+): Readable {
+  async function* chunks(): AsyncGenerator<Buffer> {
+    yield* file.chunks;
+    await onDone?.(file.rows);
+  }
+  return Readable.from(chunks(), { objectMode: false });
+}
+
 /**
  * The file as a byte stream: header row, then the rows one batch at a time as the batches
  * arrive, each batch written as one CSV text and encoded in one call, so memory stays
@@ -218,15 +275,14 @@ export function csvStream(
       for await (const batch of batches) {
         const room = CSV_MAX_ROWS - rows;
         const taken = batch.length > room ? batch.slice(0, room) : batch;
-        const lines = taken.map((user) => csvLine(csvRecord(user, operatorName)));
-        let bytes = encode(lines.join(''));
+        let bytes = encode(batchText(taken, operatorName));
         let failure: CsvExportAborted | undefined;
         if (!bytes) {
           // Only CP932 fails, and only on a cell: separators, quotes and CRLF are ASCII.
           const bad = taken.findIndex((user) => findUnencodableCell(user, operatorName));
           rows += bad + 1;
           failure = new CsvExportAborted(`unencodable value for ${taken[bad]?.userId} while streaming`);
-          bytes = encode(lines.slice(0, Math.max(bad, 0)).join(''));
+          bytes = encode(batchText(taken.slice(0, Math.max(bad, 0)), operatorName));
         } else if (taken !== batch) {
           rows = CSV_MAX_ROWS + 1;
           failure = new CsvExportAborted('row limit exceeded while streaming');

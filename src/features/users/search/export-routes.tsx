@@ -4,13 +4,14 @@ import { type InputSpec, one, requireInput } from '../../../web/input.js';
 import type { ShownMessage } from '../../../web/layout.js';
 import { pageContext, sendPage } from '../../../web/render.js';
 import { recordActionAudit } from '../action.js';
-import type { UserWithFactor } from '../repository.js';
 import {
+  type Cp932File,
   CSV_MAX_ROWS,
   type CsvEncoding,
   contentDisposition,
   csvStream,
-  findUnencodableCell,
+  encodeCp932File,
+  encodedStream,
   parseCsvEncoding,
 } from './csv.js';
 import { CsvConfirmPage } from './export-views.js';
@@ -54,10 +55,6 @@ export async function userExportRoutes(app: FastifyInstance): Promise<void> {
   });
 }
 
-async function* replay(batches: UserWithFactor[][]): AsyncGenerator<UserWithFactor[]> {
-  yield* batches;
-}
-
 type Searched = Extract<SearchParse, { ok: true }>;
 
 /** A refusal of the export: the message, and what its audit record says. */
@@ -76,35 +73,12 @@ function refuseByCount(count: number): ExportRefusal | undefined {
   };
 }
 
-/**
- * CP932: every row is checked before the first byte is sent (a character CP932 lacks
- * must stop the export, never become `?` in the file); the checked rows (at most
- * 12,000) are then the file, so the database is read once and the file is what was checked.
- */
-async function checkCp932(
-  batches: AsyncIterable<UserWithFactor[]>,
-  operatorName: string,
-  count: number,
-): Promise<{ checked: UserWithFactor[][] } | { refusal: ExportRefusal }> {
-  const checked: UserWithFactor[][] = [];
-  for await (const batch of batches) {
-    checked.push(batch);
-    for (const user of batch) {
-      const bad = findUnencodableCell(user, operatorName);
-      if (bad) {
-        return {
-          refusal: {
-            message: {
-              id: 'error.csv.unencodable',
-              params: { where: `ユーザID ${bad.userId} の ${bad.column}` },
-            },
-            detail: { rowCount: count, reason: 'unencodable', userId: bad.userId, column: bad.column },
-          },
-        };
-      }
-    }
-  }
-  return { checked };
+/** SPEC §4.3: a cell CP932 lacks stops the export before its first byte, naming the cell. */
+function unencodableRefusal(count: number, bad: { userId: string; column: string }): ExportRefusal {
+  return {
+    message: { id: 'error.csv.unencodable', params: { where: `ユーザID ${bad.userId} の ${bad.column}` } },
+    detail: { rowCount: count, reason: 'unencodable', userId: bad.userId, column: bad.column },
+  };
 }
 
 /**
@@ -134,26 +108,27 @@ async function exportCsv(
     );
   const count = await countUsers(db, auth.user.operatorCode, c);
   let refusal = refuseByCount(count);
-  let checked: UserWithFactor[][] | undefined;
+  let cp932: Extract<Cp932File, { ok: true }> | undefined;
   if (!refusal && encoding === 'cp932') {
-    const result = await checkCp932(batches(), auth.operatorName, count);
-    if ('refusal' in result) refusal = result.refusal;
-    else checked = result.checked;
+    const file = await encodeCp932File(batches(), auth.operatorName);
+    if (file.ok) cp932 = file;
+    else
+      refusal =
+        'unencodable' in file ? unencodableRefusal(count, file.unencodable) : refuseByCount(file.rows);
   }
   if (refusal) {
     await audit('failure', refusal.detail);
     return sendUserList(app, request, reply, parsed, [refusal.message]);
   }
-  const stream = csvStream(checked ? replay(checked) : batches(), {
-    operatorName: auth.operatorName,
-    encoding,
-    onDone: async (rows, error) => {
-      if (error) request.log.warn({ err: error }, 'CSV export aborted while streaming');
-      await (error
-        ? audit('failure', { rowCount: rows, reason: 'aborted' })
-        : audit('success', { rowCount: rows }));
-    },
-  });
+  const onDone = async (rows: number, error?: Error) => {
+    if (error) request.log.warn({ err: error }, 'CSV export aborted while streaming');
+    await (error
+      ? audit('failure', { rowCount: rows, reason: 'aborted' })
+      : audit('success', { rowCount: rows }));
+  };
+  const stream = cp932
+    ? encodedStream(cp932, onDone)
+    : csvStream(batches(), { operatorName: auth.operatorName, encoding, onDone });
   return reply
     .status(200)
     .type(encoding === 'cp932' ? 'text/csv; charset=Shift_JIS' : 'text/csv; charset=utf-8')
