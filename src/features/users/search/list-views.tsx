@@ -1,6 +1,7 @@
 import type { VNode } from 'preact';
 import { FIELD_LABELS } from '../../../lib/field-labels.js';
 import { type MessageId, message } from '../../../lib/messages.js';
+import { html } from '../../../web/html.js';
 import { CsrfField, FieldRow, Layout, type ShownMessage } from '../../../web/layout.js';
 import { MAX_GENERAL_USERS, ROLE_LABELS } from '../model.js';
 import { deletedLabel, enabledLabel, lockedLabel, secondFactorLabel, USERS_CRUMBS } from '../presenters.js';
@@ -71,71 +72,29 @@ function SearchFormView({ form, errors }: { form: SearchForm; errors: Record<str
  * Status badges (ロック中, 無効, 削除済): the word itself is the badge, so it reads the same
  * to a screen reader and in a copy of the table; the colour only draws the eye.
  */
-function Badge({ kind, children }: { kind: 'locked' | 'disabled' | 'deleted'; children: string }): VNode {
-  return <span class={`badge badge-${kind}`}>{children}</span>;
-}
-
-function EnabledCell({ user }: { user: UserListItem }): VNode {
-  return (
-    <td class="col-state">
-      {user.enabled ? enabledLabel(true) : <Badge kind="disabled">{enabledLabel(false)}</Badge>}
-      {user.locked ? (
-        <>
-          {' '}
-          <Badge kind="locked">{lockedLabel(true)}</Badge>
-        </>
-      ) : null}
-    </td>
-  );
-}
-
-function DeletedCell({ user }: { user: UserListItem }): VNode {
-  return (
-    <td class="col-state">
-      {user.deleted ? <Badge kind="deleted">{deletedLabel(true)}</Badge> : deletedLabel(false)}
-    </td>
-  );
+function badge(kind: 'locked' | 'disabled' | 'deleted', text: string): VNode {
+  return html`<span class="badge badge-${kind}">${text}</span>`;
 }
 
 type Selection = { formId: string; selected: ReadonlySet<string> };
 
-/** One user of the results: the ID links to the detail, which leads back to this page. */
-function ResultRow(props: {
-  user: UserListItem;
-  operatorName: string;
-  back: string;
-  selection: Selection | undefined;
-}): VNode {
-  const { user, selection, back } = props;
-  return (
-    <tr>
-      {selection ? (
-        <td class="col-select">
-          {/* The boxes belong to the 一括削除 form below the table (the form attribute),
-              so CSV出力 and 一括削除 can stand in one row of buttons. */}
-          <input
-            type="checkbox"
-            name="userIds"
-            value={user.userId}
-            form={selection.formId}
-            checked={selection.selected.has(user.userId)}
-            aria-label={`${user.userId}を選択`}
-          />
-        </td>
-      ) : null}
-      <td class="col-id">
-        <a href={`/users/${encodeURIComponent(user.userId)}?back=${back}`}>{user.userId}</a>
-      </td>
-      <td class="col-name">{user.userName}</td>
-      <td class="col-role">{ROLE_LABELS[user.role]}</td>
-      <td class="col-code">{user.operatorCode}</td>
-      <td class="col-operator">{props.operatorName}</td>
-      <EnabledCell user={user} />
-      <DeletedCell user={user} />
-      {/* SPEC D-22, beyond the manual: after the manual's columns. */}
-      <td class="col-factor">{secondFactorLabel(user.secondFactor)}</td>
-    </tr>
-  );
+const CHECKED = html` checked`;
+
+/**
+ * One user of the results: the ID links to the detail, which leads back to this page. A
+ * page repeats it twenty times, so it is a template (web/html.ts), escaped like JSX.
+ */
+function resultRow(user: UserListItem, operatorName: string, back: string, selection?: Selection): VNode {
+  // The boxes belong to the 一括削除 form below the table (the form attribute), so CSV出力
+  // and 一括削除 can stand in one row of buttons.
+  const select = selection
+    ? html`<td class="col-select"><input type="checkbox" name="userIds" value="${user.userId}" form="${selection.formId}"${selection.selected.has(user.userId) ? CHECKED : null} aria-label="${user.userId}を選択"/></td>`
+    : null;
+  const enabled = user.enabled ? enabledLabel(true) : badge('disabled', enabledLabel(false));
+  const locked = user.locked ? html` ${badge('locked', lockedLabel(true))}` : null;
+  const deleted = user.deleted ? badge('deleted', deletedLabel(true)) : deletedLabel(false);
+  // SPEC D-22, beyond the manual: whether the user has a second factor, after the manual's columns.
+  return html`<tr>${select}<td class="col-id"><a href="/users/${encodeURIComponent(user.userId)}?back=${back}">${user.userId}</a></td><td class="col-name">${user.userName}</td><td class="col-role">${ROLE_LABELS[user.role]}</td><td class="col-code">${user.operatorCode}</td><td class="col-operator">${operatorName}</td><td class="col-state">${enabled}${locked}</td><td class="col-state">${deleted}</td><td class="col-factor">${secondFactorLabel(user.secondFactor)}</td></tr>`;
 }
 
 function ResultsTable(props: {
@@ -172,11 +131,7 @@ function ResultsTable(props: {
             <th scope="col">{FIELD_LABELS.secondFactor}</th>
           </tr>
         </thead>
-        <tbody>
-          {props.users.map((u) => (
-            <ResultRow user={u} operatorName={props.operatorName} back={back} selection={selection} />
-          ))}
-        </tbody>
+        <tbody>{props.users.map((u) => resultRow(u, props.operatorName, back, selection))}</tbody>
       </table>
     </div>
   );
