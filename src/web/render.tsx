@@ -3,12 +3,16 @@ import type { VNode } from 'preact';
 import { render } from 'preact-render-to-string';
 import { Layout, type LayoutProps } from './layout.js';
 
-/** Sends a server-rendered page; text is escaped by Preact, so no value is ever raw HTML. */
+/**
+ * Sends a server-rendered page; text is escaped by Preact, so no value is ever raw HTML.
+ * The page goes out as bytes, encoded once: sent as a string (a rope of many pieces), it
+ * was measured for its length and then encoded again on the way to the socket.
+ */
 export function sendPage(reply: FastifyReply, page: VNode, status = 200): FastifyReply {
   return reply
     .status(status)
     .type('text/html; charset=utf-8')
-    .send(`<!DOCTYPE html>${render(page)}`);
+    .send(Buffer.from(`<!DOCTYPE html>${render(page)}`, 'utf8'));
 }
 
 /** The layout props a request already knows: the signed-in user and the CSRF token. */
