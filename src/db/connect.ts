@@ -12,8 +12,8 @@ import {
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
-import { statementName } from './precompiled.js';
 import type { Database } from './schema.js';
+import { statementName } from './statement-names.js';
 
 /** Prepared statements kept per SQL text; the queries of this app are a few dozen shapes. */
 const STATEMENT_CACHE_SIZE = 256;
@@ -99,11 +99,10 @@ function openPostgres(url: string): Store {
 }
 
 /**
- * The precompiled queries (the session, the list, the detail) run as named prepared
- * statements: each connection parses one once instead of at every request. Parsing and
- * planning were most of PostgreSQL's CPU for a list page (docs/performance.md). After five
- * runs PostgreSQL may keep a generic plan; the searches are written so that the generic
- * plan reads the operator's index range too (tests/integration/users-search-plans.test.ts).
+ * Statements run as named prepared statements where `statementName` says so
+ * (src/db/statement-names.ts): each connection parses them once. After five runs PostgreSQL
+ * may keep a generic plan; the searches are written so that the generic plan reads the
+ * operator's index range too (tests/integration/users-search-plans.test.ts).
  */
 function withNamedStatements(pool: pg.Pool): PostgresPool {
   return {

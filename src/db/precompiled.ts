@@ -6,6 +6,7 @@ import {
   type KyselyPlugin,
 } from 'kysely';
 import type { Db } from './connect.js';
+import { nameStatement } from './statement-names.js';
 
 /**
  * A query of a fixed shape, built and compiled once per database and then run with new
@@ -37,24 +38,6 @@ interface Compiled<R> {
   query: CompiledQuery<R>;
   /** For each bound parameter: the name of the value it takes, or the constant it had. */
   slots: ({ name: string } | { constant: unknown })[];
-}
-
-/**
- * The SQL texts of precompiled queries, each with the name of its prepared statement.
- * PostgreSQL parses and plans a statement sent without a name each time it runs; with a
- * name, each connection parses it once and may keep its plan (docs/performance.md). Only
- * these texts are named: a fixed set of a few dozen, so no connection collects statements
- * without bound.
- */
-const statementNames = new Map<string, string>();
-
-function nameStatement(sqlText: string): void {
-  if (!statementNames.has(sqlText)) statementNames.set(sqlText, `cmus_${statementNames.size + 1}`);
-}
-
-/** The prepared statement's name for a precompiled query's SQL text, else undefined. */
-export function statementName(sqlText: string): string | undefined {
-  return statementNames.get(sqlText);
 }
 
 export function precompile<P extends Record<string, unknown>, R>(
