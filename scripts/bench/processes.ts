@@ -1,6 +1,6 @@
 /**
- * Child processes of the benchmark: the app (`node dist/src/server.js`, as `npm start`
- * runs it), the floor server, the argon2 floor; and what /proc tells about them.
+ * Child processes of the benchmark: the app (`node … dist/src/server.js` with the flags of
+ * `npm start`), the floor server, the argon2 floor; and what /proc tells about them.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +9,22 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BENCH_DIR = path.join(ROOT, 'scripts/bench');
+
+/**
+ * The node flags of package.json's `start` script (`node <flags> dist/src/server.js`), so
+ * the app runs here exactly as `npm start` runs it (the heap limit changes its memory use).
+ */
+export function startScriptNodeFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  const server = words.indexOf('dist/src/server.js');
+  if (words[0] !== 'node' || server < 0) {
+    throw new Error(`package.json's start script is not \`node … dist/src/server.js\`: ${pkg.scripts.start}`);
+  }
+  return words.slice(1, server);
+}
 
 let clockTicks: number | undefined;
 function ticksPerSecond(): number {
@@ -225,7 +241,10 @@ export async function startAppServer(options: {
   databaseUrl: string | undefined;
   cpuProfDir?: string;
 }): Promise<AppServer> {
-  const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  const nodeArgs = [
+    ...startScriptNodeFlags(),
+    ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+  ];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
