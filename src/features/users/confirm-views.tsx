@@ -1,13 +1,6 @@
 import type { ComponentChildren, VNode } from 'preact';
 import type { MessageId } from '../../lib/messages.js';
-import {
-  type Crumb,
-  CsrfField,
-  DetailTable,
-  Layout,
-  type LayoutProps,
-  type ShownMessage,
-} from '../../web/layout.js';
+import { type Crumb, CsrfField, DetailTable, Layout, type ShownMessage } from '../../web/layout.js';
 import {
   detailLink,
   Hidden,
@@ -49,7 +42,8 @@ export function ConfirmLayout(props: {
   answers: ComponentChildren;
   children: ComponentChildren;
 }): VNode {
-  const messages: Partial<LayoutProps> = props.executed
+  // Shown again after its 実行: said so instead of asking.
+  const messages: { errors?: ShownMessage[]; infos?: ShownMessage[] } = props.executed
     ? { errors: [{ id: 'error.alreadyExecuted' }] }
     : { infos: [props.question] };
   return (
