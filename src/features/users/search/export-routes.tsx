@@ -112,9 +112,9 @@ async function exportCsv(
   if (!refusal && encoding === 'cp932') {
     const file = await encodeCp932File(batches(), auth.operatorName);
     if (file.ok) cp932 = file;
-    else
-      refusal =
-        'unencodable' in file ? unencodableRefusal(count, file.unencodable) : refuseByCount(file.rows);
+    else if ('unencodable' in file) refusal = unencodableRefusal(count, file.unencodable);
+    // Users were added since the count: the message names how many there are now.
+    else refusal = refuseByCount(Math.max(file.rows, await countUsers(db, auth.user.operatorCode, c)));
   }
   if (refusal) {
     await audit('failure', refusal.detail);
