@@ -126,6 +126,7 @@ describe.each(storeKinds)('search at scale on $kind', ({ kind, skip }) => {
       const compiled = compileSearch(ctx.store.db, TARGET, conditions)!;
       for (const [part, query] of [
         ['count', compiled.count],
+        ['first page', compiled.firstPage],
         ['page', compiled.page],
       ] as const) {
         const text = await plan(ctx, query);

@@ -138,6 +138,11 @@ export interface SearchPage {
 
 type Count = string | number | bigint;
 
+/** Whether the search is the list's default: every undeleted user of the operator. */
+function isDefaultShape(shape: SearchShape): boolean {
+  return !shape.showDeleted && shape.enabled === null && !shape.userIdPrefix && !shape.userName;
+}
+
 /**
  * The list page's one query: a page of rows, each carrying the search's total and (for
  * an admin) the operator's general users as uncorrelated scalar subqueries, which both
@@ -160,6 +165,25 @@ function pageQuery(shape: SearchShape, withGeneral: boolean) {
   });
 }
 
+/**
+ * The first page, which is nearly always the whole result (an operator has at most ten
+ * live users): one row more than a page and no total, which the rows give when they fit
+ * (the two counts were a third of the page query's time on SQLite). The operator's general
+ * users come from the rows too when the search is the default one (they are all its live
+ * users), else from a subquery.
+ */
+function firstPageQuery(shape: SearchShape, withGeneral: boolean) {
+  return precompile<SearchValues, ListRow>((db, param) =>
+    inIndexOrder(scoped(db, shape, param), shape)
+      .select(LIST_COLUMNS)
+      .select((eb) => [
+        secondFactorEnabled(eb).as('second_factor'),
+        ...(withGeneral && !isDefaultShape(shape) ? [generalUsers(db, param).as('general')] : []),
+      ])
+      .limit(PAGE_SIZE + 1),
+  );
+}
+
 /** The counts alone, for a page past the last or a search without hits. */
 function countQuery(shape: SearchShape, withGeneral: boolean) {
   return precompile<SearchValues, CountRow>((db, param) =>
@@ -179,7 +203,8 @@ interface ListRow {
   deleted: number | boolean;
   locked: number | boolean;
   second_factor: number | null;
-  total: Count;
+  /** Absent from the first page's query. */
+  total?: Count;
   general?: Count | null;
 }
 
@@ -191,14 +216,22 @@ interface CountRow {
 /** Each shape's queries, compiled once (a few dozen shapes at most). */
 const shapes = new Map<
   string,
-  { page: ReturnType<typeof pageQuery>; count: ReturnType<typeof countQuery> }
+  {
+    firstPage: ReturnType<typeof firstPageQuery>;
+    page: ReturnType<typeof pageQuery>;
+    count: ReturnType<typeof countQuery>;
+  }
 >();
 
 function queriesFor(shape: SearchShape, withGeneral: boolean) {
   const key = JSON.stringify([shape, withGeneral]);
   let queries = shapes.get(key);
   if (!queries) {
-    queries = { page: pageQuery(shape, withGeneral), count: countQuery(shape, withGeneral) };
+    queries = {
+      firstPage: firstPageQuery(shape, withGeneral),
+      page: pageQuery(shape, withGeneral),
+      count: countQuery(shape, withGeneral),
+    };
     shapes.set(key, queries);
   }
   return queries;
@@ -239,7 +272,22 @@ export async function searchUsers(
   const queries = queriesFor(shape, withGeneral);
   const scopedTo = { ...c, operatorCode: viewerOperatorCode };
   const general = (n: Count | null | undefined) => (withGeneral ? { generalUserCount: Number(n ?? 0) } : {});
-  if (c.operatorCode === viewerOperatorCode) {
+  if (c.operatorCode === viewerOperatorCode && requestedPage === 1) {
+    const rows = await queries.firstPage(db, valuesOf(scopedTo, 1));
+    if (rows.length > 0 && rows.length <= PAGE_SIZE) {
+      const users = rows.map(toListItem);
+      const generalCount = isDefaultShape(shape)
+        ? users.filter((u) => u.role === 'general').length
+        : rows[0]!.general;
+      return { users, total: users.length, page: 1, lastPage: 1, ...general(generalCount) };
+    }
+    if (rows.length > PAGE_SIZE) {
+      const counts = (await queries.count(db, valuesOf(scopedTo, 1)))[0];
+      const total = Number(counts?.total ?? 0);
+      const users = rows.slice(0, PAGE_SIZE).map(toListItem);
+      return { users, total, ...pageOf(total, 1), ...general(counts?.general) };
+    }
+  } else if (c.operatorCode === viewerOperatorCode) {
     const rows = await queries.page(db, valuesOf(scopedTo, requestedPage));
     const first = rows[0];
     if (first) {
@@ -307,5 +355,9 @@ export function compileSearch(db: Db, viewerOperatorCode: string, c: SearchCondi
   if (c.operatorCode !== viewerOperatorCode) return undefined;
   const queries = queriesFor(shapeOf(c), true);
   const values = valuesOf(c, 1);
-  return { count: queries.count.compileFor(db, values), page: queries.page.compileFor(db, values) };
+  return {
+    count: queries.count.compileFor(db, values),
+    firstPage: queries.firstPage.compileFor(db, values),
+    page: queries.page.compileFor(db, values),
+  };
 }
