@@ -105,16 +105,26 @@ function openPostgres(url: string): Store {
  * operator's index range too (tests/integration/users-search-plans.test.ts).
  */
 function withNamedStatements(pool: pg.Pool): PostgresPool {
+  // One wrapper per pooled connection, made when it is first lent, not at every query.
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  function wrap(client: pg.PoolClient): PostgresPoolClient {
+    // Kysely passes SQL text and values (no cursor is configured for the dialect).
+    const query = (text: string, values: readonly unknown[]) =>
+      client.query({ name: statementName(text), text, values: [...values] });
+    return {
+      query: query as unknown as PostgresPoolClient['query'],
+      release: (destroy?: boolean) => client.release(destroy),
+    };
+  }
   return {
     connect: async () => {
       const client = await pool.connect();
-      // Kysely passes SQL text and values (no cursor is configured for the dialect).
-      const query = (text: string, values: readonly unknown[]) =>
-        client.query({ name: statementName(text), text, values: [...values] });
-      return {
-        query: query as unknown as PostgresPoolClient['query'],
-        release: (destroy?: boolean) => client.release(destroy),
-      };
+      let wrapper = wrappers.get(client);
+      if (!wrapper) {
+        wrapper = wrap(client);
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
     },
     end: () => pool.end(),
   };

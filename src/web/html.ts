@@ -8,7 +8,7 @@ import { jsxEscape, jsxTemplate } from 'preact/jsx-runtime';
  * double-quoted attribute; a VNode, or an array of them, renders as JSX does; null,
  * undefined and booleans render nothing. The result is the VNode Preact's precompiled JSX
  * produces (`jsxTemplate`), which `render` joins as it stands instead of walking element
- * by element: a tenth of the cost of the same row as JSX (docs/performance.md).
+ * by element: about half the cost of the same row as JSX (docs/performance.md).
  *
  * Attribute values must be quoted with `"` in the template; a value never supplies an
  * attribute name or a tag.

@@ -274,18 +274,19 @@ export async function searchUsers(
   const general = (n: Count | null | undefined) => (withGeneral ? { generalUserCount: Number(n ?? 0) } : {});
   if (c.operatorCode === viewerOperatorCode && requestedPage === 1) {
     const rows = await queries.firstPage(db, valuesOf(scopedTo, 1));
-    if (rows.length > 0 && rows.length <= PAGE_SIZE) {
-      const users = rows.map(toListItem);
-      const generalCount = isDefaultShape(shape)
-        ? users.filter((u) => u.role === 'general').length
-        : rows[0]!.general;
-      return { users, total: users.length, page: 1, lastPage: 1, ...general(generalCount) };
-    }
+    const users = rows.slice(0, PAGE_SIZE).map(toListItem);
     if (rows.length > PAGE_SIZE) {
       const counts = (await queries.count(db, valuesOf(scopedTo, 1)))[0];
       const total = Number(counts?.total ?? 0);
-      const users = rows.slice(0, PAGE_SIZE).map(toListItem);
       return { users, total, ...pageOf(total, 1), ...general(counts?.general) };
+    }
+    // The rows are the whole result. The general users: counted among them on the default
+    // search, else carried by each row (none to carry them when nothing matched).
+    const generalCount = isDefaultShape(shape)
+      ? users.filter((u) => u.role === 'general').length
+      : rows[0]?.general;
+    if (!withGeneral || generalCount !== undefined) {
+      return { users, total: users.length, page: 1, lastPage: 1, ...general(generalCount) };
     }
   } else if (c.operatorCode === viewerOperatorCode) {
     const rows = await queries.page(db, valuesOf(scopedTo, requestedPage));
