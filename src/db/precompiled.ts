@@ -4,6 +4,9 @@ import {
   createQueryId,
   type DialectAdapter,
   type KyselyPlugin,
+  type RawBuilder,
+  SqliteAdapter,
+  sql,
 } from 'kysely';
 import type { Db } from './connect.js';
 import { nameStatement } from './statement-names.js';
@@ -83,4 +86,18 @@ export function precompile<P extends Record<string, unknown>, R>(
 
   const run = async (db: Db, params: P): Promise<R[]> => (await db.executeQuery(bound(db, params))).rows;
   return Object.assign(run, { compileFor: bound });
+}
+
+/**
+ * A bound value the SQLite planner cannot look at: `(select ?)` on SQLite, the value
+ * itself on PostgreSQL. Once ANALYZE has gathered statistics (sqlite_stat4), SQLite plans
+ * `column = ?` for the value bound, marks the statement as depending on it, and parses
+ * and plans it again every time a value is bound: the list's page query spent 40 % of its
+ * time there (docs/performance.md). A scalar subquery hides the value, so the statement
+ * keeps the one plan it was prepared with, which reads the index range all the same
+ * (tests/integration/users-search-plans.test.ts). PostgreSQL plans prepared statements
+ * its own way (src/db/statement-names.ts).
+ */
+export function planIndependent<T>(db: Db, value: T): T | RawBuilder<T> {
+  return db.getExecutor().adapter instanceof SqliteAdapter ? sql<T>`(select ${value})` : value;
 }

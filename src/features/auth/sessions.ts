@@ -32,7 +32,7 @@ export interface SecondFactorState {
 
 /** Only a SHA-256 of the token is stored: a leaked table gives no usable session. */
 export function hashToken(token: string): string {
-  return crypto.createHash('sha256').update(token).digest('hex');
+  return crypto.hash('sha256', token, 'hex');
 }
 
 export function newToken(): string {

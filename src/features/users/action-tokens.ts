@@ -42,8 +42,27 @@ interface TokenBody {
   d?: unknown;
 }
 
+/**
+ * The signing key as a KeyObject, made once: an HMAC keyed by a KeyObject skips importing
+ * the raw key at every token, which under load was half the HMAC's cost.
+ */
+const hmacKeys = new WeakMap<Buffer, crypto.KeyObject>();
+function hmacKey(key: Buffer): crypto.KeyObject {
+  let keyObject = hmacKeys.get(key);
+  if (!keyObject) {
+    keyObject = crypto.createSecretKey(key);
+    hmacKeys.set(key, keyObject);
+  }
+  return keyObject;
+}
+
 function mac(key: Buffer, sessionId: string, body: string): string {
-  return crypto.createHmac('sha256', key).update(sessionId).update('\n').update(body).digest('base64url');
+  return crypto
+    .createHmac('sha256', hmacKey(key))
+    .update(sessionId)
+    .update('\n')
+    .update(body)
+    .digest('base64url');
 }
 
 /** The sealing key of confirmation tokens, derived from their signing key (never the same key twice). */

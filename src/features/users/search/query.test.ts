@@ -13,6 +13,12 @@ describe('parseSearchQuery', () => {
     });
   });
 
+  it('reads no query exactly as the same defaults written out', () => {
+    for (const code of ['0001', 'ZZ9A']) {
+      expect(parseSearchQuery({}, code)).toEqual(parseSearchQuery({ operatorCode: code, page: '1' }, code));
+    }
+  });
+
   it('folds full-width IDs and codes, and reads one or both 有効/無効 boxes', () => {
     const one = parseSearchQuery({ operatorCode: '０ａ０１', userId: 'ｕ１２', enabled: '0' }, 'X');
     expect(one.ok && one.conditions).toMatchObject({

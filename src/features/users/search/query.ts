@@ -61,6 +61,9 @@ export type SearchParse =
  */
 export function parseSearchQuery(query: unknown, ownOperatorCode: string): SearchParse {
   const source = typeof query === 'object' && query !== null ? (query as Record<string, unknown>) : {};
+  // The list as the menu opens it, with no query: the defaults, without the field rules'
+  // work (the own operator code comes from the database, already in its checked form).
+  if (Object.keys(source).length === 0) return defaultSearch(ownOperatorCode);
   const q = requireInput(query, SEARCH_QUERY);
   const form: SearchForm = {
     operatorCode: source.operatorCode === undefined ? ownOperatorCode : q.operatorCode,
@@ -84,6 +87,22 @@ export function parseSearchQuery(query: unknown, ownOperatorCode: string): Searc
       showDeleted: form.showDeleted,
     },
     page: Number.isSafeInteger(pageNumber) && pageNumber >= 1 ? pageNumber : 1,
+  };
+}
+
+/** SPEC §4.1: the viewer's own operator's undeleted users, page 1. */
+function defaultSearch(ownOperatorCode: string): SearchParse {
+  return {
+    ok: true,
+    form: { operatorCode: ownOperatorCode, userId: '', userName: '', enabled: [], showDeleted: false },
+    conditions: {
+      operatorCode: ownOperatorCode,
+      userIdPrefix: '',
+      userName: '',
+      enabled: null,
+      showDeleted: false,
+    },
+    page: 1,
   };
 }
 

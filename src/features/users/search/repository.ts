@@ -1,6 +1,6 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Db } from '../../../db/connect.js';
-import { type Param, precompile } from '../../../db/precompiled.js';
+import { type Param, planIndependent, precompile } from '../../../db/precompiled.js';
 import type { Database } from '../../../db/schema.js';
 import { toSearchKey, toUser, USER_COLUMNS, type User } from '../model.js';
 import { isTrue, secondFactorEnabled, type UserWithFactor } from '../repository.js';
@@ -75,7 +75,7 @@ function valuesOf(c: SearchConditions, page: number): SearchValues {
  * to one operator's rows, already in user_id order.
  */
 function scoped(db: Db, shape: SearchShape, param: SearchParam): UsersQuery {
-  let q = db.selectFrom('users').where('operator_code', '=', param('operatorCode'));
+  let q = db.selectFrom('users').where('operator_code', '=', planIndependent(db, param('operatorCode')));
   // A literal, not a parameter: the partial index of undeleted rows (users_operator_live_
   // user_id) can serve only a query whose text says `deleted = 0`, whatever a plan cache does.
   if (!shape.showDeleted) q = q.where(sql<boolean>`deleted = 0`);
@@ -102,7 +102,7 @@ function generalUsers(db: Db, param: SearchParam) {
   return db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<string | number>().as('n'))
-    .where('operator_code', '=', param('operatorCode'))
+    .where('operator_code', '=', planIndependent(db, param('operatorCode')))
     .where('role', '=', 'general')
     .where(sql<boolean>`deleted = 0`);
 }
