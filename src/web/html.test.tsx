@@ -1,6 +1,6 @@
 import { render } from 'preact-render-to-string';
 import { describe, expect, it } from 'vitest';
-import { html } from './html.js';
+import { attr, html } from './html.js';
 
 describe('html (escaped templates)', () => {
   it('escapes every interpolated text, between tags and inside a quoted attribute', () => {
@@ -23,6 +23,12 @@ describe('html (escaped templates)', () => {
     );
   });
 
+  it('escapes text in an array once, as JSX children are (children passed on to a template)', () => {
+    const children = ['a&b', <b key="1">{'x<y'}</b>, 'c<', 3];
+    expect(render(html`<p>${children}</p>`)).toBe('<p>a&amp;b<b>x&lt;y</b>c&lt;3</p>');
+    expect(render(html`<p>${children}</p>`)).toBe(render(<p>{children}</p>));
+  });
+
   it('writes numbers as text', () => {
     expect(render(html`<span>${12}</span>`)).toBe('<span>12</span>');
   });
@@ -31,5 +37,14 @@ describe('html (escaped templates)', () => {
     expect(render(<table>{html`<tr><td>${'1'}</td></tr>`}</table>)).toBe(
       '<table><tr><td>1</td></tr></table>',
     );
+  });
+
+  it('writes an attribute as JSX does: absent, bare or quoted and escaped', () => {
+    for (const value of [null, undefined, false, true, '', 'a"<&b', 3]) {
+      expect(render(html`<input${attr('value', value)}/>`), String(value)).toBe(
+        render(<input value={value as string} />),
+      );
+    }
+    expect(() => attr('on" x', 'y')).toThrow();
   });
 });

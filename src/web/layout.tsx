@@ -2,6 +2,7 @@ import type { ComponentChildren, VNode } from 'preact';
 import { formatJapanDateTime } from '../lib/japan-time.js';
 import { type MessageId, message } from '../lib/messages.js';
 import { assetUrl, builtAssetUrl } from './assets.js';
+import { html } from './html.js';
 
 export interface Crumb {
   label: string;
@@ -54,139 +55,64 @@ function fieldMessageText(field: FieldRef, text: string): string {
 /** SPEC §4: one message line, with its catalog ID as the manual shows it. */
 export function MessageLine({ m }: { m: ShownMessage }): VNode {
   const text = message(m.id, m.params);
-  return (
-    <li data-message-id={m.id}>
-      <span class="message-id">{m.id}</span> :{' '}
-      {m.field ? <a href={`#${m.field.id}`}>{fieldMessageText(m.field, text)}</a> : text}
-    </li>
-  );
+  const shown = m.field ? html`<a href="#${m.field.id}">${fieldMessageText(m.field, text)}</a>` : text;
+  return html`<li data-message-id="${m.id}"><span class="message-id">${m.id}</span> : ${shown}</li>`;
 }
 
+/**
+ * The frame of every page. Written as templates (web/html.ts), escaped like JSX: every
+ * request renders it, and as elements it was a quarter of the list page's rendering
+ * (docs/performance.md).
+ */
 export function Layout(props: LayoutProps): VNode {
-  return (
-    <html lang="ja">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${props.title} | 容量市場システム`}</title>
-        <link rel="stylesheet" href={assetUrl('app.css')} />
-        {/* The strength hint's bundle is fetched by app.js, on a page with a new password only. */}
-        <script src={assetUrl('app.js')} data-strength-src={builtAssetUrl('password-strength.js')} defer />
-      </head>
-      <body data-session-idle-minutes={props.auth?.idleMinutes}>
-        {/* WCAG 2.4.1: the first thing Tab reaches; main takes the focus (tabindex="-1"). */}
-        <a class="skip-link" href="#main">
-          本文へスキップ
-        </a>
-        <SiteHeader auth={props.auth} csrfToken={props.csrfToken} />
-        {props.auth ? <Menu auth={props.auth} /> : null}
-        <main id="main" tabindex={-1}>
-          <h1>{props.title}</h1>
-          <Breadcrumbs trail={props.breadcrumbs ?? []} />
-          {props.errors && props.errors.length > 0 ? (
-            // The error summary takes the focus when the page loads (HTML autofocus, valid on
-            // any focusable element; no script), so that a keyboard or screen reader user
-            // starts at what went wrong, and its links lead to the fields (WCAG 3.3.1, 2.4.3).
-            <div class="messages messages-error" role="alert" id="error-summary" tabindex={-1} autofocus>
-              <MessageList messages={props.errors} />
-            </div>
-          ) : null}
-          {props.infos && props.infos.length > 0 ? (
-            <div class="messages messages-info" role="status">
-              <MessageList messages={props.infos} />
-            </div>
-          ) : null}
-          {props.children}
-        </main>
-        <footer class="site-footer">Copyright OCCTO. All Rights Reserved.</footer>
-      </body>
-    </html>
-  );
+  const { auth } = props;
+  const idle =
+    auth?.idleMinutes === undefined ? null : html` data-session-idle-minutes="${auth.idleMinutes}"`;
+  // The error summary takes the focus when the page loads (HTML autofocus, valid on any
+  // focusable element; no script), so that a keyboard or screen reader user starts at
+  // what went wrong, and its links lead to the fields (WCAG 3.3.1, 2.4.3).
+  const errors =
+    props.errors && props.errors.length > 0
+      ? html`<div class="messages messages-error" role="alert" id="error-summary" tabindex="-1" autofocus>${messageList(props.errors)}</div>`
+      : null;
+  const infos =
+    props.infos && props.infos.length > 0
+      ? html`<div class="messages messages-info" role="status">${messageList(props.infos)}</div>`
+      : null;
+  // The strength hint's bundle is fetched by app.js, on a page with a new password only.
+  // WCAG 2.4.1: the skip link is the first thing Tab reaches; main takes the focus.
+  return html`<html lang="ja"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/><title>${props.title} | 容量市場システム</title><link rel="stylesheet" href="${assetUrl('app.css')}"/><script src="${assetUrl('app.js')}" data-strength-src="${builtAssetUrl('password-strength.js')}" defer></script></head><body${idle}><a class="skip-link" href="#main">本文へスキップ</a>${siteHeader(auth, props.csrfToken)}${auth ? menu(auth) : null}<main id="main" tabindex="-1"><h1>${props.title}</h1>${breadcrumbs(props.breadcrumbs ?? [])}${errors}${infos}${props.children}</main><footer class="site-footer">Copyright OCCTO. All Rights Reserved.</footer></body></html>`;
 }
 
 /** The system's name, and for a signed-in user when they logged in, who they are and ログアウト. */
-function SiteHeader(props: { auth: PageAuth | null | undefined; csrfToken: string }): VNode {
-  const { auth } = props;
-  return (
-    <header class="site-header">
-      <a class="brand tap-target" href="/">
-        容量市場システム
-      </a>
-      {auth ? (
-        <div class="session-info">
-          <div>
-            <div>ログイン日時: {formatJapanDateTime(auth.loginAt)}</div>
-            <div data-user-name={auth.userName}>ユーザ名: {auth.userName}</div>
-          </div>
-          <a class="tap-target" href="/account">
-            アカウント設定
-          </a>
-          <form method="post" action="/logout">
-            <input type="hidden" name="_csrf" value={props.csrfToken} />
-            <button type="submit" class="button-secondary">
-              ログアウト
-            </button>
-          </form>
-        </div>
-      ) : null}
-    </header>
-  );
+function siteHeader(auth: PageAuth | null | undefined, csrfToken: string): VNode {
+  const session = auth
+    ? html`<div class="session-info"><div><div>ログイン日時: ${formatJapanDateTime(auth.loginAt)}</div><div data-user-name="${auth.userName}">ユーザ名: ${auth.userName}</div></div><a class="tap-target" href="/account">アカウント設定</a><form method="post" action="/logout">${CsrfField({ token: csrfToken })}<button type="submit" class="button-secondary">ログアウト</button></form></div>`
+    : null;
+  return html`<header class="site-header"><a class="brand tap-target" href="/">容量市場システム</a>${session}</header>`;
 }
 
 /** The menu of a signed-in user; 監査ログ for admins only (SPEC §6). */
-function Menu({ auth }: { auth: PageAuth }): VNode {
-  return (
-    <nav class="menu" aria-label="メニュー">
-      <details>
-        <summary class="tap-target">メニュー</summary>
-        <ul>
-          <li>
-            <a class="tap-target" href="/participation">
-              参加登録
-            </a>
-            <ul>
-              <li>
-                <a class="tap-target" href="/users">
-                  ユーザ情報管理
-                </a>
-              </li>
-              {auth.isAdmin ? (
-                <li>
-                  <a class="tap-target" href="/audit">
-                    監査ログ
-                  </a>
-                </li>
-              ) : null}
-            </ul>
-          </li>
-        </ul>
-      </details>
-    </nav>
-  );
+function menu(auth: PageAuth): VNode {
+  const audit = auth.isAdmin ? AUDIT_MENU_ITEM : null;
+  return html`<nav class="menu" aria-label="メニュー"><details><summary class="tap-target">メニュー</summary><ul><li><a class="tap-target" href="/participation">参加登録</a><ul><li><a class="tap-target" href="/users">ユーザ情報管理</a></li>${audit}</ul></li></ul></details></nav>`;
 }
+
+const AUDIT_MENU_ITEM = html`<li><a class="tap-target" href="/audit">監査ログ</a></li>`;
 
 /** TOP, then the trail; the last crumb is the current screen and links nowhere. */
-function Breadcrumbs({ trail }: { trail: Crumb[] }): VNode {
+function breadcrumbs(trail: Crumb[]): VNode {
   const crumbs: Crumb[] = [{ label: 'TOP', href: '/' }, ...trail];
-  return (
-    <nav class="breadcrumbs" aria-label="パンくずリスト">
-      <ol>
-        {crumbs.map((c, i) => (
-          <li>{c.href && i < crumbs.length - 1 ? <a href={c.href}>{c.label}</a> : <span>{c.label}</span>}</li>
-        ))}
-      </ol>
-    </nav>
+  const items = crumbs.map((c, i) =>
+    c.href && i < crumbs.length - 1
+      ? html`<li><a href="${c.href}">${c.label}</a></li>`
+      : html`<li><span>${c.label}</span></li>`,
   );
+  return html`<nav class="breadcrumbs" aria-label="パンくずリスト"><ol>${items}</ol></nav>`;
 }
 
-function MessageList({ messages }: { messages: ShownMessage[] }): VNode {
-  return (
-    <ul>
-      {messages.map((m) => (
-        <MessageLine m={m} />
-      ))}
-    </ul>
-  );
+function messageList(messages: ShownMessage[]): VNode {
+  return html`<ul>${messages.map((m) => MessageLine({ m }))}</ul>`;
 }
 
 /** What ties a control to its row: the hint and the error(s) shown next to it. */
@@ -236,43 +162,28 @@ export function FieldRow(
 ): VNode {
   const problems = fieldMessages(props);
   const id = props.htmlFor;
-  return (
-    <tr class={problems.length > 0 ? 'field field-invalid' : 'field'}>
-      <th scope="row">
-        {props.group ? <span>{props.label}</span> : <label for={id}>{props.label}</label>}
-        {props.required ? <span class="required"> *</span> : null}
-      </th>
-      <td>
-        {props.hint ? (
-          <div class="hint" id={id ? `${id}-hint` : undefined}>
-            {props.hint}
-          </div>
-        ) : null}
-        {props.group ? (
-          <fieldset class="field-group">
-            <legend class="visually-hidden">{props.label}</legend>
-            {props.children}
-          </fieldset>
-        ) : (
-          props.children
-        )}
-        {problems.length > 0 ? (
-          <div class="field-error" id={id ? `${id}-error` : undefined}>
-            {problems.length === 1 ? (
-              message(problems[0]!.id, problems[0]!.params)
-            ) : (
-              <ul class="field-problems">
-                {problems.map((p) => (
-                  <li>{message(p.id, p.params)}</li>
-                ))}
-              </ul>
-            )}
-          </div>
-        ) : null}
-      </td>
-    </tr>
-  );
+  const label = props.group
+    ? html`<span>${props.label}</span>`
+    : html`<label${id === undefined ? null : html` for="${id}"`}>${props.label}</label>`;
+  const hint = props.hint
+    ? html`<div class="hint"${id ? html` id="${id}-hint"` : null}>${props.hint}</div>`
+    : null;
+  const control = props.group
+    ? html`<fieldset class="field-group"><legend class="visually-hidden">${props.label}</legend>${props.children}</fieldset>`
+    : props.children;
+  const error =
+    problems.length > 0
+      ? html`<div class="field-error"${id ? html` id="${id}-error"` : null}>${
+          problems.length === 1
+            ? message(problems[0]!.id, problems[0]!.params)
+            : html`<ul class="field-problems">${problems.map((p) => html`<li>${message(p.id, p.params)}</li>`)}</ul>`
+        }</div>`
+      : null;
+  // A template (web/html.ts): forms repeat it for every field.
+  return html`<tr class="${problems.length > 0 ? 'field field-invalid' : 'field'}"><th scope="row">${label}${props.required ? REQUIRED_MARK : null}</th><td>${hint}${control}${error}</td></tr>`;
 }
+
+const REQUIRED_MARK = html`<span class="required"> *</span>`;
 
 /** Read-only rows of label / value, as on the detail and confirmation screens. */
 export function DetailTable({ rows }: { rows: [string, string | VNode][] }): VNode {
@@ -291,5 +202,5 @@ export function DetailTable({ rows }: { rows: [string, string | VNode][] }): VNo
 }
 
 export function CsrfField({ token }: { token: string }): VNode {
-  return <input type="hidden" name="_csrf" value={token} />;
+  return html`<input type="hidden" name="_csrf" value="${token}"/>`;
 }

@@ -1,4 +1,5 @@
 import type { VNode } from 'preact';
+import { attr, html } from '../../../web/html.js';
 import { CsrfField, Layout } from '../../../web/layout.js';
 import { USERS_CRUMBS } from '../presenters.js';
 import type { PageBase } from '../shared-views.js';
@@ -14,49 +15,24 @@ export const CSV_QUESTION = 'ユーザ情報をCSV出力します。よろしい
 
 /** The hidden fields that carry a search's conditions into another form (CSV export). */
 function ConditionFields({ form }: { form: SearchForm }): VNode {
-  return (
-    <>
-      <input type="hidden" name="operatorCode" value={form.operatorCode} />
-      <input type="hidden" name="userId" value={form.userId} />
-      <input type="hidden" name="userName" value={form.userName} />
-      {form.enabled.map((e) => (
-        <input type="hidden" name="enabled" value={e} />
-      ))}
-      {form.showDeleted ? <input type="hidden" name="showDeleted" value="1" /> : null}
-    </>
-  );
+  return html`<input type="hidden" name="operatorCode"${attr('value', form.operatorCode)}/><input type="hidden" name="userId"${attr('value', form.userId)}/><input type="hidden" name="userName"${attr('value', form.userName)}/>${form.enabled.map((e) => html`<input type="hidden" name="enabled" value="${e}"/>`)}${form.showDeleted ? SHOW_DELETED : null}`;
 }
+
+const SHOW_DELETED = html`<input type="hidden" name="showDeleted" value="1"/>`;
 
 /** SPEC §4.3: CSV出力 asks first (the browser's dialog, or the confirmation page without JS). */
 export function CsvExportForm({ form, csrfToken }: { form: SearchForm; csrfToken: string }): VNode {
   // A post: the export is an action (it is audited, SPEC §6), and a GET only reads (D-18).
   // data-download: the page stays after the file arrives, so the button must not stay
-  // disabled by the double-submit guard (public/app.js).
-  return (
-    <form
-      method="post"
-      action="/users/export"
-      class="csv-export-form"
-      data-confirm={CSV_QUESTION}
-      data-download="1"
-    >
-      <CsrfField token={csrfToken} />
-      <ConditionFields form={form} />
-      <input type="hidden" name="confirmed" value="0" />
-      <label for="csv-encoding">文字コード</label>{' '}
-      <select id="csv-encoding" name="encoding">
-        {CSV_ENCODINGS.map((e) => (
-          <option value={e.value} selected={e.value === 'utf8'}>
-            {e.label}
-          </option>
-        ))}
-      </select>{' '}
-      <button type="submit" class="button-secondary">
-        CSV出力
-      </button>
-    </form>
+  // disabled by the double-submit guard (public/app.js). A template (web/html.ts): the
+  // list shows it on every page.
+  const options = CSV_ENCODINGS.map(
+    (e) => html`<option value="${e.value}"${e.value === 'utf8' ? SELECTED : null}>${e.label}</option>`,
   );
+  return html`<form method="post" action="/users/export" class="csv-export-form" data-confirm="${CSV_QUESTION}" data-download="1">${CsrfField({ token: csrfToken })}${ConditionFields({ form })}<input type="hidden" name="confirmed" value="0"/><label for="csv-encoding">文字コード</label> <select id="csv-encoding" name="encoding">${options}</select> <button type="submit" class="button-secondary">CSV出力</button></form>`;
 }
+
+const SELECTED = html` selected`;
 
 /** SPEC D-15: the CSV export's confirmation without JavaScript (OK / キャンセル). */
 export function CsvConfirmPage(props: PageBase & { form: SearchForm; encoding: CsvEncoding }): VNode {

@@ -1,7 +1,7 @@
 import type { VNode } from 'preact';
 import { FIELD_LABELS } from '../../../lib/field-labels.js';
 import { type MessageId, message } from '../../../lib/messages.js';
-import { html } from '../../../web/html.js';
+import { attr, html } from '../../../web/html.js';
 import { CsrfField, FieldRow, Layout, type ShownMessage } from '../../../web/layout.js';
 import { MAX_GENERAL_USERS, ROLE_LABELS } from '../model.js';
 import { deletedLabel, enabledLabel, lockedLabel, secondFactorLabel, USERS_CRUMBS } from '../presenters.js';
@@ -24,49 +24,32 @@ const TEXT_CONDITIONS = [
   { name: 'userName', label: 'ユーザ名', hint: '全角または半角文字で入力してください。', maxlength: 50 },
 ] as const;
 
-/** Manual ch. 3 ②: the search conditions with the manual's hints. */
+/** Manual ch. 3 ②: the search conditions with the manual's hints (a template, web/html.ts). */
 function SearchFormView({ form, errors }: { form: SearchForm; errors: Record<string, MessageId> }): VNode {
   const err = (key: string): ShownMessage | undefined => (errors[key] ? { id: errors[key] } : undefined);
-  return (
-    <form method="get" action="/users" class="form search-form" novalidate>
-      <table class="form-table">
-        <tbody>
-          {TEXT_CONDITIONS.map((c) => (
-            <FieldRow label={c.label} htmlFor={c.name} hint={c.hint} error={err(c.name)}>
-              <input
-                id={c.name}
-                name={c.name}
-                type="text"
-                value={form[c.name]}
-                maxlength={c.maxlength}
-                aria-invalid={errors[c.name] ? 'true' : undefined}
-              />
-            </FieldRow>
-          ))}
-          <FieldRow
-            label="有効/無効"
-            hint="有効/無効を絞り込みたい場合は、チェックしてください。(複数チェック可)"
-          >
-            <label>
-              <input type="checkbox" name="enabled" value="1" checked={form.enabled.includes('1')} /> : 有効
-            </label>{' '}
-            <label>
-              <input type="checkbox" name="enabled" value="0" checked={form.enabled.includes('0')} /> : 無効
-            </label>
-          </FieldRow>
-          <FieldRow label="削除済みの情報を表示" htmlFor="showDeleted">
-            <input id="showDeleted" name="showDeleted" type="checkbox" value="1" checked={form.showDeleted} />
-          </FieldRow>
-        </tbody>
-      </table>
-      <div class="actions">
-        <button type="submit" name="search" value="1" class="button-primary">
-          検索
-        </button>
-      </div>
-    </form>
+  const texts = TEXT_CONDITIONS.map((c) =>
+    FieldRow({
+      label: c.label,
+      htmlFor: c.name,
+      hint: c.hint,
+      error: err(c.name),
+      children: html`<input id="${c.name}" name="${c.name}" type="text"${attr('value', form[c.name])} maxlength="${c.maxlength}"${errors[c.name] ? INVALID : null}/>`,
+    }),
   );
+  const enabled = FieldRow({
+    label: '有効/無効',
+    hint: '有効/無効を絞り込みたい場合は、チェックしてください。(複数チェック可)',
+    children: html`<label><input type="checkbox" name="enabled" value="1"${form.enabled.includes('1') ? CHECKED : null}/> : 有効</label> <label><input type="checkbox" name="enabled" value="0"${form.enabled.includes('0') ? CHECKED : null}/> : 無効</label>`,
+  });
+  const showDeleted = FieldRow({
+    label: '削除済みの情報を表示',
+    htmlFor: 'showDeleted',
+    children: html`<input id="showDeleted" name="showDeleted" type="checkbox" value="1"${form.showDeleted ? CHECKED : null}/>`,
+  });
+  return html`<form method="get" action="/users" class="form search-form" novalidate><table class="form-table"><tbody>${texts}${enabled}${showDeleted}</tbody></table><div class="actions"><button type="submit" name="search" value="1" class="button-primary">検索</button></div></form>`;
 }
+
+const INVALID = html` aria-invalid="true"`;
 
 /**
  * Status badges (ロック中, 無効, 削除済): the word itself is the badge, so it reads the same
@@ -107,35 +90,13 @@ function ResultsTable(props: {
   const back = encodeURIComponent(`/users?${props.backQuery}`);
   const { selection } = props;
   const allTicked = !!selection && props.users.every((u) => selection.selected.has(u.userId));
-  return (
-    <div class="table-scroll">
-      <table class="results">
-        <thead>
-          <tr>
-            {selection ? (
-              <th scope="col" class="col-select">
-                <label>
-                  <span class="visually-hidden">このページのユーザをすべて選択</span>
-                  <input type="checkbox" data-select-all checked={allTicked} />
-                </label>
-                選択
-              </th>
-            ) : null}
-            <th scope="col">ユーザID</th>
-            <th scope="col">ユーザ名</th>
-            <th scope="col">権限区分</th>
-            <th scope="col">事業者コード</th>
-            <th scope="col">参加登録申請者名</th>
-            <th scope="col">有効/無効</th>
-            <th scope="col">削除状態</th>
-            <th scope="col">{FIELD_LABELS.secondFactor}</th>
-          </tr>
-        </thead>
-        <tbody>{props.users.map((u) => resultRow(u, props.operatorName, back, selection))}</tbody>
-      </table>
-    </div>
-  );
+  const selectHeader = selection
+    ? html`<th scope="col" class="col-select"><label><span class="visually-hidden">このページのユーザをすべて選択</span><input type="checkbox" data-select-all="true"${allTicked ? CHECKED : null}/></label>選択</th>`
+    : null;
+  return html`<div class="table-scroll"><table class="results"><thead><tr>${selectHeader}${RESULT_HEADERS}</tr></thead><tbody>${props.users.map((u) => resultRow(u, props.operatorName, back, selection))}</tbody></table></div>`;
 }
+
+const RESULT_HEADERS = html`<th scope="col">ユーザID</th><th scope="col">ユーザ名</th><th scope="col">権限区分</th><th scope="col">事業者コード</th><th scope="col">参加登録申請者名</th><th scope="col">有効/無効</th><th scope="col">削除状態</th><th scope="col">${FIELD_LABELS.secondFactor}</th>`;
 
 export interface UserListPageProps extends PageBase {
   form: SearchForm;
@@ -159,37 +120,14 @@ export interface UserListPageProps extends PageBase {
 function RegisterToolbar({ generalUserCount }: { generalUserCount: number }): VNode {
   const remaining = Math.max(0, MAX_GENERAL_USERS - generalUserCount);
   const full = remaining === 0;
-  const noteId = 'registration-room';
   const note = full
     ? message('info.list.limitReached', { max: MAX_GENERAL_USERS })
     : message('info.list.remaining', { remaining });
-  return (
-    <div class="actions list-toolbar">
-      <p id={noteId} class={full ? 'registration-room registration-full' : 'registration-room'}>
-        {note}
-      </p>
-      {full ? (
-        <>
-          <button type="button" class="button-primary" disabled aria-describedby={noteId}>
-            新規登録
-          </button>
-          <button type="button" class="button-secondary" disabled aria-describedby={noteId}>
-            一括登録
-          </button>
-        </>
-      ) : (
-        <>
-          <a class="button button-primary" href="/users/new">
-            新規登録
-          </a>
-          <a class="button button-secondary" href="/users/bulk-register">
-            一括登録
-          </a>
-        </>
-      )}
-    </div>
-  );
+  return html`<div class="actions list-toolbar"><p id="registration-room" class="${full ? 'registration-room registration-full' : 'registration-room'}">${note}</p>${full ? REGISTER_DISABLED : REGISTER_LINKS}</div>`;
 }
+
+const REGISTER_DISABLED = html`<button type="button" class="button-primary" disabled aria-describedby="registration-room">新規登録</button><button type="button" class="button-secondary" disabled aria-describedby="registration-room">一括登録</button>`;
+const REGISTER_LINKS = html`<a class="button button-primary" href="/users/new">新規登録</a><a class="button button-secondary" href="/users/bulk-register">一括登録</a>`;
 
 /**
  * 一括削除 (SPEC §4.7): a small form beside CSV出力; the boxes of the table join it through
@@ -197,28 +135,8 @@ function RegisterToolbar({ generalUserCount }: { generalUserCount: number }): VN
  * here instead of asking when none is; without, the server answers both (D-15).
  */
 function BulkDeleteForm(props: { csrfToken: string; token: string; listQuery: string }): VNode {
-  return (
-    <form
-      id={BULK_DELETE_FORM_ID}
-      method="post"
-      action="/users/bulk-delete"
-      class="bulk-delete-form"
-      data-confirm={BULK_DELETE_QUESTION}
-      data-confirm-count={BULK_DELETE_QUESTION_WITH_COUNT}
-      data-require-selection="userIds"
-      data-none-selected={message('error.bulkDelete.noneSelected')}
-    >
-      <CsrfField token={props.csrfToken} />
-      <input type="hidden" name="confirmed" value="0" />
-      <input type="hidden" name="token" value={props.token} />
-      {/* Manual ch. 7 ⑤: a refusal is shown at the top of this list, with these results. */}
-      <input type="hidden" name="listQuery" value={props.listQuery} />
-      <span class="inline-error" role="alert" data-selection-error />
-      <button type="submit" class="button-danger">
-        一括削除
-      </button>
-    </form>
-  );
+  // Manual ch. 7 ⑤: a refusal is shown at the top of this list, with these results (listQuery).
+  return html`<form id="${BULK_DELETE_FORM_ID}" method="post" action="/users/bulk-delete" class="bulk-delete-form" data-confirm="${BULK_DELETE_QUESTION}" data-confirm-count="${BULK_DELETE_QUESTION_WITH_COUNT}" data-require-selection="userIds" data-none-selected="${message('error.bulkDelete.noneSelected')}">${CsrfField({ token: props.csrfToken })}<input type="hidden" name="confirmed" value="0"/><input type="hidden" name="token" value="${props.token}"/><input type="hidden" name="listQuery"${attr('value', props.listQuery)}/><span class="inline-error" role="alert" data-selection-error="true"></span><button type="submit" class="button-danger">一括削除</button></form>`;
 }
 
 /** ユーザ情報一覧画面 (manual ch. 3 ②③, SPEC §4.1). */
@@ -238,30 +156,14 @@ export function UserListPage(props: UserListPageProps): VNode {
       breadcrumbs={[...USERS_CRUMBS, { label: LIST_TITLE }]}
       errors={props.errors}
     >
-      {props.isAdmin && props.generalUserCount !== undefined ? (
-        <RegisterToolbar generalUserCount={props.generalUserCount} />
-      ) : null}
-      <SearchFormView form={form} errors={props.fieldErrors} />
-      {result && hasRows ? (
-        <section aria-labelledby="results-heading" class="results-section">
-          <h2 id="results-heading">ユーザ情報一覧</h2>
-          <Pager form={form} result={result} />
-          <ResultsTable
-            users={result.users}
-            operatorName={props.operatorName}
-            backQuery={backQuery}
-            selection={selection}
-          />
-          <Pager form={form} result={result} />
-          {/* Manual ch. 3 ③ / ch. 7 ③: CSV出力 and 一括削除 side by side, in one row. */}
-          <div class="actions list-actions">
-            <CsvExportForm form={form} csrfToken={props.csrfToken} />
-            {bulkDeleteToken ? (
-              <BulkDeleteForm csrfToken={props.csrfToken} token={bulkDeleteToken} listQuery={backQuery} />
-            ) : null}
-          </div>
-        </section>
-      ) : null}
+      {props.isAdmin && props.generalUserCount !== undefined
+        ? RegisterToolbar({ generalUserCount: props.generalUserCount })
+        : null}
+      {SearchFormView({ form, errors: props.fieldErrors })}
+      {result && hasRows
+        ? // Manual ch. 3 ③ / ch. 7 ③: CSV出力 and 一括削除 side by side, in one row.
+          html`<section aria-labelledby="results-heading" class="results-section"><h2 id="results-heading">ユーザ情報一覧</h2>${Pager({ form, result })}${ResultsTable({ users: result.users, operatorName: props.operatorName, backQuery, selection })}${Pager({ form, result })}<div class="actions list-actions">${CsvExportForm({ form, csrfToken: props.csrfToken })}${bulkDeleteToken ? BulkDeleteForm({ csrfToken: props.csrfToken, token: bulkDeleteToken, listQuery: backQuery }) : null}</div></section>`
+        : null}
     </Layout>
   );
 }
