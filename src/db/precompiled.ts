@@ -96,7 +96,8 @@ export function precompile<P extends Record<string, unknown>, R>(
  * time there (docs/performance.md). A scalar subquery hides the value, so the statement
  * keeps the one plan it was prepared with, which reads the index range all the same
  * (tests/integration/users-search-plans.test.ts). PostgreSQL plans prepared statements
- * its own way (src/db/statement-names.ts).
+ * its own way (src/db/statement-names.ts). For the same reason a fixed LIMIT is written
+ * as a literal (`sql.lit`): SQLite reads a bound LIMIT when it plans.
  */
 export function planIndependent<T>(db: Db, value: T): T | RawBuilder<T> {
   return db.getExecutor().adapter instanceof SqliteAdapter ? sql<T>`(select ${value})` : value;

@@ -52,7 +52,8 @@ export function secondFactorEnabled(eb: ExpressionBuilder<Database, 'users'>) {
     .selectFrom('passkeys')
     .select(sql<number>`1`.as('enrolled'))
     .whereRef('passkeys.user_id', '=', 'users.user_id')
-    .limit(1);
+    // A literal: SQLite reads a bound LIMIT when it plans, and plans again at every run.
+    .limit(sql.lit(1));
   return eb.fn.coalesce(totp, passkey);
 }
 

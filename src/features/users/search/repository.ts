@@ -160,7 +160,7 @@ function pageQuery(shape: SearchShape, withGeneral: boolean) {
         scoped(db, shape, param).select(eb.fn.countAll<Count>().as('n')).as('total'),
         ...(withGeneral ? [generalUsers(db, param).as('general')] : []),
       ])
-      .limit(PAGE_SIZE)
+      .limit(sql.lit(PAGE_SIZE))
       .offset(param('offset'));
   });
 }
@@ -180,7 +180,7 @@ function firstPageQuery(shape: SearchShape, withGeneral: boolean) {
         secondFactorEnabled(eb).as('second_factor'),
         ...(withGeneral && !isDefaultShape(shape) ? [generalUsers(db, param).as('general')] : []),
       ])
-      .limit(PAGE_SIZE + 1),
+      .limit(sql.lit(PAGE_SIZE + 1)),
   );
 }
 
