@@ -114,11 +114,10 @@ async function registerPlugins(app: FastifyInstance): Promise<void> {
   await app.register(securityPlugin);
 
   // Pages show personal data: never let a shared cache or the back-forward cache keep them.
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (!request.url.startsWith('/assets/')) {
-      reply.header('Cache-Control', 'no-store');
-    }
-    return payload;
+  // Set when the request arrives (no route sets its own), in a hook without a promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!request.url.startsWith('/assets/')) reply.header('Cache-Control', 'no-store');
+    done();
   });
 }
 
