@@ -61,9 +61,9 @@ function valuesOf(c: SearchConditions, page: number): SearchValues {
   return {
     operatorCode: c.operatorCode,
     enabled: c.enabled ? 1 : 0,
-    userIdLike: `${escapeLike(c.userIdPrefix)}%`,
+    userIdLike: c.userIdPrefix === '' ? '%' : `${escapeLike(c.userIdPrefix)}%`,
     // users.user_name_key holds NFKC + lower case of the name; fold the input the same way.
-    userNameLike: `%${escapeLike(toSearchKey(c.userName))}%`,
+    userNameLike: c.userName === '' ? '%%' : `%${escapeLike(toSearchKey(c.userName))}%`,
     offset: (page - 1) * PAGE_SIZE,
   };
 }
@@ -224,7 +224,8 @@ const shapes = new Map<
 >();
 
 function queriesFor(shape: SearchShape, withGeneral: boolean) {
-  const key = JSON.stringify([shape, withGeneral]);
+  // Every field of the shape and the flag, as a short key (every list page looks it up).
+  const key = `${shape.showDeleted}/${shape.enabled}/${shape.userIdPrefix}/${shape.userName}/${withGeneral}`;
   let queries = shapes.get(key);
   if (!queries) {
     queries = {
