@@ -39,7 +39,7 @@ function withStatementCache(database: SqliteDatabase.Database): SqliteDialectCon
       if (statement) {
         cache.delete(sqlText);
       } else {
-        statement = cachedStatement(database.prepare(sqlText));
+        statement = rowsAsArrays(database.prepare(sqlText));
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
       }
       cache.set(sqlText, statement);
@@ -48,7 +48,7 @@ function withStatementCache(database: SqliteDatabase.Database): SqliteDialectCon
   };
 }
 
-function cachedStatement(statement: SqliteDatabase.Statement): SqliteStatement {
+function rowsAsArrays(statement: SqliteDatabase.Statement): SqliteStatement {
   if (!statement.reader) return statement;
   const names = statement.columns().map((column) => column.name);
   const raw = statement.raw(true);

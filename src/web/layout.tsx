@@ -2,7 +2,7 @@ import type { ComponentChildren, VNode } from 'preact';
 import { formatJapanDateTime } from '../lib/japan-time.js';
 import { type MessageId, message } from '../lib/messages.js';
 import { assetUrl, builtAssetUrl } from './assets.js';
-import { html } from './html.js';
+import { attr, html } from './html.js';
 
 export interface Crumb {
   label: string;
@@ -66,8 +66,6 @@ export function MessageLine({ m }: { m: ShownMessage }): VNode {
  */
 export function Layout(props: LayoutProps): VNode {
   const { auth } = props;
-  const idle =
-    auth?.idleMinutes === undefined ? null : html` data-session-idle-minutes="${auth.idleMinutes}"`;
   // The error summary takes the focus when the page loads (HTML autofocus, valid on any
   // focusable element; no script), so that a keyboard or screen reader user starts at
   // what went wrong, and its links lead to the fields (WCAG 3.3.1, 2.4.3).
@@ -81,7 +79,7 @@ export function Layout(props: LayoutProps): VNode {
       : null;
   // The strength hint's bundle is fetched by app.js, on a page with a new password only.
   // WCAG 2.4.1: the skip link is the first thing Tab reaches; main takes the focus.
-  return html`<html lang="ja"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/><title>${props.title} | 容量市場システム</title><link rel="stylesheet" href="${assetUrl('app.css')}"/><script src="${assetUrl('app.js')}" data-strength-src="${builtAssetUrl('password-strength.js')}" defer></script></head><body${idle}><a class="skip-link" href="#main">本文へスキップ</a>${siteHeader(auth, props.csrfToken)}${auth ? menu(auth) : null}<main id="main" tabindex="-1"><h1>${props.title}</h1>${breadcrumbs(props.breadcrumbs ?? [])}${errors}${infos}${props.children}</main><footer class="site-footer">Copyright OCCTO. All Rights Reserved.</footer></body></html>`;
+  return html`<html lang="ja"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/><title>${props.title} | 容量市場システム</title><link rel="stylesheet" href="${assetUrl('app.css')}"/><script src="${assetUrl('app.js')}" data-strength-src="${builtAssetUrl('password-strength.js')}" defer></script></head><body${attr('data-session-idle-minutes', auth?.idleMinutes)}><a class="skip-link" href="#main">本文へスキップ</a>${siteHeader(auth, props.csrfToken)}${auth ? menu(auth) : null}<main id="main" tabindex="-1"><h1>${props.title}</h1>${breadcrumbs(props.breadcrumbs ?? [])}${errors}${infos}${props.children}</main><footer class="site-footer">Copyright OCCTO. All Rights Reserved.</footer></body></html>`;
 }
 
 /** The system's name, and for a signed-in user when they logged in, who they are and ログアウト. */
@@ -164,16 +162,16 @@ export function FieldRow(
   const id = props.htmlFor;
   const label = props.group
     ? html`<span>${props.label}</span>`
-    : html`<label${id === undefined ? null : html` for="${id}"`}>${props.label}</label>`;
+    : html`<label${attr('for', id)}>${props.label}</label>`;
   const hint = props.hint
-    ? html`<div class="hint"${id ? html` id="${id}-hint"` : null}>${props.hint}</div>`
+    ? html`<div class="hint"${attr('id', id ? `${id}-hint` : null)}>${props.hint}</div>`
     : null;
   const control = props.group
     ? html`<fieldset class="field-group"><legend class="visually-hidden">${props.label}</legend>${props.children}</fieldset>`
     : props.children;
   const error =
     problems.length > 0
-      ? html`<div class="field-error"${id ? html` id="${id}-error"` : null}>${
+      ? html`<div class="field-error"${attr('id', id ? `${id}-error` : null)}>${
           problems.length === 1
             ? message(problems[0]!.id, problems[0]!.params)
             : html`<ul class="field-problems">${problems.map((p) => html`<li>${message(p.id, p.params)}</li>`)}</ul>`

@@ -27,12 +27,10 @@ export function CsvExportForm({ form, csrfToken }: { form: SearchForm; csrfToken
   // disabled by the double-submit guard (public/app.js). A template (web/html.ts): the
   // list shows it on every page.
   const options = CSV_ENCODINGS.map(
-    (e) => html`<option value="${e.value}"${e.value === 'utf8' ? SELECTED : null}>${e.label}</option>`,
+    (e) => html`<option value="${e.value}"${attr('selected', e.value === 'utf8')}>${e.label}</option>`,
   );
   return html`<form method="post" action="/users/export" class="csv-export-form" data-confirm="${CSV_QUESTION}" data-download="1">${CsrfField({ token: csrfToken })}${ConditionFields({ form })}<input type="hidden" name="confirmed" value="0"/><label for="csv-encoding">文字コード</label> <select id="csv-encoding" name="encoding">${options}</select> <button type="submit" class="button-secondary">CSV出力</button></form>`;
 }
-
-const SELECTED = html` selected`;
 
 /** SPEC D-15: the CSV export's confirmation without JavaScript (OK / キャンセル). */
 export function CsvConfirmPage(props: PageBase & { form: SearchForm; encoding: CsvEncoding }): VNode {

@@ -33,23 +33,21 @@ function SearchFormView({ form, errors }: { form: SearchForm; errors: Record<str
       htmlFor: c.name,
       hint: c.hint,
       error: err(c.name),
-      children: html`<input id="${c.name}" name="${c.name}" type="text"${attr('value', form[c.name])} maxlength="${c.maxlength}"${errors[c.name] ? INVALID : null}/>`,
+      children: html`<input id="${c.name}" name="${c.name}" type="text"${attr('value', form[c.name])} maxlength="${c.maxlength}"${attr('aria-invalid', errors[c.name] ? 'true' : null)}/>`,
     }),
   );
   const enabled = FieldRow({
     label: '有効/無効',
     hint: '有効/無効を絞り込みたい場合は、チェックしてください。(複数チェック可)',
-    children: html`<label><input type="checkbox" name="enabled" value="1"${form.enabled.includes('1') ? CHECKED : null}/> : 有効</label> <label><input type="checkbox" name="enabled" value="0"${form.enabled.includes('0') ? CHECKED : null}/> : 無効</label>`,
+    children: html`<label><input type="checkbox" name="enabled" value="1"${attr('checked', form.enabled.includes('1'))}/> : 有効</label> <label><input type="checkbox" name="enabled" value="0"${attr('checked', form.enabled.includes('0'))}/> : 無効</label>`,
   });
   const showDeleted = FieldRow({
     label: '削除済みの情報を表示',
     htmlFor: 'showDeleted',
-    children: html`<input id="showDeleted" name="showDeleted" type="checkbox" value="1"${form.showDeleted ? CHECKED : null}/>`,
+    children: html`<input id="showDeleted" name="showDeleted" type="checkbox" value="1"${attr('checked', form.showDeleted)}/>`,
   });
   return html`<form method="get" action="/users" class="form search-form" novalidate><table class="form-table"><tbody>${texts}${enabled}${showDeleted}</tbody></table><div class="actions"><button type="submit" name="search" value="1" class="button-primary">検索</button></div></form>`;
 }
-
-const INVALID = html` aria-invalid="true"`;
 
 /**
  * Status badges (ロック中, 無効, 削除済): the word itself is the badge, so it reads the same
@@ -61,8 +59,6 @@ function badge(kind: 'locked' | 'disabled' | 'deleted', text: string): VNode {
 
 type Selection = { formId: string; selected: ReadonlySet<string> };
 
-const CHECKED = html` checked`;
-
 /**
  * One user of the results: the ID links to the detail, which leads back to this page. A
  * page repeats it twenty times, so it is a template (web/html.ts), escaped like JSX.
@@ -71,7 +67,7 @@ function resultRow(user: UserListItem, operatorName: string, back: string, selec
   // The boxes belong to the 一括削除 form below the table (the form attribute), so CSV出力
   // and 一括削除 can stand in one row of buttons.
   const select = selection
-    ? html`<td class="col-select"><input type="checkbox" name="userIds" value="${user.userId}" form="${selection.formId}"${selection.selected.has(user.userId) ? CHECKED : null} aria-label="${user.userId}を選択"/></td>`
+    ? html`<td class="col-select"><input type="checkbox" name="userIds" value="${user.userId}" form="${selection.formId}"${attr('checked', selection.selected.has(user.userId))} aria-label="${user.userId}を選択"/></td>`
     : null;
   const enabled = user.enabled ? enabledLabel(true) : badge('disabled', enabledLabel(false));
   const locked = user.locked ? html` ${badge('locked', lockedLabel(true))}` : null;
@@ -91,7 +87,7 @@ function ResultsTable(props: {
   const { selection } = props;
   const allTicked = !!selection && props.users.every((u) => selection.selected.has(u.userId));
   const selectHeader = selection
-    ? html`<th scope="col" class="col-select"><label><span class="visually-hidden">このページのユーザをすべて選択</span><input type="checkbox" data-select-all="true"${allTicked ? CHECKED : null}/></label>選択</th>`
+    ? html`<th scope="col" class="col-select"><label><span class="visually-hidden">このページのユーザをすべて選択</span><input type="checkbox" data-select-all="true"${attr('checked', allTicked)}/></label>選択</th>`
     : null;
   return html`<div class="table-scroll"><table class="results"><thead><tr>${selectHeader}${RESULT_HEADERS}</tr></thead><tbody>${props.users.map((u) => resultRow(u, props.operatorName, back, selection))}</tbody></table></div>`;
 }
